@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `npm test`: install if needed, then typecheck, lint and every test suite. Ends with vitest's
+# plain closing line `N passed, N failed`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/ensure-node.sh
+[ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+echo "== typecheck" && npx tsc -p .
+echo "== generated types up to date" && node scripts/gen-types.ts --check
+echo "== lint" && npx biome check .
+echo "== tests" && npx vitest run "$@"

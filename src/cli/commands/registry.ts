@@ -1,0 +1,77 @@
+// `mhub registry validate | index | import-mhub`.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { buildIndex, writeIndex } from '../../registry/build-index.ts';
+import { formatDiagnostic, hasErrors } from '../../registry/diagnostics.ts';
+import { importMhubFiles, writeCards } from '../../registry/import-mhub-files.ts';
+import { defaultModelsDir } from '../../registry/paths.ts';
+import { loadTerminology } from '../../registry/terminology.ts';
+import { loadRegistry, validateCards } from '../../registry/validate.ts';
+import { EXIT_CODES } from '../exit-codes.ts';
+import type { CliIO } from '../io.ts';
+
+export function registerRegistryCommands(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  const registry = program.command('registry').description('Validate, index and import model cards.');
+
+  registry
+    .command('validate')
+    .description('Check model cards: schema, terminology, licences, digests, dates (all errors in one pass).')
+    .argument('[paths...]', 'card files or folders', [defaultModelsDir])
+    .option('--json', 'print the result as JSON (for bots)')
+    .action(async (paths: string[], opts: { json?: boolean }) => {
+      const { cards, diagnostics } = await validateCards(paths);
+      const failed = hasErrors(diagnostics);
+      if (opts.json) {
+        io.out(
+          JSON.stringify(
+            { ok: !failed, cards: cards.map((c) => ({ name: c.card.name, file: c.file })), diagnostics },
+            null,
+            2,
+          ),
+        );
+      } else {
+        for (const d of diagnostics) io.err(formatDiagnostic(d));
+        const errors = diagnostics.filter((d) => d.severity === 'error').length;
+        const summary = `${cards.length} card${cards.length === 1 ? '' : 's'} valid, ${errors} error${errors === 1 ? '' : 's'}`;
+        (failed ? io.err : io.out)(summary);
+      }
+      setExit(failed ? EXIT_CODES.VALIDATION : 0);
+    });
+
+  registry
+    .command('index')
+    .description(
+      'Write the registry index: models.json, models/<name>.json, terminology.json, mhub-v2-models.json.',
+    )
+    .requiredOption('--out <dir>', 'folder to write')
+    .option('--models <dir>', 'folder of cards', defaultModelsDir)
+    .action(async (opts: { out: string; models: string }) => {
+      const cards = await loadRegistry([opts.models]);
+      const files = await writeIndex(buildIndex(cards, loadTerminology()), opts.out);
+      io.out(`wrote ${files.length} files for ${cards.length} models to ${opts.out}`);
+    });
+
+  registry
+    .command('import-mhub')
+    .description('Convert MHub.ai meta.json files into model cards.')
+    .argument('<source>', 'a meta.json file or a folder of them')
+    .option('--out <dir>', 'where to write the cards', defaultModelsDir)
+    .option('--workflows <file>', 'MHub workflows.json (default: beside the folder)')
+    .option('--dry-run', 'print the cards instead of writing them')
+    .action(async (source: string, opts: { out: string; workflows?: string; dryRun?: boolean }) => {
+      const imported = await importMhubFiles(
+        source,
+        loadTerminology(),
+        opts.workflows ? { workflows: opts.workflows } : {},
+      );
+      for (const card of imported) for (const warning of card.warnings) io.err(`warning: ${warning}`);
+      if (opts.dryRun) {
+        for (const card of imported) io.out(card.text);
+        return;
+      }
+      const written = await writeCards(imported, opts.out);
+      io.out(
+        `imported ${written.length} card${written.length === 1 ? '' : 's'} into ${path.relative(process.cwd(), opts.out) || '.'}`,
+      );
+    });
+}

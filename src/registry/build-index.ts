@@ -1,0 +1,130 @@
+// The registry index: the JSON files the site, the Slicer browser and MHub clients read.
+// Deterministic: the same registry always gives byte-identical files (sorted, no timestamps).
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ResolvedSegment, Terminology } from './terminology.ts';
+import type { Input, ModelCard } from './types.gen.ts';
+import type { CardRecord } from './validate.ts';
+
+export const INDEX_VERSION = 1;
+
+/** A card as the index publishes it: the card, its body, and its segments resolved to codes. */
+export interface IndexedModel extends ModelCard {
+  body: string;
+  /** Segment details per segmentation output id, in label order (label value = position + 1). */
+  segmentDetails: Record<string, ResolvedSegment[]>;
+}
+
+export interface RegistryIndex {
+  'models.json': { version: number; count: number; models: ModelCard[] };
+  models: Record<string, IndexedModel>;
+  'terminology.json': { version: number; segments: Record<string, ResolvedSegment> };
+  'mhub-v2-models.json': { data: MhubV2Model[] };
+}
+
+/** The shape of MHub.ai's /api/v2/models/detailed entries, as MHub clients read them. */
+export interface MhubV2Model {
+  id: string;
+  name: string;
+  label: string;
+  description: string;
+  modalities: string[];
+  segmentations: string[];
+  categories: string[];
+  cite: string;
+  licence: { model: string; weights: string };
+  inputs: {
+    label: string;
+    description: string;
+    format: string;
+    modality: string;
+    bodypartexamined: string;
+  }[];
+}
+
+const MHUB_FORMAT: Record<Input['format'], string> = {
+  dicom: 'DICOM',
+  nifti: 'NIFTI',
+  nrrd: 'NRRD',
+  dicomseg: 'DICOMSEG',
+};
+const MHUB_CATEGORY = {
+  segmentation: 'Segmentation',
+  prediction: 'Prediction',
+  classification: 'Classification',
+};
+
+function segmentDetails(card: ModelCard, terminology: Terminology): Record<string, ResolvedSegment[]> {
+  const out: Record<string, ResolvedSegment[]> = {};
+  for (const output of card.outputs) {
+    if (output.type === 'segmentation')
+      out[output.id] = output.segments.map((id) => terminology.resolve(id)!);
+  }
+  return out;
+}
+
+function toMhub(card: ModelCard, segments: Record<string, ResolvedSegment[]>): MhubV2Model {
+  return {
+    id: card.id ?? card.name,
+    name: card.name,
+    label: card.title,
+    description: card.description,
+    modalities: [...new Set(card.inputs.flatMap((i) => i.modality))],
+    segmentations: Object.values(segments).flatMap((list) => list.map((s) => s.name)),
+    categories: [...new Set(card.outputs.map((o) => MHUB_CATEGORY[o.type]))],
+    cite: card.cite ?? '',
+    licence: { model: card.license.code, weights: card.license.weights },
+    inputs: card.inputs.map((i) => ({
+      label: i.label,
+      description: i.description ?? i.label,
+      format: MHUB_FORMAT[i.format],
+      modality: i.modality.join('|'),
+      bodypartexamined: i.bodyPart ?? '',
+    })),
+  };
+}
+
+export function buildIndex(records: readonly CardRecord[], terminology: Terminology): RegistryIndex {
+  const sorted = [...records].sort((a, b) => (a.card.name < b.card.name ? -1 : 1));
+  const models: Record<string, IndexedModel> = {};
+  const used = new Set<string>(terminology.ids());
+  const mhub: MhubV2Model[] = [];
+  for (const { card, body } of sorted) {
+    const details = segmentDetails(card, terminology);
+    for (const output of card.outputs)
+      if (output.type === 'segmentation') for (const id of output.segments) used.add(id);
+    models[card.name] = { ...card, body, segmentDetails: details };
+    mhub.push(toMhub(card, details));
+  }
+  const segments: Record<string, ResolvedSegment> = {};
+  for (const id of [...used].sort()) segments[id] = terminology.resolve(id)!;
+  return {
+    'models.json': { version: INDEX_VERSION, count: sorted.length, models: sorted.map((r) => r.card) },
+    models,
+    'terminology.json': { version: INDEX_VERSION, segments },
+    'mhub-v2-models.json': { data: mhub },
+  };
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+/** Writes the index into `outDir` atomically: a sibling temp folder renamed into place. */
+export async function writeIndex(index: RegistryIndex, outDir: string): Promise<string[]> {
+  const parent = path.dirname(path.resolve(outDir));
+  await mkdir(parent, { recursive: true });
+  const temp = path.join(parent, `.${path.basename(outDir)}.tmp-${process.pid}`);
+  await rm(temp, { recursive: true, force: true });
+  await mkdir(path.join(temp, 'models'), { recursive: true });
+  const files: [string, unknown][] = [
+    ['models.json', index['models.json']],
+    ['terminology.json', index['terminology.json']],
+    ['mhub-v2-models.json', index['mhub-v2-models.json']],
+    ...Object.entries(index.models).map(([name, model]): [string, unknown] => [`models/${name}.json`, model]),
+  ];
+  await Promise.all(files.map(([name, value]) => writeFile(path.join(temp, name), json(value))));
+  const old = `${temp}-old`;
+  await rename(path.resolve(outDir), old).catch(() => undefined);
+  await rename(temp, path.resolve(outDir));
+  await rm(old, { recursive: true, force: true });
+  return files.map(([name]) => name);
+}

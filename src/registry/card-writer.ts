@@ -1,0 +1,48 @@
+// Writes a card back to text: front matter in a stable field order, then the Markdown body.
+import { Document, isScalar, isSeq, visit } from 'yaml';
+import type { ModelCard } from './types.gen.ts';
+
+const ORDER: (keyof ModelCard)[] = [
+  'name',
+  'id',
+  'title',
+  'version',
+  'status',
+  'description',
+  'tags',
+  'inputs',
+  'outputs',
+  'model',
+  'data',
+  'authors',
+  'team',
+  'dates',
+  'cite',
+  'license',
+  'publications',
+  'links',
+  'requirements',
+  'runtimes',
+  'sampleData',
+  'upstream',
+];
+
+export function formatCard(card: ModelCard, body: string): string {
+  const ordered: Record<string, unknown> = {};
+  for (const key of ORDER) if (card[key] !== undefined) ordered[key] = card[key];
+  const doc = new Document(ordered);
+  // Short lists of plain words (modalities, tags) read best on one line.
+  visit(doc, {
+    Seq(_, node) {
+      if (
+        isSeq(node) &&
+        node.items.length <= 8 &&
+        node.items.every((i) => isScalar(i) && /^[A-Za-z0-9_+-]{1,20}$/.test(String(i.value)))
+      ) {
+        node.flow = true;
+      }
+    },
+  });
+  const yaml = doc.toString({ lineWidth: 0 });
+  return `---\n${yaml}---\n\n${body.trim()}\n`;
+}

@@ -1,0 +1,5 @@
+// Packages that ship no type declarations.
+declare module 'spdx-license-ids' {
+  const ids: string[];
+  export default ids;
+}
