@@ -59,8 +59,7 @@ function walkStrings(
   if (typeof value === 'string') visit(value, at);
   else if (Array.isArray(value)) {
     for (const [i, v] of value.entries()) walkStrings(v, [...at, i], visit);
-  }
-  else if (value && typeof value === 'object') {
+  } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) walkStrings(v, [...at, k], visit);
   }
 }
