@@ -9,9 +9,11 @@ import { loadTerminology } from '../../registry/terminology.ts';
 import { loadRegistry, validateCards } from '../../registry/validate.ts';
 import { EXIT_CODES } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
+import { registerNewCommand } from './new.ts';
 
 export function registerRegistryCommands(program: Command, io: CliIO, setExit: (code: number) => void): void {
   const registry = program.command('registry').description('Validate, index and import model cards.');
+  registerNewCommand(registry, io, setExit);
 
   registry
     .command('validate')

@@ -1,0 +1,60 @@
+// `mhub registry new`: the card wizard. Every question is also a flag (FIELDS), so the same
+// command runs interactively in a terminal and non-interactively in scripts and tests.
+import type { Command } from 'commander';
+import { FIELDS } from '../../contrib/card-fields.ts';
+import { clackPrompter } from '../../contrib/clack-prompter.ts';
+import { newCard } from '../../contrib/new-card.ts';
+import { searchTerms } from '../../contrib/term-search.ts';
+import { defaultModelsDir } from '../../registry/paths.ts';
+import { loadTerminology } from '../../registry/terminology.ts';
+import type { CliIO } from '../io.ts';
+
+interface NewOptions {
+  fromMhub?: string;
+  body?: string;
+  out: string;
+  yes?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+  findSegment?: string;
+  [field: string]: string | boolean | undefined;
+}
+
+export function registerNewCommand(registry: Command, io: CliIO, _setExit: (code: number) => void): void {
+  const command = registry
+    .command('new')
+    .description('Create a model card: asks for each field (or takes flags), validating as it goes.')
+    .option('--from-mhub <meta.json>', 'start from an MHub.ai meta.json (imported, then asked/overridden)')
+    .option('--body <file>', 'Markdown file with the card text')
+    .option('--out <dir>', 'folder to write the card into', defaultModelsDir)
+    .option('-y, --yes', 'never prompt: take flags and defaults, fail on what is missing')
+    .option('--force', 'replace an existing card of that name')
+    .option('--dry-run', 'print the card instead of writing it')
+    .option('--find-segment <text>', 'print terminology ids matching a name, id or SNOMED CT code, and exit');
+  for (const field of FIELDS) command.option(field.flag, field.message);
+  command.action(async (opts: NewOptions) => {
+    if (opts.findSegment !== undefined) {
+      for (const m of searchTerms(loadTerminology(), opts.findSegment, 10))
+        io.out(`${m.id}\t${m.name}\t${m.codes}`);
+      return;
+    }
+    const answers: Record<string, string> = {};
+    for (const field of FIELDS) {
+      const value = opts[field.key];
+      if (typeof value === 'string') answers[field.key] = value;
+    }
+    const interactive = !opts.yes && Boolean(process.stdin.isTTY) && io.isTTY;
+    const result = await newCard({
+      answers,
+      outDir: opts.out,
+      ...(opts.fromMhub ? { fromMhub: opts.fromMhub } : {}),
+      ...(opts.body ? { bodyFile: opts.body } : {}),
+      ...(interactive ? { prompter: clackPrompter() } : {}),
+      ...(opts.force ? { force: true } : {}),
+      ...(opts.dryRun ? { dryRun: true } : {}),
+    });
+    if (!interactive) for (const w of result.warnings) io.err(`warning: ${w}`);
+    if (opts.dryRun) io.out(result.text.trimEnd());
+    else if (!interactive) io.out(`wrote ${result.file}`);
+  });
+}

@@ -1,0 +1,76 @@
+// The wizard's terminal side: @clack/prompts behind the Prompter interface.
+import * as clack from '@clack/prompts';
+import { MhubError } from '../errors.ts';
+import type { Prompter } from './new-card.ts';
+
+const DONE = '\u0000done';
+const SKIP = '(none)';
+
+function answered<T>(value: T | symbol): Exclude<T, symbol> {
+  if (clack.isCancel(value) || typeof value === 'symbol')
+    throw new MhubError('CANCELLED', 'cancelled; no card was written');
+  return value as Exclude<T, symbol>;
+}
+
+export function clackPrompter(): Prompter {
+  return {
+    intro: (title) => clack.intro(title),
+    info: (message) => clack.log.info(message),
+    warn: (message) => clack.log.warn(message),
+    outro: (message) => clack.outro(message),
+    async text({ message, initial, optional }) {
+      const value = await clack.text({
+        message: optional ? `${message} (optional)` : message,
+        ...(initial ? { initialValue: initial } : {}),
+        validate: (v) => (optional || (v ?? '').trim() ? undefined : 'required'),
+      });
+      return answered(value).trim();
+    },
+    async select({ message, choices, initial, optional }) {
+      const options = [...(optional ? [SKIP] : []), ...choices].map((value) => ({ value }));
+      const value = answered(
+        await clack.select({ message, options, initialValue: initial ?? options[0]?.value }),
+      );
+      return value === SKIP ? '' : value;
+    },
+    async segments({ message, initial, search }) {
+      if (initial.length > 0) {
+        const keep = answered(
+          await clack.confirm({ message: `Keep these ${initial.length} segments? ${initial.join(', ')}` }),
+        );
+        if (keep) return initial;
+      }
+      // One search per label value: the order of the answers is the label order.
+      const chosen: string[] = [];
+      for (;;) {
+        const k = chosen.length + 1;
+        const value = answered(
+          await clack.autocomplete<string>({
+            message: `${message}: label ${k}${chosen.length ? ` (so far: ${chosen.join(', ')})` : ''}`,
+            placeholder: 'type a name, an id or a SNOMED CT code',
+            maxItems: 8,
+            // Results come ranked from the fuzzy search; clack's own substring filter is off.
+            filter: () => true,
+            options(this: { userInput: string }) {
+              const done = chosen.length > 0 && this.userInput.trim() === '';
+              const matches = search(this.userInput).filter((m) => !chosen.includes(m.id));
+              return [
+                ...(done
+                  ? [
+                      {
+                        value: DONE,
+                        label: `done: ${chosen.length} segment${chosen.length === 1 ? '' : 's'}`,
+                      },
+                    ]
+                  : []),
+                ...matches.map((m) => ({ value: m.id, label: `${m.id}  ${m.name}`, hint: m.codes })),
+              ];
+            },
+          }),
+        );
+        if (value === DONE) return chosen;
+        chosen.push(value);
+      }
+    },
+  };
+}

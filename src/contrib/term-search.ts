@@ -1,0 +1,87 @@
+// Fuzzy search over the label vocabulary: segment ids, their names and the SNOMED CT meanings
+// and codes behind them, so a contributor can type "left kidney" or "64033007" and get an id.
+import fuzzysort from 'fuzzysort';
+import type { Terminology } from '../registry/terminology.ts';
+
+export interface TermMatch {
+  id: string;
+  name: string;
+  /** "SCT 64033007 Kidney structure", for display beside the id. */
+  codes: string;
+  score: number;
+}
+
+interface Entry {
+  id: string;
+  name: string;
+  meanings: string;
+  codes: string;
+}
+
+const cache = new WeakMap<Terminology, Entry[]>();
+
+function entries(terminology: Terminology): Entry[] {
+  const cached = cache.get(terminology);
+  if (cached) return cached;
+  const list = terminology.ids().map((id): Entry => {
+    const s = terminology.resolve(id)!;
+    const coded = [s.type, s.modifier, s.category].filter((c) => c !== undefined);
+    return {
+      id,
+      name: s.name,
+      meanings: coded.map((c) => c.meaning).join(' '),
+      codes: [s.type, s.modifier]
+        .filter((c) => c !== undefined)
+        .map((c) => `${c.scheme} ${c.value} ${c.meaning}`)
+        .join('; '),
+    };
+  });
+  cache.set(terminology, list);
+  return list;
+}
+
+/**
+ * Segment ids matching `query`, best first. A query `REGION+text` searches the structure part
+ * and keeps the region, so compound ids (LIVER+NEOPLASM_MALIGNANT_PRIMARY) can be found too.
+ */
+export function searchTerms(terminology: Terminology, query: string, limit = 10): TermMatch[] {
+  const trimmed = query.trim();
+  const plus = trimmed.indexOf('+');
+  if (plus > 0) {
+    const region = trimmed.slice(0, plus).trim().toUpperCase();
+    if (terminology.resolve(region)) {
+      return searchTerms(terminology, trimmed.slice(plus + 1), limit)
+        .map((m) => ({ ...m, id: `${region}+${m.id}` }))
+        .filter((m) => terminology.resolve(m.id))
+        .map((m) => ({ ...m, name: terminology.resolve(m.id)!.name }));
+    }
+  }
+  const list = entries(terminology);
+  if (trimmed === '') return list.slice(0, limit).map((e) => ({ ...pick(e), score: 0 }));
+  const results = fuzzysort.go(trimmed, list, {
+    keys: ['id', 'name', 'meanings', 'codes'],
+    limit,
+    threshold: 0.3,
+    // An exact id or name beats any partial match.
+    scoreFn: (r) => {
+      const e = r.obj;
+      const q = trimmed.toLowerCase();
+      if (e.id.toLowerCase() === q || e.name.toLowerCase() === q) return 2;
+      return Math.max(...Array.from(r, (x) => x?.score ?? 0));
+    },
+  });
+  if (results.length > 0 || !/\s/.test(trimmed))
+    return results.map((r) => ({ ...pick(r.obj), score: r.score }));
+  // No entry matches every word ("lung nodule" is LUNG+NODULE): offer the best per word.
+  const best = new Map<string, TermMatch>();
+  for (const word of trimmed.split(/\s+/)) {
+    for (const m of searchTerms(terminology, word, limit)) {
+      if ((best.get(m.id)?.score ?? -1) < m.score) best.set(m.id, m);
+    }
+  }
+  return [...best.values()].sort((a, b) => b.score - a.score).slice(0, limit);
+}
+
+function pick(e: Entry): Omit<TermMatch, 'score'> {
+  return { id: e.id, name: e.name, codes: e.codes };
+}
