@@ -203,6 +203,8 @@ export const FIELDS: Field[] = [
       (getPath(d, ['runtimes', 'venv']) && !getPath(d, ['runtimes', 'docker']) ? 'venv' : 'docker'),
     apply: (d, v) => {
       d['x-runtime'] = one(v);
+      // A venv has one interface: the files contract.
+      if (one(v) === 'venv') setPath(d, ['runtimes', 'venv', 'interface'], 'files');
     },
   },
   at(
@@ -359,7 +361,18 @@ export function draftToCard(draft: Draft): ModelCard {
   if (runtimes && typeof kind === 'string') {
     for (const other of Object.keys(runtimes)) if (other !== kind) delete runtimes[other];
   }
-  return card as unknown as ModelCard;
+  return prune(card) as unknown as ModelCard;
+}
+
+/** Drops objects left empty when optional answers were skipped (links: {}). */
+function prune(value: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, v] of Object.entries(value)) {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      prune(v as Record<string, unknown>);
+      if (Object.keys(v).length === 0) delete value[key];
+    }
+  }
+  return value;
 }
 
 function ordered(item: Record<string, unknown>, first: readonly string[]): Record<string, unknown> {

@@ -1,6 +1,6 @@
 // `mhub registry new`: builds a model card from answers (flags, prompts, or an MHub meta.json),
 // checks each answer with the registry's one validator as it goes, and writes a valid card.
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
 import { readCardText } from '../registry/card-file.ts';
@@ -294,6 +294,7 @@ export async function newCard(options: NewCardOptions): Promise<NewCardResult> {
   }
   let written = false;
   if (!options.dryRun) {
+    await mkdir(options.outDir, { recursive: true });
     const temp = `${file}.tmp-${process.pid}`;
     await writeFile(temp, text);
     await rename(temp, file);

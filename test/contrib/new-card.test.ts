@@ -1,0 +1,283 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { newCard, type Prompter, parseRequirements } from '../../src/contrib/new-card.ts';
+import { searchTerms } from '../../src/contrib/term-search.ts';
+import { isMhubError } from '../../src/errors.ts';
+import { loadTerminology } from '../../src/registry/terminology.ts';
+import { validateCards } from '../../src/registry/validate.ts';
+
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+const HASH = 'b'.repeat(64);
+const meta = path.resolve('../shared/reference/mhub/meta/bamf_nnunet_ct_kidney.json');
+const tempDir = () => mkdtemp(path.join(tmpdir(), 'mhub-new-'));
+
+const flags = {
+  name: 'liver_seg',
+  title: 'Liver segmentation',
+  description: 'Segments the liver and liver tumours in CT.',
+  modality: 'CT',
+  outputType: 'segmentation',
+  segments: 'LIVER, LIVER+NEOPLASM',
+  authors: 'Doe, Jane; Roe, Richard',
+  licenseCode: 'MIT',
+  licenseWeights: 'CC-BY-4.0',
+  image: 'example/liver_seg',
+  tag: '1.0.0',
+  digest: DIGEST,
+};
+
+async function rejection(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isMhubError(error)) throw new Error(`expected an MhubError, got ${String(error)}`);
+  return error;
+}
+
+describe('mhub registry new, non-interactive', () => {
+  it('writes a card that the registry validator accepts', async () => {
+    const out = await tempDir();
+    const result = await newCard({ answers: flags, outDir: out });
+    expect(result.written).toBe(true);
+    const { cards, diagnostics } = await validateCards([out]);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const card = cards[0]!.card;
+    expect(card.name).toBe('liver_seg');
+    expect(card.status).toBe('submitted');
+    expect(card.authors).toEqual(['Doe, Jane', 'Roe, Richard']);
+    expect(card.inputs[0]).toEqual({ id: 'ct', label: 'CT scan', modality: ['CT'], format: 'dicom' });
+    expect(card.outputs[0]).toMatchObject({ id: 'segmentation', segments: ['LIVER', 'LIVER+NEOPLASM'] });
+    expect(card.runtimes.docker).toMatchObject({
+      image: 'example/liver_seg',
+      digest: DIGEST,
+      interface: 'mhub',
+    });
+    expect(cards[0]!.body).toMatch(/^## Intended Use/);
+  });
+
+  it('names every missing flag at once', async () => {
+    const error = await rejection(newCard({ answers: { name: 'x' }, outDir: await tempDir() }));
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toContain('--title');
+    expect(error.message).toContain('--license-code');
+    expect(error.message).toContain('--digest');
+  });
+
+  it("reports the validator's errors under the flag that set the field", async () => {
+    const out = await tempDir();
+    const error = await rejection(
+      newCard({ answers: { ...flags, licenseCode: 'MITT', segments: 'LIVR' }, outDir: out }),
+    );
+    expect(error.code).toBe('VALIDATION');
+    expect(error.message).toMatch(/--license-code .*'MITT' is not an SPDX licence id/);
+    expect(error.message).toMatch(/--segments .*unknown terminology id 'LIVR'.*did you mean 'LIVER'/);
+  });
+
+  it('refuses to overwrite a card unless forced', async () => {
+    const out = await tempDir();
+    await newCard({ answers: flags, outDir: out });
+    const error = await rejection(newCard({ answers: flags, outDir: out }));
+    expect(error.message).toContain('already exists');
+    await expect(
+      newCard({ answers: { ...flags, title: 'Replaced' }, outDir: out, force: true }),
+    ).resolves.toMatchObject({
+      written: true,
+    });
+    expect(await readFile(path.join(out, 'liver_seg.md'), 'utf8')).toContain('title: Replaced');
+  });
+
+  it('builds a venv runtime from a pip-compile requirements file', async () => {
+    const out = await tempDir();
+    const req = path.join(out, 'requirements.txt');
+    await writeFile(
+      req,
+      `# generated\nnumpy==2.1.0 \\\n    --hash=sha256:${HASH}\n    # via model\ntorch==2.4.0 --hash=sha256:${HASH}\n`,
+    );
+    const { digest: _d, image: _i, tag: _t, ...rest } = flags;
+    const result = await newCard({
+      answers: {
+        ...rest,
+        runtime: 'venv',
+        requirements: req,
+        entrypoint: 'liver_seg.run',
+        weights: `model.pth ${HASH} https://example.org/model.pth`,
+      },
+      outDir: out,
+    });
+    const { cards, diagnostics } = await validateCards([result.file]);
+    expect(diagnostics).toEqual([]);
+    expect(cards[0]!.card.runtimes).toEqual({
+      venv: {
+        python: '>=3.10,<3.14',
+        requirements: [`numpy==2.1.0 --hash=sha256:${HASH}`, `torch==2.4.0 --hash=sha256:${HASH}`],
+        entrypoint: 'liver_seg.run',
+        weights: [{ path: 'model.pth', sha256: HASH, url: 'https://example.org/model.pth' }],
+        interface: 'files',
+      },
+    });
+  });
+
+  it('starts from an MHub meta.json through the importer', async () => {
+    const out = await tempDir();
+    const result = await newCard({ fromMhub: meta, answers: { digest: DIGEST }, outDir: out });
+    const { cards, diagnostics } = await validateCards([result.file]);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const card = cards[0]!.card;
+    expect(card.name).toBe('bamf_nnunet_ct_kidney');
+    expect(card.status).toBe('submitted');
+    expect(card.upstream?.source).toBe('mhub');
+    expect(card.outputs[0]).toMatchObject({
+      segments: ['KIDNEY', 'KIDNEY+NEOPLASM_MALIGNANT_PRIMARY', 'KIDNEY+CYST'],
+    });
+    expect(cards[0]!.body).toContain('## Intended Use');
+  });
+
+  it('runs from the command line with --yes and --dry-run', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), isTTY: false };
+    const argv = ['registry', 'new', '--yes', '--dry-run', '--out', await tempDir()];
+    const code = await main(
+      [
+        ...argv,
+        '--name',
+        'cli_card',
+        '--title',
+        'CLI card',
+        '--description',
+        'From flags.',
+        '--modality',
+        'MR',
+        '--output-type',
+        'classification',
+        '--classes',
+        'benign,malignant',
+        '--license-code',
+        'Apache-2.0',
+        '--license-weights',
+        'NOASSERTION',
+        '--image',
+        'example/cli',
+        '--digest',
+        DIGEST,
+      ],
+      io,
+    );
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(/name: cli_card[\s\S]*classes: \[ benign, malignant \]/);
+    const bad = await main([...argv, '--name', 'Bad Name'], io);
+    expect(bad).toBe(2);
+    expect(err.join('\n')).toContain('missing --title');
+  });
+});
+
+/** A fake person: answers prompts from a list, records what the wizard said. */
+function scriptedPrompter(answers: Record<string, (string | string[])[]>) {
+  const warnings: string[] = [];
+  const asked: string[] = [];
+  const next = (message: string) => {
+    const key = Object.keys(answers).find((k) => message.includes(k));
+    asked.push(message);
+    if (!key || answers[key]!.length === 0) throw new Error(`unexpected prompt: ${message}`);
+    return answers[key]!.shift()!;
+  };
+  const prompter: Prompter = {
+    intro() {},
+    info() {},
+    outro() {},
+    warn: (m) => warnings.push(m),
+    text: async ({ message, initial }) => {
+      const a = next(message);
+      return a === '' ? (initial ?? '') : String(a);
+    },
+    select: async ({ message, initial }) => {
+      const a = next(message);
+      return a === '' ? (initial ?? '') : String(a);
+    },
+    segments: async ({ message, search }) => {
+      const queries = next(message) as string[];
+      return queries.map((q) => search(q)[0]!.id);
+    },
+  };
+  return { prompter, warnings, asked };
+}
+
+describe('mhub registry new, interactive', () => {
+  it('asks in card order, searches terminology, and re-asks what the validator rejects', async () => {
+    const out = await tempDir();
+    const { prompter, warnings, asked } = scriptedPrompter({
+      'Registry name': ['Kidney Model', 'kidney_model'],
+      Title: ['Kidney model'],
+      description: ['Segments both kidneys.'],
+      Version: [''],
+      Status: [''],
+      Tags: ['kidney, ct'],
+      'Input modality': ['CT'],
+      'Input format': [''],
+      'Input id': [''],
+      'Input label': [''],
+      'Body part': ['ABDOMEN'],
+      Contrast: [''],
+      'Output type': ['segmentation'],
+      'Output id': [''],
+      Segments: [['left kidney', 'right kidney']],
+      Authors: [''],
+      Team: [''],
+      'Licence of the code': ['mit', 'MIT'],
+      'Licence of the weights': ['CC-BY-4.0'],
+      'How to cite': [''],
+      'Code repository': ['not a url', 'https://example.org/code'],
+      GPU: ['recommended'],
+      Runtime: ['docker'],
+      'Docker image repository': ['example/kidney'],
+      'Docker image tag': ['2'],
+      'Image digest': ['', DIGEST],
+      'Container interface': [''],
+      'MHub workflow': [''],
+      SeriesInstanceUID: [''],
+      'Intended use': ['Research use on adult abdominal CT.'],
+    });
+    const result = await newCard({ answers: {}, outDir: out, prompter });
+    expect(asked.slice(0, 4)).toEqual([
+      'Registry name (lowercase letters, digits, _; also the file name)',
+      'Registry name (lowercase letters, digits, _; also the file name)',
+      'Title',
+      'One-paragraph description',
+    ]);
+    expect(warnings.join('\n')).toMatch(/must match pattern|lowercase/);
+    expect(warnings.join('\n')).toContain("write 'MIT'");
+    expect(warnings.join('\n')).toMatch(/digest is required/);
+    const { cards, diagnostics } = await validateCards([result.file]);
+    expect(diagnostics).toEqual([]);
+    expect(cards[0]!.card).toMatchObject({
+      name: 'kidney_model',
+      tags: ['kidney', 'ct'],
+      outputs: [{ segments: ['LEFT_KIDNEY', 'RIGHT_KIDNEY'] }],
+      links: { code: 'https://example.org/code' },
+      requirements: { gpu: 'recommended' },
+    });
+    expect(cards[0]!.body).toContain('Research use on adult abdominal CT.');
+  });
+});
+
+describe('terminology search', () => {
+  const t = loadTerminology();
+  it('finds ids by name, by SNOMED CT code and in compound ids', () => {
+    expect(searchTerms(t, 'left kidney')[0]!.id).toBe('LEFT_KIDNEY');
+    expect(searchTerms(t, '64033007').map((m) => m.id)).toContain('KIDNEY');
+    expect(searchTerms(t, 'liver+neoplasm')[0]!.id).toBe('LIVER+NEOPLASM');
+    expect(searchTerms(t, 'lung nodule').map((m) => m.id)).toEqual(
+      expect.arrayContaining(['LUNG', 'NODULE']),
+    );
+  });
+  it('joins pip-compile continuation lines', () => {
+    expect(parseRequirements(`a==1 \\\n  --hash=sha256:${HASH}  # why\n# only a comment\n`)).toEqual([
+      `a==1 --hash=sha256:${HASH}`,
+    ]);
+  });
+});
