@@ -1,0 +1,73 @@
+// `node scripts/pr-bot.ts --pr <n> [--dry-run]`: checks a pull request's model cards through the
+// GitHub API and keeps the bot's one comment up to date. Used by .github/workflows/pr-comment.yml
+// (with write permission, never checking out PR code) and pr-check.yml (read-only, --dry-run).
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { EXIT_CODES } from '../src/cli/exit-codes.ts';
+import { createOctokit, parseRepo } from '../src/contrib/github.ts';
+import { runPrBot } from '../src/contrib/pr-bot.ts';
+import { isMhubError, MhubError } from '../src/errors.ts';
+
+const { values } = parseArgs({
+  options: {
+    repo: { type: 'string', default: process.env.GITHUB_REPOSITORY },
+    pr: { type: 'string' },
+    'pr-file': { type: 'string' },
+    'head-sha': { type: 'string' },
+    'run-id': { type: 'string' },
+    'run-url': { type: 'string' },
+    'run-conclusion': { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    'fail-on-error': { type: 'boolean', default: false },
+  },
+});
+
+async function main(): Promise<number> {
+  // The number may come from an artifact of an untrusted run: accept digits only.
+  const raw = values.pr ?? (values['pr-file'] ? await readFile(values['pr-file'], 'utf8') : undefined);
+  if (!raw || !/^\s*\d{1,9}\s*$/.test(raw))
+    throw new MhubError(
+      'USAGE',
+      `pull request number '${raw?.trim().slice(0, 20) ?? ''}' is not a number`,
+      'give --pr <n> or --pr-file <file>',
+    );
+  const runId = values['run-id'] ? Number(values['run-id']) : undefined;
+  const octokit = createOctokit({ ...(process.env.GITHUB_TOKEN ? { token: process.env.GITHUB_TOKEN } : {}) });
+  const result = await runPrBot(octokit, {
+    repo: parseRepo(values.repo),
+    pullNumber: Number(raw.trim()),
+    dryRun: values['dry-run'],
+    ...(values['head-sha'] ? { expectedHeadSha: values['head-sha'] } : {}),
+    ...(runId
+      ? {
+          run: {
+            id: runId,
+            ...(values['run-url'] ? { url: values['run-url'] } : {}),
+            ...(values['run-conclusion'] ? { conclusion: values['run-conclusion'] } : {}),
+          },
+        }
+      : {}),
+    ...(process.env.GITHUB_SERVER_URL ? { serverUrl: process.env.GITHUB_SERVER_URL } : {}),
+  });
+  if (result.stale) {
+    console.log(`pr-bot: ${result.stale}`);
+    return 0;
+  }
+  if (values['dry-run']) console.log(result.body);
+  else console.log(`pr-bot: ${result.comment!.action} comment ${result.comment!.id}`);
+  for (const r of result.results)
+    if (r.status === 'fail') console.error(`pr-bot: ${r.rule}: ${r.details.join('; ')}`);
+  return values['fail-on-error'] && !result.ok ? EXIT_CODES.VALIDATION : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (isMhubError(error)) {
+      console.error(`pr-bot: ${error.message}${error.hint ? `\n  Fix: ${error.hint}` : ''}`);
+      process.exit(EXIT_CODES[error.code]);
+    }
+    console.error(`pr-bot: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
+    process.exit(EXIT_CODES.INTERNAL);
+  },
+);
