@@ -32,7 +32,11 @@ async function main(): Promise<number> {
       'give --pr <n> or --pr-file <file>',
     );
   const runId = values['run-id'] ? Number(values['run-id']) : undefined;
-  const octokit = createOctokit({ ...(process.env.GITHUB_TOKEN ? { token: process.env.GITHUB_TOKEN } : {}) });
+  // GITHUB_API_URL is set by Actions (GitHub Enterprise too) and points tests at a local fake.
+  const octokit = createOctokit({
+    ...(process.env.GITHUB_TOKEN ? { token: process.env.GITHUB_TOKEN } : {}),
+    ...(process.env.GITHUB_API_URL ? { baseUrl: process.env.GITHUB_API_URL } : {}),
+  });
   const result = await runPrBot(octokit, {
     repo: parseRepo(values.repo),
     pullNumber: Number(raw.trim()),

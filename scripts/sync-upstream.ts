@@ -22,7 +22,11 @@ const { values } = parseArgs({
 });
 
 async function main(): Promise<number> {
-  const octokit = createOctokit({ ...(process.env.GITHUB_TOKEN ? { token: process.env.GITHUB_TOKEN } : {}) });
+  // GITHUB_API_URL is set by Actions (GitHub Enterprise too) and points tests at a local fake.
+  const octokit = createOctokit({
+    ...(process.env.GITHUB_TOKEN ? { token: process.env.GITHUB_TOKEN } : {}),
+    ...(process.env.GITHUB_API_URL ? { baseUrl: process.env.GITHUB_API_URL } : {}),
+  });
   const snapshot = await readUpstream(octokit, values.ref, parseRepo(values.upstream));
   const plan = await planSync(snapshot, values.models, loadTerminology());
   for (const s of plan.skipped) console.error(`sync-upstream: skipped ${s.name}: ${s.reason}`);

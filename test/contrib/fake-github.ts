@@ -94,3 +94,26 @@ export function linkHeader(
   ];
   return parts.length ? { link: parts.join(', ') } : {};
 }
+
+/** Serves a fake over HTTP on localhost, for scripts run as processes (GITHUB_API_URL). */
+export async function serveFake(fake: {
+  fetch: typeof globalThis.fetch;
+}): Promise<{ url: string; close(): void }> {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const body = chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
+      const response = await fake.fetch(`${API}${req.url}`, {
+        method: req.method ?? 'GET',
+        ...(body ? { body } : {}),
+      });
+      res.writeHead(response.status, Object.fromEntries(response.headers.entries()));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() };
+}
