@@ -39,9 +39,14 @@ try {
   });
   const [result, seconds] = await timed(() => validateCards([dir]));
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-  if (result.cards.length !== COUNT || errors > 0) throw new Error(`expected ${COUNT} valid cards, got ${result.cards.length} and ${errors} errors`);
-  console.log(`validated ${COUNT} cards in ${seconds.toFixed(2)} s: ${Math.round(COUNT / seconds)} cards/s (goal: < 10 s)`);
-  console.log(`baseline, read + YAML parse only (the floor): ${baseline.toFixed(2)} s; validation costs ${(seconds / baseline).toFixed(2)}x the baseline`);
+  if (result.cards.length !== COUNT || errors > 0)
+    throw new Error(`expected ${COUNT} valid cards, got ${result.cards.length} and ${errors} errors`);
+  console.log(
+    `validated ${COUNT} cards in ${seconds.toFixed(2)} s: ${Math.round(COUNT / seconds)} cards/s (goal: < 10 s)`,
+  );
+  console.log(
+    `baseline, read + YAML parse only (the floor): ${baseline.toFixed(2)} s; validation costs ${(seconds / baseline).toFixed(2)}x the baseline`,
+  );
   console.log(`peak RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -111,11 +111,19 @@ export function readCardText(raw: string, file: string): CardReadResult {
     try {
       data = document().toJS({ maxAliasCount: 50 });
     } catch (error) {
-      return fail(`invalid YAML: ${firstLine(String((error as Error).message))}`, 'remove YAML aliases (*name)');
+      return fail(
+        `invalid YAML: ${firstLine(String((error as Error).message))}`,
+        'remove YAML aliases (*name)',
+      );
     }
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    return fail('front matter is not a mapping of fields', 'write the metadata as `field: value` lines', 2, 1);
+    return fail(
+      'front matter is not a mapping of fields',
+      'write the metadata as `field: value` lines',
+      2,
+      1,
+    );
   }
   return {
     source: {

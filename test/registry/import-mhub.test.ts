@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { MhubError } from '../../src/errors.ts';
 import { formatCard } from '../../src/registry/card-writer.ts';
 import { importMhubMeta, type MhubMeta } from '../../src/registry/import-mhub.ts';
-import { defaultTerminologyDir, loadTerminology, readTerminologyFiles, Terminology } from '../../src/registry/terminology.ts';
+import {
+  defaultTerminologyDir,
+  loadTerminology,
+  readTerminologyFiles,
+  Terminology,
+} from '../../src/registry/terminology.ts';
 import type { TerminologyFile } from '../../src/registry/types.gen.ts';
 import { validateCardText } from '../../src/registry/validate.ts';
 import { runCli } from '../support/cli.ts';
@@ -18,11 +23,28 @@ function meta(overrides: Partial<MhubMeta['summary']> = {}): MhubMeta {
     title: 'Synthetic',
     summary: {
       description: 'A synthetic model.',
-      inputs: [{ label: 'CT', description: 'CT', format: 'DICOM', modality: 'CT', bodypartexamined: 'Whole Body', slicethickness: '1mm', 'non-contrast': true, contrast: true }],
+      inputs: [
+        {
+          label: 'CT',
+          description: 'CT',
+          format: 'DICOM',
+          modality: 'CT',
+          bodypartexamined: 'Whole Body',
+          slicethickness: '1mm',
+          'non-contrast': true,
+          contrast: true,
+        },
+      ],
       outputs: [{ type: 'Segmentation', classes: ['LIVER'] }],
       ...overrides,
     },
-    details: { version: '2.0', devteam: 'Team', date: { code: '2024-01-31', pub: 'March 2022' }, license: { code: 'MIT', weights: 'CC BY 4.0' }, cite: 'Cite me.' },
+    details: {
+      version: '2.0',
+      devteam: 'Team',
+      date: { code: '2024-01-31', pub: 'March 2022' },
+      license: { code: 'MIT', weights: 'CC BY 4.0' },
+      cite: 'Cite me.',
+    },
     info: { use: { title: 'Intended Use', text: 'Testing.' } },
   };
 }
@@ -39,7 +61,12 @@ describe('importMhubMeta', () => {
     const { card, record, diagnostics } = roundTrip(meta());
     expect(diagnostics).toEqual([]);
     expect(record).toBeDefined();
-    expect(card.inputs[0]).toMatchObject({ id: 'ct', bodyPart: 'WHOLEBODY', contrast: 'any', sliceThickness: '1 mm' });
+    expect(card.inputs[0]).toMatchObject({
+      id: 'ct',
+      bodyPart: 'WHOLEBODY',
+      contrast: 'any',
+      sliceThickness: '1 mm',
+    });
     expect(card.dates).toEqual({ code: '2024-01-31', publication: '2022-03' });
     expect(card.license).toEqual({ code: 'MIT', weights: 'CC-BY-4.0' });
   });
@@ -59,17 +86,33 @@ describe('importMhubMeta', () => {
       }),
     );
     expect(diagnostics).toEqual([]);
-    expect(card.inputs.map((i) => [i.id, i.modality])).toEqual([['ct', ['CT']], ['pet', ['PT']], ['wsi', ['SM']]]);
+    expect(card.inputs.map((i) => [i.id, i.modality])).toEqual([
+      ['ct', ['CT']],
+      ['pet', ['PT']],
+      ['wsi', ['SM']],
+    ]);
     expect(card.outputs).toEqual([
       { id: 'tumour_grade', type: 'classification', label: 'Tumour grade', classes: ['low', 'high'] },
-      { id: 'risk_score', type: 'prediction', label: 'Risk score', description: 'Risk.', valueType: 'number' },
+      {
+        id: 'risk_score',
+        type: 'prediction',
+        label: 'Risk score',
+        description: 'Risk.',
+        valueType: 'number',
+      },
     ]);
   });
 
   it('names the unknown class id and the file, with the fix', () => {
-    const run = () => importMhubMeta(meta({ outputs: [{ type: 'Segmentation', classes: ['LIVER', 'SPLEEN_CAPSULE'] }]}), { terminology: loadTerminology(), file: 'x/meta.json' });
+    const run = () =>
+      importMhubMeta(meta({ outputs: [{ type: 'Segmentation', classes: ['LIVER', 'SPLEEN_CAPSULE'] }] }), {
+        terminology: loadTerminology(),
+        file: 'x/meta.json',
+      });
     expect(run).toThrow(MhubError);
-    expect(run).toThrow("x/meta.json: summary.outputs[0].classes[1]: 'SPLEEN_CAPSULE' is not in the terminology");
+    expect(run).toThrow(
+      "x/meta.json: summary.outputs[0].classes[1]: 'SPLEEN_CAPSULE' is not in the terminology",
+    );
   });
 
   it('accepts a class outside SegDB once the terminology gains a correct entry', () => {
@@ -79,17 +122,30 @@ describe('importMhubMeta', () => {
       categories: {},
       types: { T_SPLENIC_CAPSULE: { scheme: 'SCT', value: '84059004', meaning: 'Splenic capsule' } },
       modifiers: {},
-      segments: { SPLEEN_CAPSULE: { name: 'Splenic capsule', category: 'C_BODY_STRUCTURE', type: 'T_SPLENIC_CAPSULE', color: [157, 108, 162] } },
+      segments: {
+        SPLEEN_CAPSULE: {
+          name: 'Splenic capsule',
+          category: 'C_BODY_STRUCTURE',
+          type: 'T_SPLENIC_CAPSULE',
+          color: [157, 108, 162],
+        },
+      },
     };
     const terminology = new Terminology([...entries, { file: 'extra.json', data: extra }]);
-    const { diagnostics } = roundTrip(meta({ outputs: [{ type: 'Segmentation', classes: ['LIVER', 'SPLEEN_CAPSULE'] }] }), terminology);
+    const { diagnostics } = roundTrip(
+      meta({ outputs: [{ type: 'Segmentation', classes: ['LIVER', 'SPLEEN_CAPSULE'] }] }),
+      terminology,
+    );
     expect(diagnostics).toEqual([]);
   });
 
   it('rejects a modality it cannot map, naming the field', () => {
-    expect(() => importMhubMeta(meta({ inputs: [{ label: 'x', format: 'DICOM', modality: 'ULTRASONIC' }] }), { terminology: loadTerminology(), file: 'm.json' })).toThrow(
-      "m.json: summary.inputs[0].modality 'ULTRASONIC' is not a DICOM modality",
-    );
+    expect(() =>
+      importMhubMeta(meta({ inputs: [{ label: 'x', format: 'DICOM', modality: 'ULTRASONIC' }] }), {
+        terminology: loadTerminology(),
+        file: 'm.json',
+      }),
+    ).toThrow("m.json: summary.inputs[0].modality 'ULTRASONIC' is not a DICOM modality");
   });
 });
 
@@ -98,14 +154,26 @@ describe('mhub registry import-mhub', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'mhub-import-'));
     await mkdir(path.join(dir, 'in'));
     await writeFile(path.join(dir, 'in', 'meta.json'), JSON.stringify(meta()));
-    const ok = await runCli(['registry', 'import-mhub', path.join(dir, 'in', 'meta.json'), '--out', path.join(dir, 'cards')]);
+    const ok = await runCli([
+      'registry',
+      'import-mhub',
+      path.join(dir, 'in', 'meta.json'),
+      '--out',
+      path.join(dir, 'cards'),
+    ]);
     expect(ok.code).toBe(0);
     const text = await readFile(path.join(dir, 'cards', 'synthetic_model.md'), 'utf8');
     expect(text).toMatch(/^---\nname: synthetic_model\n/);
     expect((await runCli(['registry', 'validate', path.join(dir, 'cards')])).code).toBe(0);
 
     await writeFile(path.join(dir, 'in', 'meta.json'), '{"name": ');
-    const bad = await runCli(['registry', 'import-mhub', path.join(dir, 'in', 'meta.json'), '--out', path.join(dir, 'cards')]);
+    const bad = await runCli([
+      'registry',
+      'import-mhub',
+      path.join(dir, 'in', 'meta.json'),
+      '--out',
+      path.join(dir, 'cards'),
+    ]);
     expect(bad.code).toBe(3);
     expect(bad.err).toMatch(/meta\.json is not valid JSON/);
   });

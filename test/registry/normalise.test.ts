@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseBodyPart, normaliseDate, normaliseLicence, normaliseModalities } from '../../src/registry/normalise.ts';
-import { checkTerminology, defaultTerminologyDir, loadTerminology, readTerminologyFiles } from '../../src/registry/terminology.ts';
+import {
+  normaliseBodyPart,
+  normaliseDate,
+  normaliseLicence,
+  normaliseModalities,
+} from '../../src/registry/normalise.ts';
+import {
+  checkTerminology,
+  defaultTerminologyDir,
+  loadTerminology,
+  readTerminologyFiles,
+} from '../../src/registry/terminology.ts';
 
 describe('normaliseDate', () => {
   it.each([
@@ -17,7 +27,10 @@ describe('normaliseDate', () => {
   ])('%s', (text, expected) => expect(normaliseDate(text)).toEqual(expected));
 
   it('keeps ambiguous dates as text, saying why', () => {
-    expect(normaliseDate('06/07/22')).toEqual({ text: '06/07/22', note: 'could be 2022-07-06 or 2022-06-07 or 2006-07-22' });
+    expect(normaliseDate('06/07/22')).toEqual({
+      text: '06/07/22',
+      note: 'could be 2022-07-06 or 2022-06-07 or 2006-07-22',
+    });
     expect(normaliseDate('31.02.2020')).toEqual({ text: '31.02.2020', note: 'not a calendar date' });
     expect(normaliseDate('sometime')).toMatchObject({ note: 'unrecognised date format' });
   });
@@ -48,12 +61,23 @@ describe('other normalisations', () => {
 describe('terminology', () => {
   it('resolves SegDB ids, our extensions and compound REGION+STRUCTURE ids', () => {
     const t = loadTerminology();
-    expect(t.resolve('LIVER')).toMatchObject({ name: 'Liver', category: { value: '123037004' }, type: { scheme: 'SCT', value: '10200004' } });
+    expect(t.resolve('LIVER')).toMatchObject({
+      name: 'Liver',
+      category: { value: '123037004' },
+      type: { scheme: 'SCT', value: '10200004' },
+    });
     expect(t.resolve('LEFT_KIDNEY')!.modifier).toEqual({ scheme: 'SCT', value: '7771000', meaning: 'Left' });
     expect(t.resolve('BODY')).toMatchObject({ type: { value: '38266002', meaning: 'Entire body' } });
-    expect(t.resolve('BONE')).toMatchObject({ category: { value: '85756007' }, type: { value: '272673000' } });
+    expect(t.resolve('BONE')).toMatchObject({
+      category: { value: '85756007' },
+      type: { value: '272673000' },
+    });
     const cyst = t.resolve('KIDNEY+CYST')!;
-    expect(cyst).toMatchObject({ name: 'Cyst of kidney', type: { value: '367643001' }, region: { value: '64033007' } });
+    expect(cyst).toMatchObject({
+      name: 'Cyst of kidney',
+      type: { value: '367643001' },
+      region: { value: '64033007' },
+    });
     expect(t.resolve('LEFT_LUNG+NEOPLASM')!.regionModifier).toMatchObject({ meaning: 'Left' });
     expect(t.resolve('NOPE')).toBeUndefined();
     expect(t.resolve('A+B+C')).toBeUndefined();
@@ -68,12 +92,23 @@ describe('terminology', () => {
       categories: {},
       types: {},
       modifiers: {},
-      segments: { LIVER: { name: 'Liver again', category: 'C_BODY_STRUCTURE', type: 'T_MISSING', color: [1, 2, 3] } },
+      segments: {
+        LIVER: { name: 'Liver again', category: 'C_BODY_STRUCTURE', type: 'T_MISSING', color: [1, 2, 3] },
+      },
     };
-    const messages = checkTerminology([...entries, { file: 'broken.json', data: broken }]).map((d) => d.message);
-    expect(messages).toContain("'LIVER' is already defined in " + entries.find((e) => e.file.endsWith('segdb.json'))!.file);
+    const messages = checkTerminology([...entries, { file: 'broken.json', data: broken }]).map(
+      (d) => d.message,
+    );
+    expect(messages).toContain(
+      `'LIVER' is already defined in ${entries.find((e) => e.file.endsWith('segdb.json'))!.file}`,
+    );
     expect(messages).toContain("refers to code 'T_MISSING', which no terminology file defines");
-    const invalid = checkTerminology([{ file: 'bad.json', data: { source: 'x', categories: {}, types: {}, modifiers: {}, segments: { liver: {} } } }]);
+    const invalid = checkTerminology([
+      {
+        file: 'bad.json',
+        data: { source: 'x', categories: {}, types: {}, modifiers: {}, segments: { liver: {} } },
+      },
+    ]);
     expect(invalid.length).toBeGreaterThan(0);
   });
 });

@@ -48,7 +48,11 @@ describe('the registry', () => {
     // BACKGROUND is label 0, not a segment.
     const autopet = cards.gc_autopet_fpr!.card.outputs[0]!;
     expect(autopet.type === 'segmentation' && autopet.segments).toEqual(['NEOPLASM_MALIGNANT_PRIMARY']);
-    expect(cards.bamf_nnunet_ct_kidney!.card.dates).toEqual({ code: '2023-10-17', weights: '2023-08-28', publication: '2023-10-23' });
+    expect(cards.bamf_nnunet_ct_kidney!.card.dates).toEqual({
+      code: '2023-10-17',
+      weights: '2023-08-28',
+      publication: '2023-10-23',
+    });
     expect(cards.lungmask!.card.dates!.weights).toEqual({ text: '17/02/20' });
     expect(cards.gc_wsi_bgseg!.card.license).toEqual({ code: 'AGPL-3.0-only', weights: 'AGPL-3.0-only' });
     expect(cards.pyradiomics!.card.license.weights).toBe('NONE');
@@ -66,7 +70,9 @@ describe('the index', () => {
     const files = (await readdir(path.join(a, 'out', 'models'))).map((f) => `models/${f}`);
     expect(files).toHaveLength(records.length);
     for (const f of ['models.json', 'terminology.json', 'mhub-v2-models.json', ...files]) {
-      expect(await readFile(path.join(b, 'out', f), 'utf8'), f).toBe(await readFile(path.join(a, 'out', f), 'utf8'));
+      expect(await readFile(path.join(b, 'out', f), 'utf8'), f).toBe(
+        await readFile(path.join(a, 'out', f), 'utf8'),
+      );
     }
     const mhub = JSON.parse(await readFile(path.join(a, 'out', 'mhub-v2-models.json'), 'utf8'));
     const lungmask = mhub.data.find((m: { name: string }) => m.name === 'lungmask');
@@ -80,9 +86,19 @@ describe('the index', () => {
       categories: ['Segmentation'],
       cite: expect.stringContaining('Hofmanninger'),
       licence: { model: 'Apache-2.0', weights: 'Apache-2.0' },
-      inputs: [{ label: 'Input Image', description: 'The chest CT scan of a patient.', format: 'DICOM', modality: 'CT', bodypartexamined: 'CHEST' }],
+      inputs: [
+        {
+          label: 'Input Image',
+          description: 'The chest CT scan of a patient.',
+          format: 'DICOM',
+          modality: 'CT',
+          bodypartexamined: 'CHEST',
+        },
+      ],
     });
-    const kidney = JSON.parse(await readFile(path.join(a, 'out', 'models', 'bamf_nnunet_ct_kidney.json'), 'utf8'));
+    const kidney = JSON.parse(
+      await readFile(path.join(a, 'out', 'models', 'bamf_nnunet_ct_kidney.json'), 'utf8'),
+    );
     expect(kidney.segmentDetails.segmentation[1]).toMatchObject({
       id: 'KIDNEY+NEOPLASM_MALIGNANT_PRIMARY',
       type: { scheme: 'SCT', value: '86049000' },
