@@ -1,5 +1,6 @@
 // Reads one model card file: front matter (YAML) + Markdown body. Every problem becomes a
 // Diagnostic with file:line:column; nothing here throws on bad input.
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { type Document, parseDocument } from 'yaml';
 import type { Diagnostic } from './diagnostics.ts';
 import { LineIndex, offsetOf } from './source-map.ts';
@@ -76,30 +77,45 @@ export function readCardText(raw: string, file: string): CardReadResult {
   const index = new LineIndex(text);
   const at = (offset: number) => index.position(yamlStart + offset);
 
-  // The core schema keeps dates as strings; unique keys and the alias limit guard hostile input.
-  const doc: Document = parseDocument(yamlText, { schema: 'core', uniqueKeys: true });
-  for (const error of doc.errors) {
-    const { line, column } = at(error.pos[0]);
-    diagnostics.push({
-      severity: 'error',
-      file,
-      line,
-      column,
-      path: '',
-      message: `invalid YAML: ${firstLine(error.message)}`,
-      hint: 'check indentation, quoting and the `key: value` syntax at that place',
-    });
-  }
-  if (doc.errors.length > 0) return { diagnostics };
-
+  // Fast path: js-yaml (core schema, so dates stay strings) for the data. The position-aware
+  // `yaml` document is built only when a diagnostic needs a line number, or when the text has
+  // aliases (whose expansion `yaml` bounds) or a syntax error (whose message `yaml` words best).
   let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 50 });
-  } catch (error) {
-    return fail(
-      `invalid YAML: ${firstLine(String((error as Error).message))}`,
-      'remove YAML aliases (*name)',
-    );
+  let doc: Document | undefined;
+  const document = () => {
+    doc ??= parseDocument(yamlText, { schema: 'core', uniqueKeys: true });
+    return doc;
+  };
+  let fast = !ALIAS_RE.test(yamlText);
+  if (fast) {
+    try {
+      data = loadYaml(yamlText, { schema: CORE_SCHEMA });
+    } catch {
+      fast = false;
+    }
+  }
+  if (!fast) {
+    for (const error of document().errors) {
+      const { line, column } = at(error.pos[0]);
+      diagnostics.push({
+        severity: 'error',
+        file,
+        line,
+        column,
+        path: '',
+        message: `invalid YAML: ${firstLine(error.message)}`,
+        hint: 'check indentation, quoting and the `key: value` syntax at that place',
+      });
+    }
+    if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+    try {
+      data = document().toJS({ maxAliasCount: 50 });
+    } catch (error) {
+      return fail(
+        `invalid YAML: ${firstLine(String((error as Error).message))}`,
+        'remove YAML aliases (*name)',
+      );
+    }
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return fail(
@@ -114,11 +130,15 @@ export function readCardText(raw: string, file: string): CardReadResult {
       file,
       data,
       body,
-      locate: (path, key) => at(offsetOf(doc, path, key)),
+      locate: (path, key) => at(offsetOf(document(), path, key)),
     },
     diagnostics,
   };
 }
+
+// An alias (*name) where a YAML value can start; prose like "*emphasis*" may match, which only
+// sends that card down the slower, equally correct path.
+const ALIAS_RE = /(^|[\s[{,:-])\*[^\s,\]}]/m;
 
 function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
