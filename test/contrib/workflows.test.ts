@@ -65,6 +65,7 @@ jobs:
       - run: echo "\${{ github.event.pull_request.title }}"
 `;
     expect(auditWorkflow('unsafe.yml', unsafe).map((f) => f.problem)).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
       'checks out PR code (${{ github.event.pull_request.head.sha }}) with a privileged token',
       'splices PR-controlled text into a script (pass it through env)',
     ]);
