@@ -4,9 +4,10 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { EXIT_CODES } from '../src/cli/exit-codes.ts';
-import { createOctokit, parseRepo } from '../src/contrib/github.ts';
+import { parseRepo } from '../src/contrib/github.ts';
 import { runPrBot } from '../src/contrib/pr-bot.ts';
-import { isMhubError, MhubError } from '../src/errors.ts';
+import { octokitFromEnv, runScript } from '../src/contrib/run-script.ts';
+import { MhubError } from '../src/errors.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,11 +33,7 @@ async function main(): Promise<number> {
       'give --pr <n> or --pr-file <file>',
     );
   const runId = values['run-id'] ? Number(values['run-id']) : undefined;
-  // GITHUB_API_URL is set by Actions (GitHub Enterprise too) and points tests at a local fake.
-  const octokit = createOctokit({
-    ...(process.env.GITHUB_TOKEN ? { token: process.env.GITHUB_TOKEN } : {}),
-    ...(process.env.GITHUB_API_URL ? { baseUrl: process.env.GITHUB_API_URL } : {}),
-  });
+  const octokit = octokitFromEnv();
   const result = await runPrBot(octokit, {
     repo: parseRepo(values.repo),
     pullNumber: Number(raw.trim()),
@@ -64,14 +61,4 @@ async function main(): Promise<number> {
   return values['fail-on-error'] && !result.ok ? EXIT_CODES.VALIDATION : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (isMhubError(error)) {
-      console.error(`pr-bot: ${error.message}${error.hint ? `\n  Fix: ${error.hint}` : ''}`);
-      process.exit(EXIT_CODES[error.code]);
-    }
-    console.error(`pr-bot: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
-    process.exit(EXIT_CODES.INTERNAL);
-  },
-);
+runScript('pr-bot', main);

@@ -2,10 +2,9 @@
 // (meta.json + config/*.yml through the GitHub API) and opens or updates a PR with the
 // changes to registry/models/; --dry-run prints the diff instead.
 import { parseArgs } from 'node:util';
-import { EXIT_CODES } from '../src/cli/exit-codes.ts';
-import { createOctokit, parseRepo } from '../src/contrib/github.ts';
+import { parseRepo } from '../src/contrib/github.ts';
+import { octokitFromEnv, runScript } from '../src/contrib/run-script.ts';
 import { openOrUpdatePullRequest, planDiff, planSync, readUpstream } from '../src/contrib/sync-upstream.ts';
-import { isMhubError } from '../src/errors.ts';
 import { defaultModelsDir } from '../src/registry/paths.ts';
 import { loadTerminology } from '../src/registry/terminology.ts';
 
@@ -22,11 +21,7 @@ const { values } = parseArgs({
 });
 
 async function main(): Promise<number> {
-  // GITHUB_API_URL is set by Actions (GitHub Enterprise too) and points tests at a local fake.
-  const octokit = createOctokit({
-    ...(process.env.GITHUB_TOKEN ? { token: process.env.GITHUB_TOKEN } : {}),
-    ...(process.env.GITHUB_API_URL ? { baseUrl: process.env.GITHUB_API_URL } : {}),
-  });
+  const octokit = octokitFromEnv();
   const snapshot = await readUpstream(octokit, values.ref, parseRepo(values.upstream));
   const plan = await planSync(snapshot, values.models, loadTerminology());
   for (const s of plan.skipped) console.error(`sync-upstream: skipped ${s.name}: ${s.reason}`);
@@ -50,14 +45,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (isMhubError(error)) {
-      console.error(`sync-upstream: ${error.message}${error.hint ? `\n  Fix: ${error.hint}` : ''}`);
-      process.exit(EXIT_CODES[error.code]);
-    }
-    console.error(`sync-upstream: unexpected error: ${(error as Error)?.stack ?? String(error)}`);
-    process.exit(EXIT_CODES.INTERNAL);
-  },
-);
+runScript('sync-upstream', main);

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { newCard, type Prompter, parseRequirements } from '../../src/contrib/new-card.ts';
 import { searchTerms } from '../../src/contrib/term-search.ts';
-import { isMhubError } from '../../src/errors.ts';
 import { loadTerminology } from '../../src/registry/terminology.ts';
 import { validateCards } from '../../src/registry/validate.ts';
+import { rejection } from './helpers.ts';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const HASH = 'b'.repeat(64);
@@ -28,15 +28,6 @@ const flags = {
   tag: '1.0.0',
   digest: DIGEST,
 };
-
-async function rejection(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isMhubError(error)) throw new Error(`expected an MhubError, got ${String(error)}`);
-  return error;
-}
 
 describe('mhub registry new, non-interactive', () => {
   it('writes a card that the registry validator accepts', async () => {

@@ -3,22 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { createOctokit } from '../../src/contrib/github.ts';
 import { runPrBot } from '../../src/contrib/pr-bot.ts';
 import { MANUAL_CHECKS, MARKER } from '../../src/contrib/pr-comment.ts';
-import { isMhubError } from '../../src/errors.ts';
 import { fakeGitHub, fixture, linkHeader } from './fake-github.ts';
+import { pr42Routes, R, rejection } from './helpers.ts';
 
 const repo = { owner: 'mhub-org', repo: 'registry' };
-const R = '/repos/mhub-org/registry';
-const HEAD42 = '4242424242424242424242424242424242424242';
 const HEAD43 = '4343434343434343434343434343434343434343';
 const HEAD44 = '4444444444444444444444444444444444444444';
 const BASE = '1111111111111111111111111111111111111111';
 
 const pr42 = {
-  [`GET ${R}/pulls/42`]: { fixture: 'pulls-42.json' },
-  [`GET ${R}/pulls/42/files?per_page=100`]: { fixture: 'pulls-42-files.json' },
-  [`GET ${R}/contents/registry/models/liver_seg.md?ref=${HEAD42}`]: {
-    fixture: 'contents-liver_seg-head42.json',
-  },
+  ...pr42Routes,
   [`GET ${R}/actions/runs/777/artifacts?per_page=100`]: { fixture: 'actions-run-777-artifacts.json' },
 };
 const noBotComment = {
@@ -26,15 +20,6 @@ const noBotComment = {
   [`POST ${R}/issues/42/comments`]: { status: 201, fixture: 'issue-comment-created.json' },
 };
 const run = { id: 777, url: 'https://github.com/mhub-org/registry/actions/runs/777', conclusion: 'success' };
-
-async function rejection(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isMhubError(error)) throw new Error(`expected an MhubError, got ${String(error)}`);
-  return error;
-}
 
 describe('PR bot', () => {
   it('posts one comment with the result table, preview links and the manual checks', async () => {

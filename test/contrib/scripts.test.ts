@@ -8,16 +8,9 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultModelsDir } from '../../src/registry/paths.ts';
 import { fakeGitHub, fixture, serveFake } from './fake-github.ts';
+import { pr42Routes, R } from './helpers.ts';
 
-const R = '/repos/mhub-org/registry';
-const HEAD42 = '4242424242424242424242424242424242424242';
-const pr42 = {
-  [`GET ${R}/pulls/42`]: { fixture: 'pulls-42.json' },
-  [`GET ${R}/pulls/42/files?per_page=100`]: { fixture: 'pulls-42-files.json' },
-  [`GET ${R}/contents/registry/models/liver_seg.md?ref=${HEAD42}`]: {
-    fixture: 'contents-liver_seg-head42.json',
-  },
-};
+const pr42 = pr42Routes;
 
 let close = () => {};
 afterEach(() => close());
