@@ -229,6 +229,13 @@ export async function newCard(options: NewCardOptions): Promise<NewCardResult> {
   for (const field of FIELDS) {
     if (field.when && !field.when(draft)) continue;
     let given = answers[field.key];
+    if (field.kind === 'select' && typeof given === 'string' && !field.choices?.includes(given)) {
+      throw new MhubError(
+        'USAGE',
+        `${field.flag.split(' ')[0]} '${given}' is not one of ${field.choices?.join(', ')}`,
+        'use one of those values',
+      );
+    }
     if (given !== undefined) {
       field.apply(draft, await readAnswerFile(field, splitAnswer(field, given)));
     } else if (!prompter) {

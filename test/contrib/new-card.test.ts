@@ -68,6 +68,13 @@ describe('mhub registry new, non-interactive', () => {
     expect(error.message).toMatch(/--segments .*unknown terminology id 'LIVR'.*did you mean 'LIVER'/);
   });
 
+  it('accepts only the listed values for choice fields', async () => {
+    const error = await rejection(
+      newCard({ answers: { ...flags, outputType: 'mask' }, outDir: await tempDir() }),
+    );
+    expect(error.message).toBe("--output-type 'mask' is not one of segmentation, prediction, classification");
+  });
+
   it('refuses to overwrite a card unless forced', async () => {
     const out = await tempDir();
     await newCard({ answers: flags, outDir: out });
@@ -164,6 +171,8 @@ describe('mhub registry new, non-interactive', () => {
     const bad = await main([...argv, '--name', 'Bad Name'], io);
     expect(bad).toBe(2);
     expect(err.join('\n')).toContain('missing --title');
+    expect(await main([...argv, '--runtime', 'conda'], io)).toBe(2);
+    expect(err.at(-2)).toContain("argument 'conda' is invalid. Allowed choices are docker, venv.");
   });
 });
 

@@ -1,6 +1,6 @@
 // `mhub registry new`: the card wizard. Every question is also a flag (FIELDS), so the same
 // command runs interactively in a terminal and non-interactively in scripts and tests.
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { FIELDS } from '../../contrib/card-fields.ts';
 import { clackPrompter } from '../../contrib/clack-prompter.ts';
 import { newCard } from '../../contrib/new-card.ts';
@@ -31,7 +31,10 @@ export function registerNewCommand(registry: Command, io: CliIO, _setExit: (code
     .option('--force', 'replace an existing card of that name')
     .option('--dry-run', 'print the card instead of writing it')
     .option('--find-segment <text>', 'print terminology ids matching a name, id or SNOMED CT code, and exit');
-  for (const field of FIELDS) command.option(field.flag, field.message);
+  for (const field of FIELDS) {
+    const option = new Option(field.flag, field.message);
+    command.addOption(field.kind === 'select' && field.choices ? option.choices(field.choices) : option);
+  }
   command.action(async (opts: NewOptions) => {
     if (opts.findSegment !== undefined) {
       for (const m of searchTerms(loadTerminology(), opts.findSegment, 10))
