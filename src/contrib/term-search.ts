@@ -1,6 +1,6 @@
 // Fuzzy search over the label vocabulary: segment ids, their names and the SNOMED CT meanings
 // and codes behind them, so a contributor can type "left kidney" or "64033007" and get an id.
-import fuzzysort from 'fuzzysort';
+import fuzzysort, { type Prepared } from 'fuzzysort';
 import type { Terminology } from '../registry/terminology.ts';
 
 export interface TermMatch {
@@ -14,8 +14,9 @@ export interface TermMatch {
 interface Entry {
   id: string;
   name: string;
-  meanings: string;
   codes: string;
+  /** Prepared once: fuzzysort then skips re-analysing the targets on every keystroke. */
+  targets: Prepared[];
 }
 
 const cache = new WeakMap<Terminology, Entry[]>();
@@ -26,14 +27,16 @@ function entries(terminology: Terminology): Entry[] {
   const list = terminology.ids().map((id): Entry => {
     const s = terminology.resolve(id)!;
     const coded = [s.type, s.modifier, s.category].filter((c) => c !== undefined);
+    const codes = [s.type, s.modifier]
+      .filter((c) => c !== undefined)
+      .map((c) => `${c.scheme} ${c.value} ${c.meaning}`)
+      .join('; ');
+    const meanings = coded.map((c) => c.meaning).join(' ');
     return {
       id,
       name: s.name,
-      meanings: coded.map((c) => c.meaning).join(' '),
-      codes: [s.type, s.modifier]
-        .filter((c) => c !== undefined)
-        .map((c) => `${c.scheme} ${c.value} ${c.meaning}`)
-        .join('; '),
+      codes,
+      targets: [id, s.name, meanings, codes].map((x) => fuzzysort.prepare(x)),
     };
   });
   cache.set(terminology, list);
@@ -59,7 +62,7 @@ export function searchTerms(terminology: Terminology, query: string, limit = 10)
   const list = entries(terminology);
   if (trimmed === '') return list.slice(0, limit).map((e) => ({ ...pick(e), score: 0 }));
   const results = fuzzysort.go(trimmed, list, {
-    keys: ['id', 'name', 'meanings', 'codes'],
+    keys: [0, 1, 2, 3].map((i) => (e: Entry) => e.targets[i]),
     limit,
     threshold: 0.3,
     // An exact id or name beats any partial match.
