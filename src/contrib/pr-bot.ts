@@ -1,8 +1,11 @@
 // The PR bot: reads a pull request through the API (never its code), applies the rules, and
 // keeps one comment up to date. Runs with write permission only in the workflow_run workflow.
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Octokit } from '@octokit/rest';
-import { MhubError } from '../errors.ts';
-import { loadTerminology, type Terminology } from '../registry/terminology.ts';
+import { isMhubError, MhubError } from '../errors.ts';
+import { defaultTerminologyDir, loadTerminology, type Terminology } from '../registry/terminology.ts';
 import { github, type RepoRef, readFileAt } from './github.ts';
 import { type Preview, renderComment, upsertComment } from './pr-comment.ts';
 import {
@@ -11,6 +14,7 @@ import {
   checkPullRequest,
   classifyFiles,
   failed,
+  RULES,
   type RuleResult,
   touchedModels,
 } from './pr-rules.ts';
@@ -26,6 +30,8 @@ export interface PrBotOptions {
   dryRun?: boolean;
   serverUrl?: string;
   terminology?: Terminology;
+  /** Our terminology folder, under the PR's changes to it (default registry/terminology). */
+  terminologyDir?: string;
 }
 
 export interface PrBotResult {
@@ -78,6 +84,65 @@ async function previews(
     }));
 }
 
+const TERMINOLOGY_RE = /^registry\/terminology\/[^/]+\.json$/;
+
+/**
+ * The vocabulary the PR's cards must be checked against: ours, with the terminology files the
+ * PR changes replaced by their head versions (read as data through the API).
+ */
+async function headTerminology(
+  octokit: Octokit,
+  repo: RepoRef,
+  files: readonly ChangedFile[],
+  headSha: string,
+  base: { dir: string; terminology?: Terminology },
+): Promise<{ terminology?: Terminology; result?: RuleResult }> {
+  const changed = files.filter(
+    (f) => TERMINOLOGY_RE.test(f.filename) || TERMINOLOGY_RE.test(f.previous_filename ?? ''),
+  );
+  if (changed.length === 0) return base.terminology ? { terminology: base.terminology } : {};
+  const dir = await mkdtemp(path.join(tmpdir(), 'mhub-pr-terminology-'));
+  try {
+    await cp(base.dir, dir, { recursive: true });
+    for (const f of changed) {
+      if (f.previous_filename)
+        await rm(path.join(dir, path.posix.basename(f.previous_filename)), { force: true });
+      const target = path.join(dir, path.posix.basename(f.filename));
+      const text = f.status === 'removed' ? undefined : await readFileAt(octokit, repo, f.filename, headSha);
+      if (text === undefined) await rm(target, { force: true });
+      else await writeFile(target, text);
+    }
+    const names = changed.map((f) => f.filename).join(', ');
+    try {
+      const terminology = loadTerminology(dir);
+      return {
+        terminology,
+        result: {
+          rule: RULES.terminology,
+          title: 'Terminology changes load and resolve',
+          status: 'warn',
+          details: [
+            `cards checked against the PR's terminology (${names}); check the new SNOMED CT codes by hand`,
+          ],
+        },
+      };
+    } catch (error) {
+      if (!isMhubError(error)) throw error;
+      const where = (text: string) => text.split(dir).join('registry/terminology');
+      return {
+        result: {
+          rule: RULES.terminology,
+          title: 'Terminology changes load and resolve',
+          status: 'fail',
+          details: [`${where(error.message)}${error.hint ? `. Fix: ${error.hint}` : ''}`],
+        },
+      };
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runPrBot(octokit: Octokit, options: PrBotOptions): Promise<PrBotResult> {
   const { repo, pullNumber } = options;
   if (!Number.isSafeInteger(pullNumber) || pullNumber <= 0)
@@ -109,12 +174,18 @@ export async function runPrBot(octokit: Octokit, options: PrBotOptions): Promise
       };
     }),
   );
+  const vocabulary = await headTerminology(octokit, repo, files, pr.head.sha, {
+    dir: options.terminologyDir ?? defaultTerminologyDir,
+    ...(options.terminology ? { terminology: options.terminology } : {}),
+  });
   const results = checkPullRequest({
     files,
     cards,
     labels: pr.labels.map((l) => l.name ?? '').filter(Boolean),
-    terminology: options.terminology ?? loadTerminology(),
+    // Bad terminology at the head leaves the cards to be checked against ours (and fails its rule).
+    terminology: vocabulary.terminology ?? options.terminology ?? loadTerminology(),
   });
+  if (vocabulary.result) results.splice(2, 0, vocabulary.result);
   const serverUrl = options.serverUrl ?? 'https://github.com';
   const body = renderComment({
     headSha: pr.head.sha,

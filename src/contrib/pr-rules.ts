@@ -40,6 +40,7 @@ export interface RuleResult {
 export const RULES = {
   oneModel: 'one-model-per-pr',
   valid: 'valid-card',
+  terminology: 'valid-terminology',
   versionBump: 'version-bump',
   digest: 'docker-digest',
   weights: 'weights-sha256',

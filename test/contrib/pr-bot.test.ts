@@ -1,8 +1,10 @@
 // The PR bot against a FAKE GitHub API (recorded responses in GitHub's shapes), offline.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createOctokit } from '../../src/contrib/github.ts';
 import { runPrBot } from '../../src/contrib/pr-bot.ts';
 import { MANUAL_CHECKS, MARKER } from '../../src/contrib/pr-comment.ts';
+import { validateCardText } from '../../src/registry/validate.ts';
 import { fakeGitHub, fixture, linkHeader } from './fake-github.ts';
 import { pr42Routes, R, rejection } from './helpers.ts';
 
@@ -157,6 +159,51 @@ describe('PR bot', () => {
     expect(byRule['docker-digest']!.details[0]).toContain('imagetools inspect example/kidney_seg:2.1');
     expect(byRule['valid-card']!.status).toBe('pass');
     expect(result.body).toContain('❌ **2 checks failed**: `version-bump`, `docker-digest`');
+  });
+
+  it("checks cards against the PR's own terminology additions, read through the API", async () => {
+    const HEAD45 = '4545454545454545454545454545454545454545';
+    const routes = (extensions: string) => ({
+      [`GET ${R}/pulls/45`]: { fixture: 'pulls-45.json' },
+      [`GET ${R}/pulls/45/files?per_page=100`]: { fixture: 'pulls-45-files.json' },
+      [`GET ${R}/contents/registry/models/thyroid_seg.md?ref=${HEAD45}`]: {
+        fixture: 'contents-thyroid_seg-head45.json',
+      },
+      [`GET ${R}/contents/registry/terminology/registry-extensions.json?ref=${HEAD45}`]: {
+        fixture: extensions,
+      },
+    });
+    // Against our vocabulary alone the new segment is unknown.
+    const card = readFileSync(new URL('./fixtures/cards/thyroid_seg.md', import.meta.url), 'utf8');
+    expect(validateCardText(card, 'thyroid_seg.md').diagnostics[0]!.message).toBe(
+      "unknown terminology id 'THYROID_GLAND'",
+    );
+
+    const gh = fakeGitHub(routes('contents-extensions-head45.json'));
+    const result = await runPrBot(createOctokit({ fetch: gh.fetch }), { repo, pullNumber: 45, dryRun: true });
+    expect(gh.unmatched).toEqual([]);
+    const byRule = Object.fromEntries(result.results.map((r) => [r.rule, r]));
+    expect(byRule['valid-card']!.status).toBe('pass');
+    expect(byRule['valid-terminology']).toMatchObject({
+      status: 'warn',
+      details: [
+        "cards checked against the PR's terminology (registry/terminology/registry-extensions.json); check the new SNOMED CT codes by hand",
+      ],
+    });
+    expect(result.ok).toBe(true);
+
+    const bad = fakeGitHub(routes('contents-extensions-bad-head45.json'));
+    const broken = await runPrBot(createOctokit({ fetch: bad.fetch }), {
+      repo,
+      pullNumber: 45,
+      dryRun: true,
+    });
+    const rules = Object.fromEntries(broken.results.map((r) => [r.rule, r]));
+    expect(rules['valid-terminology']!.status).toBe('fail');
+    expect(rules['valid-terminology']!.details[0]).toBe(
+      "registry/terminology/registry-extensions.json segments.THYROID_GLAND: refers to code 'T_THYROID', which no terminology file defines. Fix: add 'T_THYROID' to categories, types or modifiers with its SNOMED CT code",
+    );
+    expect(rules['valid-card']!.status).toBe('fail');
   });
 
   it('explains a token without permission to comment', async () => {
