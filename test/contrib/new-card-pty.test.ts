@@ -51,28 +51,24 @@ const steps: [string, string][] = [
   ['Intended use', 'Research only.\r'],
 ];
 
-it('runs the wizard in a terminal and writes a valid card', async () => {
+/** Runs `mhub registry new ARGS --out <tmp>` in a pseudo-terminal through the steps. */
+async function wizard(script: [string, string][], args: string[] = []) {
   const dir = await mkdtemp(path.join(tmpdir(), 'mhub-pty-'));
-  const script = path.join(dir, 'script.json');
-  await writeFile(script, JSON.stringify(steps.map(([expect, send]) => ({ expect, send }))));
+  const file = path.join(dir, 'script.json');
+  await writeFile(file, JSON.stringify(script.map(([expect, send]) => ({ expect, send }))));
   const out = path.join(dir, 'cards');
-  const { stdout } = await run(
-    'python3',
-    [
-      'test/contrib/pty_drive.py',
-      script,
-      '--',
-      process.execPath,
-      'bin/mhub.js',
-      'registry',
-      'new',
-      '--out',
-      out,
-    ],
-    { env: { ...process.env, PTY_STEP_TIMEOUT: '15' }, timeout: 90_000 },
-  ).catch((error: { stdout?: string; message: string }) => {
+  const cli = [process.execPath, 'bin/mhub.js', 'registry', 'new', ...args, '--out', out];
+  const { stdout } = await run('python3', ['test/contrib/pty_drive.py', file, '--', ...cli], {
+    env: { ...process.env, PTY_STEP_TIMEOUT: '15' },
+    timeout: 90_000,
+  }).catch((error: { stdout?: string; message: string }) => {
     throw new Error(`${error.message}\n${error.stdout ?? ''}`);
   });
+  return { stdout, out };
+}
+
+it('runs the wizard in a terminal and writes a valid card', async () => {
+  const { stdout, out } = await wizard(steps);
   expect(stdout).toContain('Wrote');
   expect(await readdir(out)).toEqual(['pty_model.md']);
   const { cards, diagnostics } = await validateCards([out]);
@@ -83,4 +79,50 @@ it('runs the wizard in a terminal and writes a valid card', async () => {
     outputs: [{ segments: ['LEFT_KIDNEY', 'KIDNEY'] }],
     runtimes: { docker: { image: 'example/pty', digest: DIGEST } },
   });
+});
+
+it('starts from an MHub meta.json in a terminal, offering the imported values', async () => {
+  const enter = (prompt: string): [string, string] => [prompt, '\r'];
+  const script: [string, string][] = [
+    ...[
+      'Registry name',
+      'Title',
+      'description',
+      'Version',
+      'Status',
+      'Tags',
+      'Input modality',
+      'Input format',
+    ].map(enter),
+    ...['Input id', 'Input label', 'Body part', 'Contrast', 'Output type', 'Output id'].map(enter),
+    // The imported segments are offered as they are.
+    ['Keep these 3 segments\\? KIDNEY, KIDNEY\\+NEOPLASM_MALIGNANT_PRIMARY, KIDNEY\\+CYST', '\r'],
+    ...[
+      'Authors',
+      'Team',
+      'Licence of the code',
+      'Licence of the weights',
+      'How to cite',
+      'Code repository',
+    ].map(enter),
+    ...['GPU', 'Runtime', 'Docker image repository', 'Docker image tag'].map(enter),
+    ['Image digest', '\r'],
+    // An empty answer to a required question is refused on the spot.
+    ['required', `${DIGEST}\r`],
+    ...['Container interface', 'MHub workflow', 'SeriesInstanceUID', 'Intended use'].map(enter),
+  ];
+  const meta = path.resolve('../shared/reference/mhub/meta/bamf_nnunet_ct_kidney.json');
+  const { stdout, out } = await wizard(script, ['--from-mhub', meta]);
+  expect(stdout).toContain('New model card from bamf_nnunet_ct_kidney.json');
+  expect(stdout).toContain('BAMF CT Kidney Seg (nnU-Net)');
+  const { cards, diagnostics } = await validateCards([out]);
+  expect(diagnostics).toEqual([]);
+  expect(cards[0]!.card).toMatchObject({
+    name: 'bamf_nnunet_ct_kidney',
+    status: 'submitted',
+    license: { code: 'MIT', weights: 'CC-BY-NC-4.0' },
+    outputs: [{ segments: ['KIDNEY', 'KIDNEY+NEOPLASM_MALIGNANT_PRIMARY', 'KIDNEY+CYST'] }],
+    runtimes: { docker: { image: 'mhubai/bamf_nnunet_ct_kidney', tag: 'latest', digest: DIGEST } },
+  });
+  expect(cards[0]!.body).toContain('## Quantitative Analyses');
 });
