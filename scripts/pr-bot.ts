@@ -20,24 +20,30 @@ const { values } = parseArgs({
     'run-conclusion': { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
     'fail-on-error': { type: 'boolean', default: false },
+    'bot-login': { type: 'string', default: 'github-actions[bot]' },
   },
 });
 
 async function main(): Promise<number> {
   // The number may come from an artifact of an untrusted run: accept digits only.
   const raw = values.pr ?? (values['pr-file'] ? await readFile(values['pr-file'], 'utf8') : undefined);
-  if (!raw || !/^\s*\d{1,9}\s*$/.test(raw))
+  if (!raw || !/^\s*\d{1,9}\s*$/.test(raw)) {
+    // Never echo an artifact's content: it comes from an untrusted run and lands in public logs.
+    const what =
+      values.pr !== undefined ? `'${values.pr.slice(0, 20)}'` : `in ${values['pr-file'] ?? '(none)'}`;
     throw new MhubError(
       'USAGE',
-      `pull request number '${raw?.trim().slice(0, 20) ?? ''}' is not a number`,
+      `the pull request number ${what} is not a number`,
       'give --pr <n> or --pr-file <file>',
     );
+  }
   const runId = values['run-id'] ? Number(values['run-id']) : undefined;
   const octokit = octokitFromEnv();
   const result = await runPrBot(octokit, {
     repo: parseRepo(values.repo),
     pullNumber: Number(raw.trim()),
     dryRun: values['dry-run'],
+    botLogin: values['bot-login'],
     ...(values['head-sha'] ? { expectedHeadSha: values['head-sha'] } : {}),
     ...(runId
       ? {

@@ -28,6 +28,8 @@ export interface PrBotOptions {
   run?: { id: number; url?: string; conclusion?: string };
   /** Compute the comment and post nothing (needs only read access). */
   dryRun?: boolean;
+  /** The account that posts (default github-actions[bot], the workflow token's identity). */
+  botLogin?: string;
   serverUrl?: string;
   terminology?: Terminology;
   /** Our terminology folder, under the PR's changes to it (default registry/terminology). */
@@ -198,6 +200,6 @@ export async function runPrBot(octokit: Octokit, options: PrBotOptions): Promise
   });
   const ok = !failed(results);
   if (options.dryRun) return { ok, body, results };
-  const comment = await upsertComment(octokit, repo, pullNumber, body);
+  const comment = await upsertComment(octokit, repo, pullNumber, body, options.botLogin);
   return { ok, body, results, comment };
 }

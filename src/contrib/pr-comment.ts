@@ -81,12 +81,13 @@ export async function upsertComment(
   repo: RepoRef,
   issueNumber: number,
   body: string,
+  botLogin = 'github-actions[bot]',
 ): Promise<{ action: 'created' | 'updated'; id: number }> {
   const comments = await github(`list the comments of #${issueNumber}`, 'pull-requests: read', () =>
     octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 }),
   );
-  // Only a bot's comment counts: anyone can paste the marker into a comment of their own.
-  const mine = comments.find((c) => c.user?.type === 'Bot' && c.body?.includes(MARKER));
+  // Only our own comment counts: anyone can paste the marker into a comment of theirs.
+  const mine = comments.find((c) => c.user?.login === botLogin && c.body?.includes(MARKER));
   if (mine) {
     await github(`update comment ${mine.id} on #${issueNumber}`, 'pull-requests: write', () =>
       octokit.rest.issues.updateComment({ ...repo, comment_id: mine.id, body }),

