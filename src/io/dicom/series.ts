@@ -3,7 +3,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { MhubError } from '../../errors.ts';
 import { noProgress, type Progress } from '../../progress.ts';
-import { allocate, cross, norm, scale, sub, unit, type Vec3, type Volume, type VoxelType } from '../volume.ts';
+import { allocate, cross, type Geometry, norm, scale, sub, unit, type Vec3, type Volume, type VoxelType } from '../volume.ts';
 import type { Instance } from './instance.ts';
 import { describeSeries, type SeriesSummary } from './scan.ts';
 
@@ -17,6 +17,30 @@ function voxelTypeOf(i: Instance): VoxelType {
     `${i.path}: BitsAllocated ${i.bitsAllocated} is not supported`,
     'convert the series to 8, 16 or 32 bits per pixel',
   );
+}
+
+/** The voxel grid of a sorted single-frame series (k follows the sorted slices). */
+export function seriesGeometry(series: SeriesSummary): Geometry {
+  const slices = series.instances;
+  const first = slices[0]!;
+  const nz = slices.length;
+  const o = first.orientation!;
+  const rowDir: Vec3 = [o[0], o[1], o[2]];
+  const colDir: Vec3 = [o[3], o[4], o[5]];
+  let sliceDir = unit(cross(rowDir, colDir));
+  let sliceSpacing = first.sliceThickness ?? 1;
+  if (nz > 1) {
+    // The mean step between slices: exact for even spacing, and right for gantry tilt too.
+    const step = scale(sub(slices[nz - 1]!.position!, first.position!), 1 / (nz - 1));
+    sliceSpacing = norm(step);
+    sliceDir = unit(step);
+  }
+  return {
+    size: [first.columns!, first.rows!, nz],
+    spacing: [first.pixelSpacing![1], first.pixelSpacing![0], sliceSpacing],
+    origin: [...first.position!],
+    axes: [rowDir, colDir, sliceDir],
+  };
 }
 
 /** Reads an image series found by scanDicom into one volume (LPS geometry, rescale kept). */
@@ -81,21 +105,8 @@ export function readDicomSeries(series: SeriesSummary, options: { progress?: Pro
     rescale = undefined;
   } else if (rescale.slope === 1 && rescale.intercept === 0) rescale = undefined;
 
-  const o = first.orientation!;
-  const rowDir: Vec3 = [o[0], o[1], o[2]];
-  const colDir: Vec3 = [o[3], o[4], o[5]];
-  let sliceDir = unit(cross(rowDir, colDir));
-  let sliceSpacing = first.sliceThickness ?? 1;
-  if (nz > 1) {
-    const step = scale(sub(slices[nz - 1]!.position!, first.position!), 1 / (nz - 1));
-    sliceSpacing = norm(step);
-    sliceDir = unit(step);
-  }
   return {
-    size: [nx, ny, nz],
-    spacing: [first.pixelSpacing![1], first.pixelSpacing![0], sliceSpacing],
-    origin: [...first.position!],
-    axes: [rowDir, colDir, sliceDir],
+    ...seriesGeometry(series),
     data,
     ...(rescale ? { rescale } : {}),
     info: {

@@ -58,6 +58,15 @@ function valueBytes(vr: string, value: Value): Buffer {
     FL: [4, (b, v, o) => b.writeFloatLE(v, o)],
     FD: [8, (b, v, o) => b.writeDoubleLE(v, o)],
   };
+  if (vr === 'AT') {
+    // Attribute tags: group then element, each uint16.
+    const b = Buffer.alloc(4 * values.length);
+    values.forEach((v, i) => {
+      b.writeUInt16LE(Number(v) >>> 16, i * 4);
+      b.writeUInt16LE(Number(v) & 0xffff, i * 4 + 2);
+    });
+    return b;
+  }
   const bin = binary[vr];
   if (bin) {
     const [size, put] = bin;
@@ -68,7 +77,8 @@ function valueBytes(vr: string, value: Value): Buffer {
     return b;
   }
   const text = values.map((v) => (typeof v === 'number' ? (vr === 'DS' ? formatDS(v) : String(v)) : v)).join('\\');
-  const b = Buffer.from(text, 'latin1');
+  // Text is UTF-8: every file we write declares SpecificCharacterSet ISO_IR 192.
+  const b = Buffer.from(text, 'utf8');
   if (b.length % 2 === 0) return b;
   return Buffer.concat([b, Buffer.from(vr === 'UI' || vr === 'OB' ? '\0' : ' ', 'latin1')]);
 }
