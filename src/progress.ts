@@ -54,7 +54,9 @@ export function barRenderer(stream: { write(s: string): unknown; columns?: numbe
     const width = Math.max(10, Math.min(40, (stream.columns ?? 80) - 50));
     const ratio = e.total ? Math.min(1, e.done / e.total) : 0;
     const filled = Math.round(ratio * width);
-    const bar = e.total ? `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(ratio * 100)}%` : '';
+    const bar = e.total
+      ? `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(ratio * 100)}%`
+      : '';
     stream.write(`\r\x1b[K${e.phase} ${bar} ${e.message ?? ''}`.trimEnd());
     open = true;
   };

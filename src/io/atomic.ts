@@ -5,11 +5,17 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 function tempSibling(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
 }
 
 /** Runs `write(tempPath)`, then renames the temporary file or folder to `target`. */
-export async function writeAtomic<T>(target: string, write: (tempPath: string) => Promise<T> | T): Promise<T> {
+export async function writeAtomic<T>(
+  target: string,
+  write: (tempPath: string) => Promise<T> | T,
+): Promise<T> {
   await mkdir(path.dirname(path.resolve(target)), { recursive: true });
   const temp = tempSibling(target);
   try {

@@ -22,7 +22,8 @@ export async function gzipBlocks(
 ): Promise<void> {
   const blocks: Uint8Array[] = [];
   for (const p of parts) {
-    for (let o = 0; o < p.byteLength; o += BLOCK) blocks.push(p.subarray(o, Math.min(p.byteLength, o + BLOCK)));
+    for (let o = 0; o < p.byteLength; o += BLOCK)
+      blocks.push(p.subarray(o, Math.min(p.byteLength, o + BLOCK)));
   }
   // Tiny parts (headers) ride with the next block so we do not emit a member per header.
   const merged: Uint8Array[] = [];

@@ -25,7 +25,10 @@ export interface LabelEntry {
 /** What a SEG gets for a label without codes: dcmqi's default, "Tissue". */
 export const GENERIC_TISSUE: Code = { scheme: 'SCT', value: '85756007', meaning: 'Tissue' };
 
-export function labelsFromSegments(ids: readonly string[], terminology: Terminology = loadTerminology()): LabelEntry[] {
+export function labelsFromSegments(
+  ids: readonly string[],
+  terminology: Terminology = loadTerminology(),
+): LabelEntry[] {
   return ids.map((id, index) => {
     const resolved = terminology.resolve(id);
     if (!resolved) {
@@ -64,7 +67,11 @@ interface TableEntryInput {
 }
 
 /** A label table from parsed JSON: {labels:[...]}, [...ids or entries], or {"1": "SPLEEN"}. */
-export function labelsFromJson(json: unknown, file: string, terminology: Terminology = loadTerminology()): LabelEntry[] {
+export function labelsFromJson(
+  json: unknown,
+  file: string,
+  terminology: Terminology = loadTerminology(),
+): LabelEntry[] {
   const bad = (why: string) =>
     new MhubError(
       'INVALID_INPUT',
@@ -74,7 +81,9 @@ export function labelsFromJson(json: unknown, file: string, terminology: Termino
   let entries: TableEntryInput[];
   const root = json as Record<string, unknown>;
   if (Array.isArray(json)) {
-    entries = json.map((e, i) => (typeof e === 'string' ? { value: i + 1, id: e } : { value: i + 1, ...(e as object) }));
+    entries = json.map((e, i) =>
+      typeof e === 'string' ? { value: i + 1, id: e } : { value: i + 1, ...(e as object) },
+    );
   } else if (root && typeof root === 'object' && Array.isArray(root.labels)) {
     entries = root.labels as TableEntryInput[];
   } else if (root && typeof root === 'object') {
@@ -85,11 +94,13 @@ export function labelsFromJson(json: unknown, file: string, terminology: Termino
   const seen = new Set<number>();
   return entries.map((e, i) => {
     const where = `labels[${i}]`;
-    if (!Number.isInteger(e.value) || e.value! < 1 || e.value! > 65535) throw bad(`${where}.value must be an integer from 1 to 65535`);
+    if (!Number.isInteger(e.value) || e.value! < 1 || e.value! > 65535)
+      throw bad(`${where}.value must be an integer from 1 to 65535`);
     if (seen.has(e.value!)) throw bad(`${where}.value ${e.value} appears twice`);
     seen.add(e.value!);
     const resolved = e.id ? terminology.resolve(e.id) : undefined;
-    if (e.id && !resolved && !e.name) throw bad(`${where}.id '${e.id}' is not in the terminology; give a name (and codes)`);
+    if (e.id && !resolved && !e.name)
+      throw bad(`${where}.id '${e.id}' is not in the terminology; give a name (and codes)`);
     if (!resolved && !e.name) throw bad(`${where} needs an id or a name`);
     const color = e.color ?? resolved?.color ?? fallbackColor(e.value!);
     if (color.length !== 3 || color.some((c) => !Number.isInteger(c) || c < 0 || c > 255)) {
@@ -119,7 +130,11 @@ export function labelsFromJson(json: unknown, file: string, terminology: Termino
  */
 export async function loadLabels(file: string, options: { outputId?: string } = {}): Promise<LabelEntry[]> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new MhubError('NOT_FOUND', `${file} cannot be read (${error.code})`, 'give a model card (.md) or a JSON label table');
+    throw new MhubError(
+      'NOT_FOUND',
+      `${file} cannot be read (${error.code})`,
+      'give a model card (.md) or a JSON label table',
+    );
   });
   if (file.endsWith('.md')) {
     const { record, diagnostics } = validateCardText(text, file);
@@ -131,13 +146,18 @@ export async function loadLabels(file: string, options: { outputId?: string } = 
         first?.hint ?? 'run mhub validate on it',
       );
     }
-    const outputs = record.card.outputs.filter((o) => o.type === 'segmentation') as { id: string; segments: string[] }[];
+    const outputs = record.card.outputs.filter((o) => o.type === 'segmentation') as {
+      id: string;
+      segments: string[];
+    }[];
     const chosen = options.outputId ? outputs.find((o) => o.id === options.outputId) : outputs[0];
     if (!chosen) {
       throw new MhubError(
         'INVALID_INPUT',
         `${file} has no segmentation output${options.outputId ? ` '${options.outputId}'` : ''}`,
-        outputs.length ? `pick one of: ${outputs.map((o) => o.id).join(', ')}` : 'give a card with a segmentation output',
+        outputs.length
+          ? `pick one of: ${outputs.map((o) => o.id).join(', ')}`
+          : 'give a card with a segmentation output',
       );
     }
     return labelsFromSegments(chosen.segments);
@@ -146,7 +166,11 @@ export async function loadLabels(file: string, options: { outputId?: string } = 
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new MhubError('INVALID_INPUT', `${file} is not valid JSON (${(error as Error).message})`, 'fix the JSON syntax');
+    throw new MhubError(
+      'INVALID_INPUT',
+      `${file} is not valid JSON (${(error as Error).message})`,
+      'fix the JSON syntax',
+    );
   }
   return labelsFromJson(json, file);
 }

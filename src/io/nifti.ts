@@ -114,12 +114,14 @@ export function niftiHeader(v: Volume, description = 'mhub'): Buffer {
   h.writeFloatLE(affine[0]![3]!, 268);
   h.writeFloatLE(affine[1]![3]!, 272);
   h.writeFloatLE(affine[2]![3]!, 276);
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) h.writeFloatLE(affine[r]![c]!, 280 + 16 * r + 4 * c);
+  for (let r = 0; r < 3; r++)
+    for (let c = 0; c < 4; c++) h.writeFloatLE(affine[r]![c]!, 280 + 16 * r + 4 * c);
   h.write('n+1\0', 344, 'latin1');
   return h;
 }
 
-export const bytesOf = (data: Volume['data']): Buffer => Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+export const bytesOf = (data: Volume['data']): Buffer =>
+  Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 
 /** Writes `plain` as is, then `parts` (gzipped when `gz`); atomic. */
 export async function writeParts(
@@ -166,7 +168,11 @@ export async function readMaybeGzipped(file: string): Promise<Buffer> {
   });
   if (raw[0] === 0x1f && raw[1] === 0x8b) {
     return gunzip(raw).catch(() => {
-      throw new MhubError('INVALID_INPUT', `${file} is a damaged gzip file`, 'replace it with an intact copy');
+      throw new MhubError(
+        'INVALID_INPUT',
+        `${file} is a damaged gzip file`,
+        'replace it with an intact copy',
+      );
     });
   }
   return raw;
@@ -174,7 +180,12 @@ export async function readMaybeGzipped(file: string): Promise<Buffer> {
 
 export async function readNifti(file: string): Promise<Volume> {
   const buf = await readMaybeGzipped(file);
-  const bad = (why: string) => new MhubError('INVALID_INPUT', `${file} is not a readable NIfTI-1 file: ${why}`, 'give a NIfTI-1 .nii or .nii.gz file');
+  const bad = (why: string) =>
+    new MhubError(
+      'INVALID_INPUT',
+      `${file} is not a readable NIfTI-1 file: ${why}`,
+      'give a NIfTI-1 .nii or .nii.gz file',
+    );
   if (buf.length < HEADER_BYTES) throw bad('it is shorter than a header');
   if (buf.readInt32LE(0) !== HEADER_BYTES) {
     if (buf.readInt32BE(0) === HEADER_BYTES) throw bad('big-endian files are not supported');
@@ -184,7 +195,9 @@ export async function readNifti(file: string): Promise<Volume> {
   const dim = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => buf.readInt16LE(40 + 2 * i));
   const ndim = dim[0]!;
   if (ndim < 1 || ndim > 7 || dim.slice(4, ndim + 1).some((n) => n > 1)) {
-    throw bad(`it has ${ndim} dimensions (${dim.slice(1, ndim + 1).join('x')}); only 3D images are supported`);
+    throw bad(
+      `it has ${ndim} dimensions (${dim.slice(1, ndim + 1).join('x')}); only 3D images are supported`,
+    );
   }
   const size: Vec3 = [dim[1]!, ndim >= 2 ? dim[2]! : 1, ndim >= 3 ? dim[3]! : 1];
   const type = TYPE_BY_CODE.get(buf.readInt16LE(70));
@@ -227,6 +240,7 @@ export async function readNifti(file: string): Promise<Volume> {
   const slope = buf.readFloatLE(112);
   const intercept = buf.readFloatLE(116);
   const volume: Volume = { ...geometryFromRasAffine(affine, size), data };
-  if (slope !== 0 && Number.isFinite(slope) && (slope !== 1 || intercept !== 0)) volume.rescale = { slope, intercept };
+  if (slope !== 0 && Number.isFinite(slope) && (slope !== 1 || intercept !== 0))
+    volume.rescale = { slope, intercept };
   return volume;
 }

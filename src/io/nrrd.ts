@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { MhubError } from '../errors.ts';
-import { bytesOf, readMaybeGzipped, type WriteOptions, writeParts } from './nifti.ts';
+import { bytesOf, type WriteOptions, writeParts } from './nifti.ts';
 import { allocate, type Vec3, type Volume, type VoxelArray, type VoxelType, voxelType } from './volume.ts';
 
 const NRRD_TYPE: Record<VoxelType, string> = {
@@ -51,7 +51,7 @@ const TYPE_ALIASES: Record<string, VoxelType> = {
 const num = (x: number) => (Object.is(x, -0) ? 0 : x).toString();
 const vecText = (v: readonly number[]) => `(${v.map(num).join(',')})`;
 
-/** Real values of a volume: applies rescale, into int16 when the values fit, else float32. */
+/** Real values of a volume: applies rescale, into int16 when the values clip, else float32. */
 export function applyRescale(v: Volume): VoxelArray {
   if (!v.rescale) return v.data;
   const { slope, intercept } = v.rescale;
@@ -65,12 +65,18 @@ export function applyRescale(v: Volume): VoxelArray {
   const lo = Math.min(min * slope + intercept, max * slope + intercept);
   const hi = Math.max(min * slope + intercept, max * slope + intercept);
   const integral = Number.isInteger(slope) && Number.isInteger(intercept);
-  const out = integral && lo >= -32768 && hi <= 32767 ? new Int16Array(v.data.length) : new Float32Array(v.data.length);
+  const out =
+    integral && lo >= -32768 && hi <= 32767 ? new Int16Array(v.data.length) : new Float32Array(v.data.length);
   for (let n = 0; n < v.data.length; n++) out[n] = v.data[n]! * slope + intercept;
   return out;
 }
 
-export function nrrdHeader(v: Volume, data: VoxelArray, gz: boolean, fields: Record<string, string> = {}): string {
+export function nrrdHeader(
+  v: Volume,
+  data: VoxelArray,
+  gz: boolean,
+  fields: Record<string, string> = {},
+): string {
   const lines = [
     'NRRD0004',
     '# Complete NRRD file format specification at:',
@@ -113,7 +119,12 @@ export async function readNrrd(file: string): Promise<NrrdImage> {
   const raw = await readFile(file).catch((error: NodeJS.ErrnoException) => {
     throw new MhubError('NOT_FOUND', `${file} cannot be read (${error.code})`, 'check the path');
   });
-  const bad = (why: string) => new MhubError('INVALID_INPUT', `${file} is not a readable NRRD file: ${why}`, 'give a .nrrd file with an attached header');
+  const bad = (why: string) =>
+    new MhubError(
+      'INVALID_INPUT',
+      `${file} is not a readable NRRD file: ${why}`,
+      'give a .nrrd file with an attached header',
+    );
   if (raw.toString('latin1', 0, 4) !== 'NRRD') throw bad('it does not start with NRRD');
   const end = raw.indexOf('\n\n');
   if (end < 0) throw bad('its header has no end');
@@ -136,7 +147,8 @@ export async function readNrrd(file: string): Promise<NrrdImage> {
   if (!type) throw bad(`type '${info.type}' is not supported`);
   const sizes = (info.sizes ?? '').split(/\s+/).map(Number);
   const dimension = Number(info.dimension);
-  if (dimension !== 3 || sizes.length !== 3) throw bad(`it has ${dimension} dimensions; only 3D images are supported`);
+  if (dimension !== 3 || sizes.length !== 3)
+    throw bad(`it has ${dimension} dimensions; only 3D images are supported`);
   const space = (info.space ?? 'left-posterior-superior').toLowerCase();
   const flip = space === 'right-anterior-superior' || space === 'ras' ? -1 : 1;
   if (!['left-posterior-superior', 'lps', 'right-anterior-superior', 'ras'].includes(space)) {
@@ -147,7 +159,7 @@ export async function readNrrd(file: string): Promise<NrrdImage> {
     return [v[0] * flip, v[1] * flip, v[2]];
   };
   const dirs = (info['space directions'] ?? '').match(/\([^)]*\)/g)?.map(parseVec);
-  if (!dirs || dirs.length !== 3) throw bad("'space directions' must give three vectors");
+  if (dirs?.length !== 3) throw bad("'space directions' must give three vectors");
   const spacing = dirs.map((d) => Math.hypot(...d)) as Vec3;
   const axes = dirs.map((d, i) => d.map((x) => x / spacing[i]!)) as [Vec3, Vec3, Vec3];
   const origin = info['space origin'] ? parseVec(info['space origin']) : ([0, 0, 0] as Vec3);
@@ -156,7 +168,8 @@ export async function readNrrd(file: string): Promise<NrrdImage> {
   if (encoding === 'gzip' || encoding === 'gz') {
     body = gunzipSync(body);
   } else if (encoding !== 'raw') throw bad(`encoding '${encoding}' is not supported`);
-  if ((info.endian ?? 'little') !== 'little' && type !== 'uint8' && type !== 'int8') throw bad('big-endian data is not supported');
+  if ((info.endian ?? 'little') !== 'little' && type !== 'uint8' && type !== 'int8')
+    throw bad('big-endian data is not supported');
   const n = sizes[0]! * sizes[1]! * sizes[2]!;
   const data = allocate(type, n);
   const bytes = data.byteLength;

@@ -105,7 +105,7 @@ export function rasAffine(g: Geometry): number[][] {
   for (let r = 0; r < 3; r++) {
     const flip = r < 2 ? -1 : 1; // LPS -> RAS
     m.push([
-        flip * g.axes[0][r]! * g.spacing[0],
+      flip * g.axes[0][r]! * g.spacing[0],
       flip * g.axes[1][r]! * g.spacing[1],
       flip * g.axes[2][r]! * g.spacing[2],
       flip * g.origin[r]!,
@@ -132,7 +132,8 @@ export function geometryFromRasAffine(m: number[][], size: Vec3): Geometry {
  * corners), or undefined when they match.
  */
 export function geometryMismatch(a: Geometry, b: Geometry, tolerance = 1e-3): string | undefined {
-  if (a.size.some((n, i) => n !== b.size[i])) return `size ${a.size.join('x')} differs from ${b.size.join('x')}`;
+  if (a.size.some((n, i) => n !== b.size[i]))
+    return `size ${a.size.join('x')} differs from ${b.size.join('x')}`;
   const last = (g: Geometry): Vec3 => [g.size[0] - 1, g.size[1] - 1, g.size[2] - 1];
   for (const idx of [
     [0, 0, 0],

@@ -2,7 +2,14 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Vec3 } from '../volume.ts';
 import { T } from './dictionary.ts';
-import { type DataSet, hasDicmPrefix, type ParsedFile, ParseError, parseDicom, TruncatedError } from './parse.ts';
+import {
+  type DataSet,
+  hasDicmPrefix,
+  type ParsedFile,
+  ParseError,
+  parseDicom,
+  TruncatedError,
+} from './parse.ts';
 
 export interface Instance {
   path: string;

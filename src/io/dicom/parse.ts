@@ -138,7 +138,13 @@ function parseElements(
     if (vr === 'SQ' || (undefinedLength && vr === 'UN' && t !== T.PixelData)) {
       // UN with undefined length is an implicit-VR sequence (PS3.5 6.2.2).
       el.vr = 'SQ';
-      el.items = parseItems(buf, valueOffset, undefinedLength ? -1 : length, vr === 'UN' ? false : explicit, cur);
+      el.items = parseItems(
+        buf,
+        valueOffset,
+        undefinedLength ? -1 : length,
+        vr === 'UN' ? false : explicit,
+        cur,
+      );
     } else if (undefinedLength && t === T.PixelData) {
       el.fragments = parseFragments(buf, valueOffset, cur);
     } else {

@@ -171,7 +171,9 @@ function summariseSeries(instances: Instance[]): SeriesSummary {
       );
     } else problems.push(...sortSlices(instances));
   } else {
-    problems.push(`it is a ${kind === 'other' ? first.modality || 'non-image' : kind.toUpperCase()} object, not an image series`);
+    problems.push(
+      `it is a ${kind === 'other' ? first.modality || 'non-image' : kind.toUpperCase()} object, not an image series`,
+    );
   }
   return {
     seriesInstanceUid: first.seriesInstanceUid,
@@ -214,10 +216,13 @@ export function sortSlices(instances: Instance[]): string[] {
   }
   const normal = cross(o.slice(0, 3) as Vec3, o.slice(3, 6) as Vec3);
   const where = new Map<Instance, number>(instances.map((i) => [i, dot(i.position!, normal)]));
-  instances.sort((a, b) => where.get(a)! - where.get(b)! || (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0));
+  instances.sort(
+    (a, b) => where.get(a)! - where.get(b)! || (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0),
+  );
   if (instances.length < 2) return problems;
   const gaps: number[] = [];
-  for (let k = 1; k < instances.length; k++) gaps.push(where.get(instances[k]!)! - where.get(instances[k - 1]!)!);
+  for (let k = 1; k < instances.length; k++)
+    gaps.push(where.get(instances[k]!)! - where.get(instances[k - 1]!)!);
   const duplicates = gaps.filter((g) => Math.abs(g) < 1e-3).length;
   if (duplicates > 0) {
     problems.push(
@@ -263,7 +268,11 @@ export function pickSeries(scan: DicomScan, seriesUid?: string): SeriesSummary {
   if (images.length === 1) return images[0]!;
   const listing = scan.series.map(describeSeries).join('; ');
   if (images.length === 0)
-    throw new MhubError('INVALID_INPUT', `${scan.root} holds no image series, only: ${listing}`, 'give a folder with an image series');
+    throw new MhubError(
+      'INVALID_INPUT',
+      `${scan.root} holds no image series, only: ${listing}`,
+      'give a folder with an image series',
+    );
   throw new MhubError(
     'USAGE',
     `${scan.root} holds ${images.length} image series: ${images.map(describeSeries).join('; ')}`,

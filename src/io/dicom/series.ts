@@ -3,7 +3,18 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { MhubError } from '../../errors.ts';
 import { noProgress, type Progress } from '../../progress.ts';
-import { allocate, cross, type Geometry, norm, scale, sub, unit, type Vec3, type Volume, type VoxelType } from '../volume.ts';
+import {
+  allocate,
+  cross,
+  type Geometry,
+  norm,
+  scale,
+  sub,
+  unit,
+  type Vec3,
+  type Volume,
+  type VoxelType,
+} from '../volume.ts';
 import type { Instance } from './instance.ts';
 import { describeSeries, type SeriesSummary } from './scan.ts';
 
@@ -81,7 +92,8 @@ export function readDicomSeries(series: SeriesSummary, options: { progress?: Pro
     const fd = openSync(s.path, 'r');
     try {
       const got = readSync(fd, view, k * sliceBytes, sliceBytes, s.pixelOffset);
-      if (got !== sliceBytes) throw new MhubError('INVALID_INPUT', `${s.path} ends inside its pixel data`, 'replace that file');
+      if (got !== sliceBytes)
+        throw new MhubError('INVALID_INPUT', `${s.path} ends inside its pixel data`, 'replace that file');
     } finally {
       closeSync(fd);
     }
@@ -94,12 +106,15 @@ export function readDicomSeries(series: SeriesSummary, options: { progress?: Pro
     for (let n = 0; n < data.length; n++) data[n] = (data[n]! << bits) >> bits;
   }
   let rescale: Volume['rescale'] = { slope: first.rescaleSlope, intercept: first.rescaleIntercept };
-  if (slices.some((s) => s.rescaleSlope !== first.rescaleSlope || s.rescaleIntercept !== first.rescaleIntercept)) {
+  if (
+    slices.some((s) => s.rescaleSlope !== first.rescaleSlope || s.rescaleIntercept !== first.rescaleIntercept)
+  ) {
     // Per-slice scaling (common in PET): apply it, since one volume has one scale.
     const real = new Float32Array(data.length);
     const plane = nx * ny;
     slices.forEach((s, k) => {
-      for (let n = k * plane; n < (k + 1) * plane; n++) real[n] = data[n]! * s.rescaleSlope + s.rescaleIntercept;
+      for (let n = k * plane; n < (k + 1) * plane; n++)
+        real[n] = data[n]! * s.rescaleSlope + s.rescaleIntercept;
     });
     data = real;
     rescale = undefined;

@@ -76,7 +76,9 @@ function valueBytes(vr: string, value: Value): Buffer {
     });
     return b;
   }
-  const text = values.map((v) => (typeof v === 'number' ? (vr === 'DS' ? formatDS(v) : String(v)) : v)).join('\\');
+  const text = values
+    .map((v) => (typeof v === 'number' ? (vr === 'DS' ? formatDS(v) : String(v)) : v))
+    .join('\\');
   // Text is UTF-8: every file we write declares SpecificCharacterSet ISO_IR 192.
   const b = Buffer.from(text, 'utf8');
   if (b.length % 2 === 0) return b;
@@ -109,7 +111,8 @@ export function sq(t: number, items: readonly (readonly Encoded[])[]): Encoded {
 export function dataset(elements: readonly Encoded[]): Buffer {
   const sorted = [...elements].sort((a, b) => a.tag - b.tag);
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]!.tag === sorted[i - 1]!.tag) throw new Error(`element ${sorted[i]!.tag.toString(16)} twice`);
+    if (sorted[i]!.tag === sorted[i - 1]!.tag)
+      throw new Error(`element ${sorted[i]!.tag.toString(16)} twice`);
   }
   return Buffer.concat(sorted.map((e) => e.bytes));
 }
@@ -139,7 +142,7 @@ export function pixelDataHeader(vr: 'OB' | 'OW', length: number): Buffer {
 }
 
 /** Truncates to a VR's maximum length (CodeMeaning can exceed LO's 64 characters). */
-export function fit(text: string, max = 64): string {
+export function clip(text: string, max = 64): string {
   return text.length <= max ? text : text.slice(0, max);
 }
 

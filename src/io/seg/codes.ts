@@ -1,6 +1,6 @@
 // Coded concepts and colours as DICOM SEG encodes them.
 import { T, tag } from '../dicom/dictionary.ts';
-import { type Encoded, el, fit } from '../dicom/write.ts';
+import { clip, type Encoded, el } from '../dicom/write.ts';
 import type { Code } from '../labels.ts';
 
 const LongCodeValue = tag(0x0008, 0x0119);
@@ -10,14 +10,12 @@ export function codeItem(code: Code, extra: Encoded[] = []): Encoded[] {
   return [
     code.value.length > 16 ? el(LongCodeValue, 'UC', code.value) : el(T.CodeValue, 'SH', code.value),
     el(T.CodingSchemeDesignator, 'SH', code.scheme),
-    el(T.CodeMeaning, 'LO', fit(code.meaning)),
+    el(T.CodeMeaning, 'LO', clip(code.meaning)),
     ...extra,
   ];
 }
 
-export function codeFromItem(item: {
-  string(t: number): string | undefined;
-}): Code | undefined {
+export function codeFromItem(item: { string(t: number): string | undefined }): Code | undefined {
   const value = item.string(T.CodeValue) ?? item.string(LongCodeValue);
   const scheme = item.string(T.CodingSchemeDesignator);
   if (!value || !scheme) return undefined;

@@ -75,7 +75,8 @@ export async function readDicomSeg(
   const buf = await readFile(file).catch((error: NodeJS.ErrnoException) => {
     throw new MhubError('NOT_FOUND', `${file} cannot be read (${error.code})`, 'check the path');
   });
-  const bad = (why: string) => new MhubError('INVALID_INPUT', `${file} is not a readable DICOM SEG: ${why}`, 'give a DICOM SEG file');
+  const bad = (why: string) =>
+    new MhubError('INVALID_INPUT', `${file} is not a readable DICOM SEG: ${why}`, 'give a DICOM SEG file');
   let d: DataSet;
   let pixelOffset: number;
   try {
@@ -87,7 +88,8 @@ export async function readDicomSeg(
     if (error instanceof ParseError) throw bad(error.message);
     throw error;
   }
-  if (d.string(T.Modality) !== 'SEG') throw bad(`its modality is ${d.string(T.Modality) || 'missing'}, not SEG`);
+  if (d.string(T.Modality) !== 'SEG')
+    throw bad(`its modality is ${d.string(T.Modality) || 'missing'}, not SEG`);
   const segType = d.string(T.SegmentationType);
   const bits = d.number(T.BitsAllocated);
   if (!((segType === 'BINARY' && bits === 1) || (segType === 'FRACTIONAL' && bits === 8))) {
@@ -98,7 +100,8 @@ export async function readDicomSeg(
   const frameCount = d.number(T.NumberOfFrames) ?? 1;
   const shared = d.seq(T.SharedFunctionalGroupsSequence)[0];
   const perFrame = d.seq(T.PerFrameFunctionalGroupsSequence);
-  if (perFrame.length !== frameCount) throw bad(`it has ${perFrame.length} per-frame items for ${frameCount} frames`);
+  if (perFrame.length !== frameCount)
+    throw bad(`it has ${perFrame.length} per-frame items for ${frameCount} frames`);
   const fromGroups = (frame: DataSet, seqTag: number, valueTag: number): number[] => {
     const own = frame.seq(seqTag)[0];
     if (own?.has(valueTag)) return own.numbers(valueTag);
@@ -110,8 +113,12 @@ export async function readDicomSeg(
   if (iop.length !== 6 || ps.length !== 2) throw bad('it lacks plane orientation or pixel spacing');
   const row: Vec3 = [iop[0]!, iop[1]!, iop[2]!];
   const col: Vec3 = [iop[3]!, iop[4]!, iop[5]!];
-  const positions = perFrame.map((f) => fromGroups(f, T.PlanePositionSequence, T.ImagePositionPatient) as Vec3);
-  const segmentOf = perFrame.map((f) => fromGroups(f, T.SegmentIdentificationSequence, T.ReferencedSegmentNumber)[0] ?? 0);
+  const positions = perFrame.map(
+    (f) => fromGroups(f, T.PlanePositionSequence, T.ImagePositionPatient) as Vec3,
+  );
+  const segmentOf = perFrame.map(
+    (f) => fromGroups(f, T.SegmentIdentificationSequence, T.ReferencedSegmentNumber)[0] ?? 0,
+  );
 
   let geometry = options.reference;
   if (!geometry) {
@@ -123,7 +130,12 @@ export async function readDicomSeg(
     const step = declared ?? (gaps.length ? Math.min(...gaps) : 1);
     const lowest = positions[along.indexOf(Math.min(...along))]!;
     const nz = unique.length ? Math.round((unique.at(-1)! - unique[0]!) / step) + 1 : 1;
-    geometry = { size: [cols, rows, nz], spacing: [ps[1]!, ps[0]!, step], origin: [...lowest], axes: [row, col, normal] };
+    geometry = {
+      size: [cols, rows, nz],
+      spacing: [ps[1]!, ps[0]!, step],
+      origin: [...lowest],
+      axes: [row, col, normal],
+    };
   }
   const [nx, ny, nz] = geometry.size;
   if (nx !== cols || ny !== rows) throw bad(`its frames are ${cols}x${rows}, the reference grid ${nx}x${ny}`);

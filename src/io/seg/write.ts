@@ -8,7 +8,17 @@ import { writeAtomic } from '../atomic.ts';
 import { T, tag } from '../dicom/dictionary.ts';
 import type { SeriesSummary } from '../dicom/scan.ts';
 import { seriesGeometry } from '../dicom/series.ts';
-import { dataset, type Encoded, el, fileMeta, fit, newUid, nowDaTm, pixelDataHeader, sq } from '../dicom/write.ts';
+import {
+  clip,
+  dataset,
+  type Encoded,
+  el,
+  fileMeta,
+  newUid,
+  nowDaTm,
+  pixelDataHeader,
+  sq,
+} from '../dicom/write.ts';
 import { checkLabelValues, type LabelEntry } from '../labels.ts';
 import { geometryMismatch, type Volume } from '../volume.ts';
 import { codeItem, rgbToDicomLab } from './codes.ts';
@@ -94,7 +104,8 @@ function packFrames(labelMap: Volume, labels: readonly LabelEntry[], progress: P
       }
       f[n >> 3]! |= 1 << (n & 7);
     }
-    if (k % 16 === 15 || k === nz - 1) progress({ phase: 'seg', done: k + 1, total: nz, message: 'slices packed' });
+    if (k % 16 === 15 || k === nz - 1)
+      progress({ phase: 'seg', done: k + 1, total: nz, message: 'slices packed' });
   }
   return { frames, plane, frameBytes };
 }
@@ -109,7 +120,11 @@ export async function writeDicomSeg(
 ): Promise<DicomSegResult> {
   const progress = options.progress ?? noProgress;
   if (reference.kind !== 'image' || reference.multiFrame) {
-    throw new MhubError('INVALID_INPUT', `the reference series ${reference.seriesInstanceUid} is not a single-frame image series`, 'give the DICOM series the label map was made from as --reference');
+    throw new MhubError(
+      'INVALID_INPUT',
+      `the reference series ${reference.seriesInstanceUid} is not a single-frame image series`,
+      'give the DICOM series the label map was made from as --reference',
+    );
   }
   const refGeometry = seriesGeometry(reference);
   const mismatch = geometryMismatch(labelMap, refGeometry, 0.01);
@@ -122,9 +137,15 @@ export async function writeDicomSeg(
   }
   const { present } = checkLabelValues(labelMap.data, labels);
   const { frames, plane, frameBytes } = packFrames(labelMap, labels, progress);
-  const kept = labels.map((l, i) => ({ label: l, slices: frames[i]! })).filter((s) => !options.dropEmpty || present.has(s.label.value));
+  const kept = labels
+    .map((l, i) => ({ label: l, slices: frames[i]! }))
+    .filter((s) => !options.dropEmpty || present.has(s.label.value));
   if (kept.length === 0) {
-    throw new MhubError('INVALID_INPUT', 'the label map is empty, so a SEG without empty segments has no segments', 'write it without dropping empty segments, or check the model output');
+    throw new MhubError(
+      'INVALID_INPUT',
+      'the label map is empty, so a SEG without empty segments has no segments',
+      'write it without dropping empty segments, or check the model output',
+    );
   }
   const instances = reference.instances;
   const first = instances[0]!;
@@ -138,11 +159,14 @@ export async function writeDicomSeg(
   if (frameList.length === 0) frameList.push({ segment: 1, k: 0, bits: new Uint8Array(frameBytes) });
 
   const code = (c: { value: string; scheme: string; meaning: string }) => codeItem(c);
-  const purpose = [code({ value: '121322', scheme: 'DCM', meaning: 'Source image for image processing operation' })];
+  const purpose = [
+    code({ value: '121322', scheme: 'DCM', meaning: 'Source image for image processing operation' }),
+  ];
   const derivation = [code({ value: '113076', scheme: 'DCM', meaning: 'Segmentation' })];
   const perFrame = frameList.map((f, n) => {
     const src = instances[f.k]!;
-    if (n % 256 === 255) progress({ phase: 'seg', done: n + 1, total: frameList.length, message: 'frames described' });
+    if (n % 256 === 255)
+      progress({ phase: 'seg', done: n + 1, total: frameList.length, message: 'frames described' });
     return [
       sq(TAGS.DerivationImageSequence, [
         [
@@ -164,13 +188,17 @@ export async function writeDicomSeg(
 
   const algorithm = options.algorithm ?? 'mhub';
   const segments = kept.map(({ label }, i) => {
-    const typeExtra = label.modifier ? [sq(T.SegmentedPropertyTypeModifierCodeSequence, [codeItem(label.modifier)])] : [];
-    const regionExtra = label.regionModifier ? [sq(T.AnatomicRegionModifierSequence, [codeItem(label.regionModifier)])] : [];
+    const typeExtra = label.modifier
+      ? [sq(T.SegmentedPropertyTypeModifierCodeSequence, [codeItem(label.modifier)])]
+      : [];
+    const regionExtra = label.regionModifier
+      ? [sq(T.AnatomicRegionModifierSequence, [codeItem(label.regionModifier)])]
+      : [];
     return [
       el(T.SegmentNumber, 'US', i + 1),
-      el(T.SegmentLabel, 'LO', fit(label.name)),
+      el(T.SegmentLabel, 'LO', clip(label.name)),
       el(TAGS.SegmentAlgorithmType, 'CS', 'AUTOMATIC'),
-      el(TAGS.SegmentAlgorithmName, 'LO', fit(algorithm)),
+      el(TAGS.SegmentAlgorithmName, 'LO', clip(algorithm)),
       sq(T.SegmentedPropertyCategoryCodeSequence, [codeItem(label.category)]),
       sq(T.SegmentedPropertyTypeCodeSequence, [codeItem(label.type, typeExtra)]),
       ...(label.region ? [sq(T.AnatomicRegionSequence, [codeItem(label.region, regionExtra)])] : []),
@@ -201,13 +229,16 @@ export async function writeDicomSeg(
     el(T.Manufacturer, 'LO', 'mhub'),
     el(TAGS.ReferringPhysicianName, 'PN', ''),
     el(T.StudyDescription, 'LO', first.studyDescription),
-    el(T.SeriesDescription, 'LO', fit(options.seriesDescription ?? `${algorithm} segmentation`)),
+    el(T.SeriesDescription, 'LO', clip(options.seriesDescription ?? `${algorithm} segmentation`)),
     el(TAGS.ManufacturerModelName, 'LO', 'mhub convert'),
     sq(T.ReferencedSeriesSequence, [
       [
         sq(
           TAGS.ReferencedInstanceSequence,
-          instances.map((i) => [el(T.ReferencedSOPClassUID, 'UI', i.sopClassUid), el(T.ReferencedSOPInstanceUID, 'UI', i.sopInstanceUid)]),
+          instances.map((i) => [
+            el(T.ReferencedSOPClassUID, 'UI', i.sopClassUid),
+            el(T.ReferencedSOPInstanceUID, 'UI', i.sopInstanceUid),
+          ]),
         ),
         el(T.SeriesInstanceUID, 'UI', reference.seriesInstanceUid),
       ],
@@ -253,7 +284,7 @@ export async function writeDicomSeg(
     el(T.SegmentationType, 'CS', 'BINARY'),
     sq(T.SegmentSequence, segments),
     el(TAGS.ContentLabel, 'CS', 'SEGMENTATION'),
-    el(TAGS.ContentDescription, 'LO', fit(`${algorithm} segmentation`)),
+    el(TAGS.ContentDescription, 'LO', clip(`${algorithm} segmentation`)),
     el(TAGS.ContentCreatorName, 'PN', ''),
     sq(T.SharedFunctionalGroupsSequence, [
       [
@@ -290,7 +321,13 @@ export async function writeDicomSeg(
       closeSync(fd);
     }
   });
-  return { file, frames: frameList.length, segments: kept.length, seriesInstanceUid: seriesUid, sopInstanceUid: sopUid };
+  return {
+    file,
+    frames: frameList.length,
+    segments: kept.length,
+    seriesInstanceUid: seriesUid,
+    sopInstanceUid: sopUid,
+  };
 }
 
 // Frames whose pixel count is not a multiple of 8 continue mid-byte (PS3.5 8.1.1).
@@ -298,7 +335,8 @@ function packUnaligned(frames: { bits: Uint8Array }[], plane: number, bytes: num
   const out = new Uint8Array(bytes);
   let bit = 0;
   for (const f of frames) {
-    for (let n = 0; n < plane; n++, bit++) if (f.bits[n >> 3]! & (1 << (n & 7))) out[bit >> 3]! |= 1 << (bit & 7);
+    for (let n = 0; n < plane; n++, bit++)
+      if (f.bits[n >> 3]! & (1 << (n & 7))) out[bit >> 3]! |= 1 << (bit & 7);
   }
   return out;
 }
