@@ -74,7 +74,11 @@ describe.skipIf(!tools.ok)('DICOM discovery', () => {
   it('detects mixed orientations within one series', async () => {
     const dir = path.join(root, 'mixed');
     makeSeries(path.join(dir, 'ax'), { size: [16, 12, 4], seriesUid: '1.2.3.4.5' });
-    makeSeries(path.join(dir, 'sag'), { size: [16, 12, 3], seriesUid: '1.2.3.4.5', orientation: [0, 1, 0, 0, 0, -1] });
+    makeSeries(path.join(dir, 'sag'), {
+      size: [16, 12, 3],
+      seriesUid: '1.2.3.4.5',
+      orientation: [0, 1, 0, 0, 0, -1],
+    });
     const scan = await scanDicom(dir);
     expect(scan.series).toHaveLength(1);
     expect(scan.series[0]!.problems.join()).toMatch(/mixes 2 slice orientations/);

@@ -20,13 +20,15 @@ function works(cmd: string, args: string[]): boolean {
  */
 export const tools = (() => {
   const missing: string[] = [];
-  if (!works(PYTHON, ['-c', 'import pydicom, nibabel, numpy'])) missing.push('python3-pydicom/python3-nibabel/python3-numpy');
+  if (!works(PYTHON, ['-c', 'import pydicom, nibabel, numpy']))
+    missing.push('python3-pydicom/python3-nibabel/python3-numpy');
   if (!works('dcm2niix', ['-v']) && !works('dcm2niix', ['-h'])) missing.push('dcm2niix');
   if (spawnSync('dciodvfy', [], { stdio: 'ignore' }).error) missing.push('dicom3tools (dciodvfy)');
   if (missing.length && process.env.CI) {
     throw new Error(`io tests need ${missing.join(', ')}: run scripts/ci/io.sh first`);
   }
-  if (missing.length) console.warn(`io tests skipped: missing ${missing.join(', ')} (scripts/ci/io.sh installs them)`);
+  if (missing.length)
+    console.warn(`io tests skipped: missing ${missing.join(', ')} (scripts/ci/io.sh installs them)`);
   return { ok: missing.length === 0, missing };
 })();
 

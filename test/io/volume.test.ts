@@ -88,12 +88,14 @@ describe.skipIf(!tools.ok)('volume conversions', () => {
     // NRRD has no rescale: it holds the real values (2 * stored - 1000), as int16.
     expect(n.data).toBeInstanceOf(Int16Array);
     expect(n.data[5]).toBe(a.data[5]! * 2 - 1000);
+    expect(b.data[5]).toBe(n.data[5]);
     const cmp = pythonJson<Comparison>('compare_nifti.py', [nii, back]);
     expect(cmp.maxValueDiff).toBe(0);
     expect(cmp.maxAffineDiff).toBeLessThan(1e-4);
     const ra = rasAffine(a);
     const rn = rasAffine(n);
-    for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) expect(Math.abs(ra[r]![c]! - rn[r]![c]!)).toBeLessThan(1e-4);
+    for (let r = 0; r < 3; r++)
+      for (let c = 0; c < 4; c++) expect(Math.abs(ra[r]![c]! - rn[r]![c]!)).toBeLessThan(1e-4);
   });
 
   it('uncompressed NRRD is raw and readable', async () => {
@@ -111,10 +113,13 @@ describe.skipIf(!tools.ok)('volume conversions', () => {
     const out = path.join(root, 'series-out');
     const result = await convert(nii, { to: 'dicom', out, reference: oblique });
     expect(result.frames).toBe(12);
-    const py = pythonJson<{ count: number; patientId: string; studyUid: string; seriesUids: string[]; first: number }>(
-      'read_series.py',
-      [out],
-    );
+    const py = pythonJson<{
+      count: number;
+      patientId: string;
+      studyUid: string;
+      seriesUids: string[];
+      first: number;
+    }>('read_series.py', [out]);
     const ref = pickSeries(await scanDicom(oblique));
     expect(py.count).toBe(12);
     expect(py.patientId).toBe('PHANTOM1');
@@ -149,21 +154,31 @@ describe.skipIf(!tools.ok)('volume conversions', () => {
     const flipped = new Int16Array(volume.data.length);
     for (let k = 0; k < nz; k++)
       for (let j = 0; j < ny; j++)
-        for (let i = 0; i < nx; i++) flipped[nx - 1 - i + nx * (j + ny * (nz - 1 - k))] = volume.data[i + nx * (j + ny * k)]!;
+        for (let i = 0; i < nx; i++)
+          flipped[nx - 1 - i + nx * (j + ny * (nz - 1 - k))] = volume.data[i + nx * (j + ny * k)]!;
     const last = (a: number, n: number) => a * (n - 1);
     const moved = {
       ...volume,
       data: flipped,
       origin: volume.origin.map(
         (o, r) =>
-          o + last(volume.axes[0][r]! * volume.spacing[0], nx) + last(volume.axes[2][r]! * volume.spacing[2], nz),
+          o +
+          last(volume.axes[0][r]! * volume.spacing[0], nx) +
+          last(volume.axes[2][r]! * volume.spacing[2], nz),
       ) as [number, number, number],
-      axes: [volume.axes[0].map((x) => -x), volume.axes[1], volume.axes[2].map((x) => -x)] as typeof volume.axes,
+      axes: [
+        volume.axes[0].map((x) => -x),
+        volume.axes[1],
+        volume.axes[2].map((x) => -x),
+      ] as typeof volume.axes,
     };
     const back = reorientTo(moved, volume)!;
     expect(back).toBeDefined();
     expect(Buffer.from(back.data.buffer).equals(Buffer.from(volume.data.buffer))).toBe(true);
-    const shifted = { ...volume, origin: [volume.origin[0] + 5, volume.origin[1], volume.origin[2]] as typeof volume.origin };
+    const shifted = {
+      ...volume,
+      origin: [volume.origin[0] + 5, volume.origin[1], volume.origin[2]] as typeof volume.origin,
+    };
     expect(reorientTo(shifted, volume)).toBeUndefined();
   });
 
