@@ -3,24 +3,23 @@
 // a JSON table (our sidecar format, a list of ids, or a {value: id} map).
 import { readFile } from 'node:fs/promises';
 import { MhubError } from '../errors.ts';
-import { type Code, loadTerminology, type Terminology } from '../registry/terminology.ts';
+import {
+  type Code,
+  loadTerminology,
+  type ResolvedSegment,
+  type Terminology,
+} from '../registry/terminology.ts';
 import { labelsBySlice } from './seg/pack.ts';
 import type { Volume } from './volume.ts';
 
 export type { Code };
 
-export interface LabelEntry {
+/** One label value and what it means: a resolved terminology segment, or a named entry. */
+export interface LabelEntry extends Omit<ResolvedSegment, 'id'> {
   /** Label value in the label map (>= 1). */
   value: number;
   /** Terminology id (e.g. SPLEEN, LEFT+KIDNEY) when known. */
   id?: string;
-  name: string;
-  color: [number, number, number];
-  category: Code;
-  type: Code;
-  modifier?: Code;
-  region?: Code;
-  regionModifier?: Code;
 }
 
 /** What a SEG gets for a label without codes: dcmqi's default, "Tissue". */

@@ -17,6 +17,18 @@ from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate
 CT = "1.2.840.10008.5.1.4.1.1.2"
 
 
+def set_int16_pixel_module(ds, columns, rows):
+    """Image Pixel module attributes for signed 16-bit greyscale."""
+    ds.Rows = rows
+    ds.Columns = columns
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsAllocated = 16
+    ds.BitsStored = 16
+    ds.HighBit = 15
+    ds.PixelRepresentation = 1
+
+
 def main():
     out = sys.argv[1]
     opts = {
@@ -85,14 +97,7 @@ def main():
         ds.ImageOrientationPatient = [float("%.8f" % v) for v in list(row) + list(col)]
         ds.PixelSpacing = [sy, sx]
         ds.SliceThickness = sz
-        ds.Rows = ny
-        ds.Columns = nx
-        ds.SamplesPerPixel = 1
-        ds.PhotometricInterpretation = "MONOCHROME2"
-        ds.BitsAllocated = 16
-        ds.BitsStored = 16
-        ds.HighBit = 15
-        ds.PixelRepresentation = 1
+        set_int16_pixel_module(ds, nx, ny)
         ds.RescaleSlope = opts["slope"]
         ds.RescaleIntercept = opts["intercept"]
         ds.PixelData = pixels.tobytes()
@@ -102,4 +107,5 @@ def main():
         pydicom.dcmwrite(os.path.join(out, "img%04d.dcm" % n), ds, write_like_original=False)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,8 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
+from make_series import set_int16_pixel_module
+
 mode, out = sys.argv[1], sys.argv[2]
 ds = Dataset()
 meta = FileMetaDataset()
@@ -22,14 +24,7 @@ ds.StudyInstanceUID = generate_uid()
 ds.SeriesInstanceUID = generate_uid()
 ds.Modality = "CT"
 ds.SeriesDescription = mode
-ds.Rows = 8
-ds.Columns = 8
-ds.SamplesPerPixel = 1
-ds.PhotometricInterpretation = "MONOCHROME2"
-ds.BitsAllocated = 16
-ds.BitsStored = 16
-ds.HighBit = 15
-ds.PixelRepresentation = 1
+set_int16_pixel_module(ds, 8, 8)
 ds.ImagePositionPatient = [0, 0, 0]
 ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
 ds.PixelSpacing = [1, 1]
