@@ -12,7 +12,7 @@ import random
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, RLELossless, generate_uid
 
 CT = "1.2.840.10008.5.1.4.1.1.2"
 
@@ -45,6 +45,7 @@ def main():
         "studyUid": None,
         "seriesNumber": 1,
         "shuffle": True,
+        "rle": False,  # RLE Lossless compressed pixel data
     }
     opts.update(json.loads(sys.argv[2]) if len(sys.argv) > 2 else {})
     nx, ny, nz = opts["size"]
@@ -104,6 +105,8 @@ def main():
         ds.is_little_endian = True
         ds.is_implicit_VR = bool(opts["implicit"])
         ds.preamble = b"\0" * 128
+        if opts["rle"]:
+            ds.compress(RLELossless)
         pydicom.dcmwrite(os.path.join(out, "img%04d.dcm" % n), ds, write_like_original=False)
 
 
