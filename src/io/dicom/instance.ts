@@ -9,6 +9,7 @@ import {
   ParseError,
   parseDicom,
   TruncatedError,
+  UnsupportedEncodingError,
 } from './parse.ts';
 
 export interface Instance {
