@@ -52,7 +52,7 @@ function unknownValuesError(unknown: number[], labels: readonly LabelEntry[], wh
   );
 }
 
-/** Which label values occur on each slice; throws on values the table does not name. */
+/** Which label values occur on each slice (indexed by value); throws on values the table lacks. */
 export function labelsBySlice(
   labelMap: Volume,
   labels: readonly LabelEntry[],
@@ -68,15 +68,16 @@ export function labelsBySlice(
         throw unknownValuesError([v], labels, what);
     }
   }
-  const known = new Uint8Array(65536);
+  const max = labels.reduce((m, l) => Math.max(m, l.value), 0);
+  const known = new Uint8Array(max + 1);
   for (const l of labels) known[l.value] = 1;
   const unknown = new Set<number>();
   const bySlice: Uint8Array[] = [];
   for (let k = 0; k < nz; k++) {
-    const seen = new Uint8Array(65536);
+    const seen = new Uint8Array(max + 1);
     forEachNonZero(data, k * plane, (k + 1) * plane, (_n, v) => {
-      if (v < 0 || known[v] !== 1) unknown.add(v);
-      else seen[v] = 1;
+      if (v > 0 && v <= max && known[v] === 1) seen[v] = 1;
+      else unknown.add(v);
     });
     bySlice.push(seen);
   }

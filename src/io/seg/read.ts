@@ -151,15 +151,28 @@ export async function readDicomSeg(
     if (!(k >= 0 && k < nz)) throw bad(`frame ${f + 1} lies outside the reference grid (slice ${k})`);
     const seg = segmentOf[f]!;
     const base = k * plane;
-    for (let n = 0; n < plane; n++) {
-      let on: boolean;
-      if (bits === 1) {
-        const bit = f * plane + n;
-        on = (buf[pixelOffset + (bit >> 3)]! & (1 << (bit & 7))) !== 0;
-      } else on = buf[pixelOffset + f * plane + n]! >= threshold && buf[pixelOffset + f * plane + n]! > 0;
-      if (!on) continue;
+    const set = (n: number) => {
       if (data[base + n] !== 0 && data[base + n] !== seg) overlaps++;
       data[base + n] = seg;
+    };
+    if (bits === 1 && plane % 8 === 0) {
+      // Byte-aligned frames: skip empty bytes, most of a segmentation.
+      const start = pixelOffset + (f * plane) / 8;
+      for (let b = 0; b < plane / 8; b++) {
+        const byte = buf[start + b]!;
+        if (byte === 0) continue;
+        for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit)) set(b * 8 + bit);
+      }
+    } else if (bits === 1) {
+      for (let n = 0; n < plane; n++) {
+        const bit = f * plane + n;
+        if (buf[pixelOffset + Math.floor(bit / 8)]! & (1 << (bit % 8))) set(n);
+      }
+    } else {
+      for (let n = 0; n < plane; n++) {
+        const v = buf[pixelOffset + f * plane + n]!;
+        if (v > 0 && v >= threshold) set(n);
+      }
     }
   }
   const index = idIndex(options.terminology ?? loadTerminology());

@@ -138,11 +138,13 @@ export async function writeDicomSeg(
     code({ value: '121322', scheme: 'DCM', meaning: 'Source image for image processing operation' }),
   ];
   const derivation = [code({ value: '113076', scheme: 'DCM', meaning: 'Segmentation' })];
-  const perFrame = frameList.map((f, n) => {
-    const src = instances[f.k]!;
-    if (n % 256 === 255)
-      progress({ phase: 'seg', done: n + 1, total: frameList.length, message: 'frames described' });
-    return [
+  // What a frame says about its source slice is the same for every segment: encode it once per slice.
+  const perSlice = new Map<number, Encoded[]>();
+  const sliceItems = (k: number): Encoded[] => {
+    let items = perSlice.get(k);
+    if (items) return items;
+    const src = instances[k]!;
+    items = [
       sq(TAGS.DerivationImageSequence, [
         [
           sq(TAGS.DerivationCodeSequence, derivation),
@@ -155,8 +157,17 @@ export async function writeDicomSeg(
           ]),
         ],
       ]),
-      sq(TAGS.FrameContentSequence, [[el(TAGS.DimensionIndexValues, 'UL', [f.segment, f.k + 1])]]),
       sq(T.PlanePositionSequence, [[el(T.ImagePositionPatient, 'DS', src.position!)]]),
+    ];
+    perSlice.set(k, items);
+    return items;
+  };
+  const perFrame = frameList.map((f, n) => {
+    if (n % 256 === 255)
+      progress({ phase: 'seg', done: n + 1, total: frameList.length, message: 'frames described' });
+    return [
+      ...sliceItems(f.k),
+      sq(TAGS.FrameContentSequence, [[el(TAGS.DimensionIndexValues, 'UL', [f.segment, f.k + 1])]]),
       sq(T.SegmentIdentificationSequence, [[el(T.ReferencedSegmentNumber, 'US', f.segment)]]),
     ];
   });
