@@ -107,14 +107,18 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
       };
     }
     case 'seg.nrrd':
-      await writeSegNrrd(options.out, labelMap, labels, { level: options.level });
+      await writeSegNrrd(options.out, labelMap, labels, { level: options.level, progress });
       return { ...base, outputs: [options.out], segments: labels.length };
     case 'nifti': {
-      const r = await writeLabelMapNifti(options.out, labelMap, labels, { level: options.level });
+      const r = await writeLabelMapNifti(options.out, labelMap, labels, { level: options.level, progress });
       return { ...base, outputs: [r.image, r.sidecar], segments: labels.length };
     }
     case 'nrrd':
-      await writeNrrd(options.out, labelMap, { level: options.level, gzip: options.compress ?? true });
+      await writeNrrd(options.out, labelMap, {
+        level: options.level,
+        gzip: options.compress ?? true,
+        progress,
+      });
       return { ...base, outputs: [options.out] };
     default:
       throw new MhubError(
@@ -145,10 +149,10 @@ async function convertImage(
   let v: Volume = volume;
   switch (options.to) {
     case 'nifti':
-      await writeNifti(options.out, v, { level: options.level });
+      await writeNifti(options.out, v, { level: options.level, progress });
       return { ...base, outputs: [options.out] };
     case 'nrrd':
-      await writeNrrd(options.out, v, { level: options.level, gzip: options.compress ?? true });
+      await writeNrrd(options.out, v, { level: options.level, gzip: options.compress ?? true, progress });
       return { ...base, outputs: [options.out] };
     case 'dicom': {
       if (options.reference) {

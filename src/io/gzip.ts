@@ -19,6 +19,7 @@ export async function gzipBlocks(
   parts: readonly Uint8Array[],
   sink: (chunk: Buffer) => void,
   level = DEFAULT_GZIP_LEVEL,
+  onBlock: (doneBytes: number, totalBytes: number) => void = () => {},
 ): Promise<void> {
   const blocks: Uint8Array[] = [];
   for (const p of parts) {
@@ -39,6 +40,9 @@ export async function gzipBlocks(
     }
   }
   if (pending.length) merged.push(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+  const total = merged.reduce((n, b) => n + b.byteLength, 0);
+  let doneBytes = 0;
+  let completed = 0;
   const width = Math.max(1, availableParallelism()) + 1;
   const inflight: Promise<Buffer>[] = [];
   let next = 0;
@@ -46,6 +50,8 @@ export async function gzipBlocks(
   while (inflight.length > 0) {
     const done = await inflight.shift()!;
     sink(done);
+    doneBytes += merged[completed++]!.byteLength;
+    onBlock(doneBytes, total);
     if (next < merged.length) inflight.push(gzip(merged[next++]!, { level }));
   }
 }

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { MhubError } from '../errors.ts';
+import { noProgress, type Progress } from '../progress.ts';
 import { writeAtomic } from './atomic.ts';
 import { DEFAULT_GZIP_LEVEL, gzipBlocks } from './gzip.ts';
 import {
@@ -123,27 +124,29 @@ export function niftiHeader(v: Volume, description = 'mhub'): Buffer {
 export const bytesOf = (data: Volume['data']): Buffer =>
   Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 
-/** Writes `plain` as is, then `parts` (gzipped when `gz`); atomic. */
+/** Writes `plain` as is, then `parts` (gzipped when `gz`); atomic. Reports 'write' progress in MB. */
 export async function writeParts(
   file: string,
   parts: Uint8Array[],
-  gz: boolean,
-  level = DEFAULT_GZIP_LEVEL,
-  plain?: Uint8Array,
+  options: { gz: boolean; level?: number; plain?: Uint8Array; progress?: Progress },
 ) {
+  const progress = options.progress ?? noProgress;
+  const mb = (n: number) => Math.round(n / 1e6);
   await writeAtomic(file, async (temp) => {
     const fd = openSync(temp, 'w');
     try {
-      if (plain) writeSync(fd, plain);
-      if (gz)
+      if (options.plain) writeSync(fd, options.plain);
+      if (options.gz) {
         await gzipBlocks(
           parts,
           (chunk) => {
             writeSync(fd, chunk);
           },
-          level,
+          options.level ?? DEFAULT_GZIP_LEVEL,
+          (done, total) =>
+            progress({ phase: 'write', done: mb(done), total: mb(total), message: `MB gzip ${file}` }),
         );
-      else for (const p of parts) writeSync(fd, p);
+      } else for (const p of parts) writeSync(fd, p);
     } finally {
       closeSync(fd);
     }
@@ -153,10 +156,14 @@ export async function writeParts(
 export interface WriteOptions {
   /** gzip level 1-9 for .gz outputs (default 6). */
   level?: number;
+  progress?: Progress;
 }
 
 export async function writeNifti(file: string, volume: Volume, options: WriteOptions = {}): Promise<void> {
-  await writeParts(file, [niftiHeader(volume), bytesOf(volume.data)], file.endsWith('.gz'), options.level);
+  await writeParts(file, [niftiHeader(volume), bytesOf(volume.data)], {
+    ...options,
+    gz: file.endsWith('.gz'),
+  });
 }
 
 const TYPE_BY_CODE = new Map(Object.entries(DATATYPE).map(([t, [code]]) => [code, t as VoxelType]));

@@ -106,8 +106,8 @@ export async function writeNrrd(file: string, volume: Volume, options: NrrdWrite
   const gz = options.gzip ?? true;
   const data = applyRescale(volume);
   const header = Buffer.from(nrrdHeader(volume, data, gz, options.fields), 'latin1');
-  if (gz) await writeParts(file, [bytesOf(data)], true, options.level, header);
-  else await writeParts(file, [header, bytesOf(data)], false);
+  if (gz) await writeParts(file, [bytesOf(data)], { ...options, gz: true, plain: header });
+  else await writeParts(file, [header, bytesOf(data)], { ...options, gz: false });
 }
 
 export interface NrrdImage extends Volume {

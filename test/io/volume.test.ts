@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,10 +12,12 @@ import {
   readVolume,
   reorientTo,
   scanDicom,
+  type Volume,
   writeDicomSeries,
   writeNifti,
   writeNrrd,
 } from '../../src/io/index.ts';
+import type { ProgressEvent } from '../../src/progress.ts';
 import { dcm2niix, makeSeries, phantomValue, pythonJson, tempDir, tools } from './support.ts';
 
 interface Comparison {
@@ -195,6 +198,33 @@ describe.skipIf(!tools.ok)('volume conversions', () => {
       origin: [volume.origin[0] + 5, volume.origin[1], volume.origin[2]] as typeof volume.origin,
     };
     expect(reorientTo(shifted, volume)).toBeUndefined();
+  });
+
+  it('gzips large volumes in parallel blocks that nibabel and gzip read as one stream', async () => {
+    // 256 x 256 x 80 int16 = 10.5 MB: more than one 8 MB block, so several gzip members.
+    const size: [number, number, number] = [256, 256, 80];
+    const data = new Int16Array(size[0] * size[1] * size[2]);
+    for (let n = 0; n < data.length; n++) data[n] = (n * 7919) % 3001;
+    const v = {
+      size,
+      spacing: [1, 1, 2] as [number, number, number],
+      origin: [0, 0, 0] as [number, number, number],
+      axes: [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ] as Volume['axes'],
+      data,
+    };
+    const events: ProgressEvent[] = [];
+    const gz = path.join(root, 'big.nii.gz');
+    await writeNifti(gz, v, { progress: (e) => events.push(e) });
+    await writeNifti(path.join(root, 'big.nii'), v);
+    expect(events.filter((e) => e.phase === 'write').length).toBeGreaterThan(1);
+    expect(execFileSync('gzip', ['-t', gz]).length).toBe(0);
+    const cmp = pythonJson<Comparison>('compare_nifti.py', [gz, path.join(root, 'big.nii')]);
+    expect(cmp.maxValueDiff).toBe(0);
+    expect(Buffer.from((await readNifti(gz)).data.buffer).equals(Buffer.from(data.buffer))).toBe(true);
   });
 
   it('writes .nii and .nii.gz that read back identically', async () => {
