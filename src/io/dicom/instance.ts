@@ -55,6 +55,62 @@ export interface Instance {
   pixelOffset?: number;
   pixelLength?: number;
   encapsulated: boolean;
+  /** Multi-frame images (Enhanced CT/MR...): each frame's plane from the functional groups. */
+  framePlanes?: FramePlane[];
+  /** For a frame of a multi-frame file: its 1-based frame number. */
+  frameNumber?: number;
+}
+
+export interface FramePlane {
+  position?: Vec3;
+  orientation?: Instance['orientation'];
+  pixelSpacing?: [number, number];
+  sliceThickness?: number;
+  rescaleSlope: number;
+  rescaleIntercept: number;
+}
+
+// Per-frame values, from the frame's own functional group or else the shared one.
+function framePlanes(d: DataSet): FramePlane[] | undefined {
+  const perFrame = d.seq(T.PerFrameFunctionalGroupsSequence);
+  if (perFrame.length === 0) return undefined;
+  const shared = d.seq(T.SharedFunctionalGroupsSequence)[0];
+  const get = (frame: DataSet, seqTag: number, valueTag: number): number[] => {
+    const own = frame.seq(seqTag)[0];
+    if (own?.has(valueTag)) return own.numbers(valueTag);
+    return shared?.seq(seqTag)[0]?.numbers(valueTag) ?? [];
+  };
+  return perFrame.map((f) => ({
+    position: vec(get(f, T.PlanePositionSequence, T.ImagePositionPatient), 3) as Vec3 | undefined,
+    orientation: vec(
+      get(f, T.PlaneOrientationSequence, T.ImageOrientationPatient),
+      6,
+    ) as Instance['orientation'],
+    pixelSpacing: vec(get(f, T.PixelMeasuresSequence, T.PixelSpacing), 2) as [number, number] | undefined,
+    sliceThickness: get(f, T.PixelMeasuresSequence, T.SliceThickness)[0],
+    rescaleSlope: get(f, T.PixelValueTransformationSequence, T.RescaleSlope)[0] ?? 1,
+    rescaleIntercept: get(f, T.PixelValueTransformationSequence, T.RescaleIntercept)[0] ?? 0,
+  }));
+}
+
+/** A native multi-frame instance as one pseudo-instance per frame (pixel offsets per frame). */
+export function expandFrames(i: Instance): Instance[] | undefined {
+  const planes = i.framePlanes;
+  if (!planes || planes.length !== i.frames || i.pixelOffset === undefined) return undefined;
+  const frameBytes = (i.rows ?? 0) * (i.columns ?? 0) * ((i.bitsAllocated ?? 0) / 8) * i.samplesPerPixel;
+  if (frameBytes <= 0 || (i.pixelLength ?? 0) < frameBytes * i.frames) return undefined;
+  return planes.map((p, f) => {
+    const { framePlanes: _all, ...rest } = i;
+    return {
+      ...rest,
+      ...p,
+      frames: 1,
+      frameNumber: f + 1,
+      instanceNumber: f + 1,
+      pixelOffset: i.pixelOffset! + f * frameBytes,
+      pixelLength: frameBytes,
+    };
+  });
 }
 
 const HEAD_BYTES = 16 * 1024;
@@ -142,5 +198,6 @@ export function instanceFromDataset(path: string, parsed: ParsedFile): Instance 
     pixelOffset: pixel && pixel.length >= 0 ? pixel.offset : undefined,
     pixelLength: pixel && pixel.length >= 0 ? pixel.length : undefined,
     encapsulated: pixel !== undefined && pixel.length < 0,
+    ...((d.number(T.NumberOfFrames) ?? 1) > 1 ? { framePlanes: framePlanes(d) } : {}),
   };
 }

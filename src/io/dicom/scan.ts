@@ -6,7 +6,7 @@ import { MhubError } from '../../errors.ts';
 import { noProgress, type Progress } from '../../progress.ts';
 import { cross, dot, type Vec3 } from '../volume.ts';
 import { ITK_DECODABLE } from './decode-itk.ts';
-import { type Instance, readInstanceHeader } from './instance.ts';
+import { expandFrames, type Instance, readInstanceHeader } from './instance.ts';
 import { EXPLICIT_LE, IMPLICIT_LE } from './parse.ts';
 
 export type SeriesKind = 'image' | 'seg' | 'rtstruct' | 'sr' | 'other';
@@ -179,9 +179,14 @@ function summariseSeries(instances: Instance[]): SeriesSummary {
         `its pixel data is compressed as ${bad.join(', ')}, which this reader cannot decode (decompress it first, e.g. with 'gdcmconv --raw' or 'dcmdjpeg')`,
       );
     }
-    if (multiFrame) {
+    const frames = multiFrame && instances.length === 1 ? expandFrames(first) : undefined;
+    if (frames) {
+      // One native multi-frame file (Enhanced CT/MR): its frames are the slices.
+      instances.splice(0, 1, ...frames);
+      problems.push(...sortSlices(instances));
+    } else if (multiFrame) {
       problems.push(
-        `it is multi-frame (${instances.length} file(s) holding ${instances.reduce((n, i) => n + i.frames, 0)} frames); only single-frame series are read as volumes`,
+        `it is multi-frame (${instances.length} file(s) holding ${instances.reduce((n, i) => n + i.frames, 0)} frames) in a form this reader does not take apart (${first.encapsulated ? 'compressed frames' : 'several files or no per-frame positions'})`,
       );
     } else problems.push(...sortSlices(instances));
   } else {
@@ -196,7 +201,7 @@ function summariseSeries(instances: Instance[]): SeriesSummary {
     description: first.seriesDescription,
     seriesNumber: first.seriesNumber,
     kind,
-    instanceCount: instances.length,
+    instanceCount: new Set(instances.map((i) => i.path)).size,
     frameCount: instances.reduce((n, i) => n + i.frames, 0),
     multiFrame,
     transferSyntaxes,

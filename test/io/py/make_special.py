@@ -35,6 +35,35 @@ if mode == "mpeg4":
     ds.PixelData = encapsulate([b"\xff\x4fnot-a-real-codestream\xff\xd9"])
     ds["PixelData"].is_undefined_length = True
     ds["PixelData"].VR = "OB"
+elif mode == "enhanced":
+    # Enhanced-CT-like: 4 frames stored out of order along z, geometry in functional groups.
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2.1"
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.is_implicit_VR = False
+    del ds.ImagePositionPatient
+    del ds.ImageOrientationPatient
+    del ds.PixelSpacing
+    order = [3, 0, 2, 1]
+    ds.NumberOfFrames = len(order)
+
+    def item(**kw):
+        d = Dataset()
+        for k, v in kw.items():
+            setattr(d, k, v)
+        return d
+
+    shared = item(
+        PixelMeasuresSequence=[item(PixelSpacing=[0.6, 0.5], SliceThickness=2)],
+        PlaneOrientationSequence=[item(ImageOrientationPatient=[1, 0, 0, 0, 1, 0])],
+        PixelValueTransformationSequence=[item(RescaleSlope=1, RescaleIntercept=-1024, RescaleType="HU")],
+    )
+    ds.SharedFunctionalGroupsSequence = [shared]
+    ds.PerFrameFunctionalGroupsSequence = [
+        item(PlanePositionSequence=[item(ImagePositionPatient=[-2, -3, 10 + 2 * z])]) for z in order
+    ]
+    j, i = np.mgrid[0:8, 0:8]
+    ds.PixelData = np.stack([(100 * z + 8 * j + i).astype(np.int16) for z in order]).tobytes()
 else:
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds.is_implicit_VR = False
