@@ -29,6 +29,15 @@ interface Comparison {
 
 const OBLIQUE = [0.9, 0.1, 0.1, -0.1, 0.95, 0.2];
 
+/** Converts `dicom` with dcm2niix into `refDir` and expects `ours` to hold the same voxels and affine. */
+function expectSameAsDcm2niix(ours: string, dicom: string, refDir: string, gz = true): void {
+  mkdirSync(refDir);
+  const cmp = pythonJson<Comparison>('compare_nifti.py', [ours, dcm2niix(dicom, refDir, gz)]);
+  expect(cmp.shapeA).toEqual(cmp.shapeB);
+  expect(cmp.maxValueDiff).toBe(0);
+  expect(cmp.maxAffineDiff).toBeLessThan(1e-4);
+}
+
 describe.skipIf(!tools.ok)('volume conversions', () => {
   const tmp = tempDir();
   const root = tmp.dir;
@@ -57,13 +66,7 @@ describe.skipIf(!tools.ok)('volume conversions', () => {
       const ours = path.join(root, `${name}-ours${gz ? '.nii.gz' : '.nii'}`);
       const result = await convert(input, { to: 'nifti', out: ours });
       expect(result.outputs).toEqual([ours]);
-      const refDir = path.join(root, `${name}-dcm2niix-${gz}`);
-      mkdirSync(refDir);
-      const ref = dcm2niix(input, refDir, gz);
-      const cmp = pythonJson<Comparison>('compare_nifti.py', [ours, ref]);
-      expect(cmp.shapeA).toEqual(cmp.shapeB);
-      expect(cmp.maxValueDiff).toBe(0);
-      expect(cmp.maxAffineDiff).toBeLessThan(1e-4);
+      expectSameAsDcm2niix(ours, input, path.join(root, `${name}-dcm2niix-${gz}`), gz);
     });
   }
 
@@ -74,12 +77,7 @@ describe.skipIf(!tools.ok)('volume conversions', () => {
     expect(scan.series[0]!.problems).toEqual([]);
     const ours = path.join(root, 'rle.nii.gz');
     await convert(input, { to: 'nifti', out: ours });
-    const refDir = path.join(root, 'rle-dcm2niix');
-    mkdirSync(refDir);
-    const cmp = pythonJson<Comparison>('compare_nifti.py', [ours, dcm2niix(input, refDir)]);
-    expect(cmp.shapeA).toEqual(cmp.shapeB);
-    expect(cmp.maxValueDiff).toBe(0);
-    expect(cmp.maxAffineDiff).toBeLessThan(1e-4);
+    expectSameAsDcm2niix(ours, input, path.join(root, 'rle-dcm2niix'));
   });
 
   it('reads an enhanced multi-frame file (frames out of order) like dcm2niix', async () => {
@@ -97,11 +95,7 @@ describe.skipIf(!tools.ok)('volume conversions', () => {
     expect(v.data[64 * 3 + 9]).toBe(309);
     const ours = path.join(root, 'enhanced.nii');
     await convert(dir, { to: 'nifti', out: ours });
-    const refDir = path.join(root, 'enhanced-dcm2niix');
-    mkdirSync(refDir);
-    const cmp = pythonJson<Comparison>('compare_nifti.py', [ours, dcm2niix(dir, refDir)]);
-    expect(cmp.maxValueDiff).toBe(0);
-    expect(cmp.maxAffineDiff).toBeLessThan(1e-4);
+    expectSameAsDcm2niix(ours, dir, path.join(root, 'enhanced-dcm2niix'), false);
   });
 
   it('keeps the phantom geometry exactly (origin, spacing, directions)', async () => {
@@ -167,11 +161,7 @@ describe.skipIf(!tools.ok)('volume conversions', () => {
     expect(py.seriesUids).toHaveLength(1);
     expect(py.seriesUids[0]).not.toBe(ref.seriesInstanceUid);
     expect(py.first).toBe(phantomValue(0, 0, 0) * 2 - 1000);
-    const refDir = path.join(root, 'series-out-dcm2niix');
-    mkdirSync(refDir);
-    const cmp = pythonJson<Comparison>('compare_nifti.py', [nii, dcm2niix(out, refDir)]);
-    expect(cmp.maxValueDiff).toBe(0);
-    expect(cmp.maxAffineDiff).toBeLessThan(1e-4);
+    expectSameAsDcm2niix(nii, out, path.join(root, 'series-out-dcm2niix'));
   });
 
   it('writes float volumes as a rescaled int16 series', async () => {
