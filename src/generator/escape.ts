@@ -1,0 +1,106 @@
+// One escaper per target language. Every card value that lands in generated Python, CMake, JSON,
+// CSV, Markdown or Qt rich text goes through exactly one of these (the templates can only reach
+// card values through the Handlebars helpers registered in templates.ts).
+
+/** A Python 3 string literal (double-quoted, never raw), valid on one line. */
+export function pyString(value: string): string {
+  let out = '"';
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if ((cp >= 0xd800 && cp <= 0xdfff) || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff)
+      // lone surrogates cannot be written as UTF-8; the others confuse editors and tokenizers
+      out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+/** Any JSON-like value as a Python literal (dict, list, str, int/float, True/False/None). */
+export function pyLiteral(value: unknown, indent = 0): string {
+  const pad = (n: number) => ' '.repeat(n);
+  if (value === null || value === undefined) return 'None';
+  if (typeof value === 'string') return pyString(value);
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as a Python literal`);
+    return String(value);
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    const items = value.map((v) => `${pad(indent + 4)}${pyLiteral(v, indent + 4)},`);
+    return `[\n${items.join('\n')}\n${pad(indent)}]`;
+  }
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return '{}';
+    const items = entries.map(([k, v]) => `${pad(indent + 4)}${pyString(k)}: ${pyLiteral(v, indent + 4)},`);
+    return `{\n${items.join('\n')}\n${pad(indent)}}`;
+  }
+  throw new Error(`cannot write a ${typeof value} as a Python literal`);
+}
+
+/** A CMake quoted argument: no variable references, list separators or line breaks survive. */
+export function cmakeString(value: string): string {
+  let out = '"';
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '\\' || ch === '"' || ch === '$' || ch === ';' || ch === '@') out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) out += ' ';
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+/** JSON text (pretty, two-space indent). JSON.stringify already escapes everything JSON needs. */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2);
+}
+
+/**
+ * A field of a Slicer colour table CSV. Slicer's (VTK's) reader accepts quotes only around a whole
+ * field and never inside one, so quotes become apostrophes and line breaks spaces.
+ */
+export function csvField(value: string | number): string {
+  if (typeof value === 'number') return String(value);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we remove
+  const clean = value.replace(/"/g, "'").replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+  return /[,\s']/.test(clean) ? `"${clean}"` : clean;
+}
+
+/** Text inside Qt rich text / HTML (module help and acknowledgement). */
+export function htmlText(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** One line of Markdown text: no line breaks, markup characters escaped. */
+export function markdownText(value: string): string {
+  return value
+    .replace(/\s+/g, ' ')
+    .replace(/[\\`*_{}[\]()<>#+!|~$-]/g, (c) => `\\${c}`)
+    .trim();
+}
+
+const IDENTIFIER_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A Python/CMake identifier built by the generator; anything else is a generator bug. */
+export function identifier(value: string): string {
+  if (!IDENTIFIER_RE.test(value)) throw new Error(`'${value}' is not a safe identifier`);
+  return value;
+}
+
+const FILE_PATH_RE = /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/;
+
+/** A relative file path listed in CMake (file names are generated, never taken from cards). */
+export function filePath(value: string): string {
+  if (!FILE_PATH_RE.test(value) || value.includes('..')) throw new Error(`'${value}' is not a safe path`);
+  return value;
+}
