@@ -72,7 +72,11 @@ def collect_outputs(spec, interface, output_dir):
 
 
 def parse_progress(line):
-    """A progress JSON line (``{"progress": 0.4, "message": "..."}``) or None for other output."""
+    """A progress event from a JSON line, or None for other output.
+
+    Accepts ``{"done": 2, "total": 5, "message": ...}`` (what the Node runner and the reference
+    models print) and ``{"progress": 0.4}`` (a fraction, or a percentage above 1).
+    """
     text = line.strip()
     if not text.startswith("{"):
         return None
@@ -82,12 +86,19 @@ def parse_progress(line):
         return None
     if not isinstance(event, dict):
         return None
-    value = event.get("progress")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = float(value)
-        # accept fractions (0..1) and percentages (0..100)
-        event["progress"] = value / 100.0 if value > 1.0 else value
+    done, total, value = event.get("done"), event.get("total"), event.get("progress")
+    if _number(done) and _number(total) and total > 0:
+        event["progress"] = min(1.0, max(0.0, float(done) / float(total)))
         return event
-    if "message" in event or "stage" in event:
+    if _number(value):
+        value = float(value)
+        event["progress"] = min(1.0, max(0.0, value / 100.0 if value > 1.0 else value))
+        return event
+    if "message" in event or "phase" in event:
+        event["progress"] = None
         return event
     return None
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
