@@ -21,9 +21,12 @@ export function pyString(value: string): string {
   return `${out}"`;
 }
 
-/** Any JSON-like value as a Python literal (dict, list, str, int/float, True/False/None). */
-export function pyLiteral(value: unknown, indent = 0): string {
-  const pad = (n: number) => ' '.repeat(n);
+/**
+ * Any JSON-like value as a Python literal (dict, list, str, int/float, True/False/None).
+ * Containers that fit on one line stay on one line, and so does each item of a long list
+ * (one segment per line), to keep generated modules short and readable.
+ */
+export function pyLiteral(value: unknown, indent = 0, inline = false): string {
   if (value === null || value === undefined) return 'None';
   if (typeof value === 'string') return pyString(value);
   if (typeof value === 'boolean') return value ? 'True' : 'False';
@@ -31,18 +34,24 @@ export function pyLiteral(value: unknown, indent = 0): string {
     if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as a Python literal`);
     return String(value);
   }
+  let items: string[];
+  let open: string;
+  let close: string;
   if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    const items = value.map((v) => `${pad(indent + 4)}${pyLiteral(v, indent + 4)},`);
-    return `[\n${items.join('\n')}\n${pad(indent)}]`;
-  }
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    if (entries.length === 0) return '{}';
-    const items = entries.map(([k, v]) => `${pad(indent + 4)}${pyString(k)}: ${pyLiteral(v, indent + 4)},`);
-    return `{\n${items.join('\n')}\n${pad(indent)}}`;
-  }
-  throw new Error(`cannot write a ${typeof value} as a Python literal`);
+    [open, close] = ['[', ']'];
+    // long lists, and lists of several records (segments), get one item per line
+    const oneEach = value.length > 8 || (value.length > 2 && value.every((v) => v && typeof v === 'object'));
+    items = value.map((v) => pyLiteral(v, indent + 4, inline || oneEach));
+  } else if (typeof value === 'object') {
+    [open, close] = ['{', '}'];
+    items = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${pyString(k)}: ${pyLiteral(v, indent + 4, inline)}`);
+  } else throw new Error(`cannot write a ${typeof value} as a Python literal`);
+  const oneLine = `${open}${items.join(', ')}${close}`;
+  if (inline || (oneLine.length <= 100 && !oneLine.includes('\n'))) return oneLine;
+  const pad = ' '.repeat(indent + 4);
+  return `${open}\n${items.map((i) => `${pad}${i},`).join('\n')}\n${' '.repeat(indent)}${close}`;
 }
 
 /** A CMake quoted argument: no variable references, list separators or line breaks survive. */

@@ -13,9 +13,9 @@ export interface SegmentSpec {
   color: [number, number, number];
   category: Code;
   type: Code;
-  modifier: Code | null;
-  region: Code | null;
-  regionModifier: Code | null;
+  modifier?: Code;
+  region?: Code;
+  regionModifier?: Code;
 }
 
 /** Slicer node class for an input: segmentations for DICOM SEG inputs, scalar volumes otherwise. */
@@ -34,9 +34,9 @@ function resolveSegments(output: Output & { segments: string[] }, terminology: T
       color: s.color,
       category: s.category,
       type: s.type,
-      modifier: s.modifier ?? null,
-      region: s.region ?? null,
-      regionModifier: s.regionModifier ?? null,
+      ...(s.modifier ? { modifier: s.modifier } : {}),
+      ...(s.region ? { region: s.region } : {}),
+      ...(s.regionModifier ? { regionModifier: s.regionModifier } : {}),
     };
   });
 }

@@ -1,5 +1,6 @@
 """The model browser's data: the bundled registry index, refreshed from the catalog when online."""
 
+import html
 import json
 import os
 import shutil
@@ -101,3 +102,27 @@ def search(index, query="", modality=None, body_part=None, output=None, backend=
             found.append((-score, model.get("title", "").lower(), model))
     found.sort(key=lambda item: (item[0], item[1]))
     return [model for _score, _title, model in found]
+
+
+def details_html(model, segments, module_available):
+    """The model's details for the browser (Qt rich text); every card value is HTML-escaped."""
+    e = html.escape
+    f = facets(model)
+    rows = [
+        ("Inputs", ", ".join("{} ({})".format(i.get("label", ""), "/".join(i.get("modality", [])))
+                             for i in model.get("inputs", []))),
+        ("Outputs", ", ".join(sorted(set(f["output"])))),
+        ("Segments", ", ".join(segment_names(model, segments))),
+        ("Runs with", ", ".join(f["backend"])),
+        ("GPU", model.get("requirements", {}).get("gpu", "unknown")),
+        ("Licence", "code {}, weights {}".format(model.get("license", {}).get("code", "?"),
+                                                 model.get("license", {}).get("weights", "?"))),
+    ]
+    parts = ["<h3>{}</h3>".format(e(model.get("title", model.get("name", "")))),
+             "<p>{}</p>".format(e(model.get("description", "")))]
+    parts += ["<p><b>{}:</b> {}</p>".format(e(k), e(v)) for k, v in rows if v]
+    if model.get("cite"):
+        parts.append("<p><b>Cite:</b> {}</p>".format(e(model["cite"])))
+    if not module_available:
+        parts.append("<p><i>No module for this model in this extension version.</i></p>")
+    return "\n".join(parts)
