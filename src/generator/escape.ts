@@ -59,7 +59,8 @@ export function cmakeString(value: string): string {
   let out = '"';
   for (const ch of value) {
     const cp = ch.codePointAt(0)!;
-    if (ch === '\\' || ch === '"' || ch === '$' || ch === ';' || ch === '@') out += `\\${ch}`;
+    // `;` stays: inside a quoted argument it is text (escaping it would keep the backslash)
+    if (ch === '\\' || ch === '"' || ch === '$' || ch === '@') out += `\\${ch}`;
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';

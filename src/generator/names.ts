@@ -8,6 +8,8 @@ export const LIB_PACKAGE = 'MHubLib';
 export const SLICER_PACKAGE = 'MHubSlicer';
 
 export function moduleName(cardName: string): string {
+  // the registry's schema allows only these; anything else must not reach generated code
+  if (!/^[a-z0-9_]+$/.test(cardName)) throw new Error(`card name '${cardName}' is not a safe identifier`);
   const pascal = cardName
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)

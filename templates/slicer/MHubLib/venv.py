@@ -87,7 +87,7 @@ def find_python(specifier, setting=None, candidates=None, run=subprocess.run):
 
 def environment_key(runtime):
     """Content hash of what defines the environment: change a pin, get a new venv."""
-    text = "\n".join([runtime["python"], runtime["entrypoint"]] + list(runtime["requirements"]))
+    text = "\n".join([runtime["python"]] + list(runtime["requirements"]))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
