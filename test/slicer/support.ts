@@ -88,3 +88,22 @@ export function dockerImageReady(image: string): boolean {
   }
   return has('docker', ['image', 'inspect', image]);
 }
+
+/** A shared cache (venvs keyed by their pins, weights) so repeated runs reuse environments. */
+export const testCache = path.join(repo, '.cache', 'mhub-test');
+
+let backendsMemo: string[] | undefined;
+
+/** The launcher backends this machine can run the reference model with (docker, venv). In CI
+ * both must work. */
+export function availableBackends(): string[] {
+  if (backendsMemo) return backendsMemo;
+  const found: string[] = [];
+  if (need('docker with the reference image', dockerImageReady('mhub-registry/classical_ct:1.0.0'))) found.push('docker');
+  const py311 = ['python3.11', 'python3'].some((p) =>
+    has(p, ['-c', 'import sys, venv, ensurepip; sys.exit(sys.version_info[:2] != (3, 11))']),
+  );
+  if (need('a Python 3.11 with venv and ensurepip (the reference model pins it)', py311)) found.push('venv');
+  backendsMemo = found;
+  return found;
+}

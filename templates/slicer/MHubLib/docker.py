@@ -39,15 +39,16 @@ def _is_executable(path):
     return bool(path) and os.path.isfile(path) and os.access(path, os.X_OK)
 
 
-def find_docker(setting=None, platform=None, environ=None, home=None, which=shutil.which):
+def find_docker(setting=None, platform=None, environ=None, home=None, which=shutil.which,
+                is_executable=_is_executable):
     """The docker client: the user's setting, then PATH, then the usual install locations."""
     if setting:
-        return setting if _is_executable(setting) else None
+        return setting if is_executable(setting) else None
     found = which("docker")
     if found:
         return found
     for path in candidate_paths(platform, environ, home):
-        if _is_executable(path):
+        if is_executable(path):
             return path
     return None
 

@@ -79,13 +79,14 @@ def _same_device(a, b):
 class Run(object):
     """One model run: a sequence of steps. Call `poll()` often; it never blocks."""
 
-    def __init__(self, spec, interface, steps, work_dir, temp_output, output_dir):
+    def __init__(self, spec, interface, steps, work_dir, temp_output, output_dir, leftovers=()):
         self.spec = spec
         self.interface = interface
         self.steps = list(steps)
         self.work_dir = work_dir
         self.temp_output = temp_output
         self.output_dir = output_dir
+        self.leftovers = list(leftovers)  # removed at the end whatever happens
         self.state = RUNNING
         self.error = ""
         self.outputs = {}
@@ -116,7 +117,8 @@ class Run(object):
         return [{"type": "state", "state": self.state, "error": self.error}]
 
     def _cleanup(self):
-        shutil.rmtree(self.work_dir, ignore_errors=True)
+        for path in [self.work_dir] + self.leftovers:
+            shutil.rmtree(path, ignore_errors=True)
 
     def poll(self):
         """New events: {"type": "log", "text"}, {"type": "progress", "value", "message"},
@@ -203,14 +205,15 @@ class Launcher(object):
             os.makedirs(temp_output)
             stage_inputs(self.spec, runtime["interface"], inputs, input_dir)
             name = name or "mhub-{}-{}".format(self.spec["name"], uuid.uuid4().hex[:8])
+            leftovers = []
             if backend == "docker":
                 steps = self._docker_steps(runtime, input_dir, temp_output, force_cpu, name)
             else:
-                steps = self._venv_steps(runtime, input_dir, temp_output, force_cpu)
+                steps = self._venv_steps(runtime, input_dir, temp_output, force_cpu, leftovers)
         except Exception:
             shutil.rmtree(work_dir, ignore_errors=True)
             raise
-        return Run(self.spec, runtime["interface"], steps, work_dir, temp_output, output_dir)
+        return Run(self.spec, runtime["interface"], steps, work_dir, temp_output, output_dir, leftovers)
 
     def _docker_steps(self, runtime, input_dir, output_dir, force_cpu, name):
         client = docker.find_docker(self.docker_setting)
@@ -232,7 +235,7 @@ class Launcher(object):
                                  reports_progress=True))
         return steps
 
-    def _venv_steps(self, runtime, input_dir, output_dir, force_cpu):
+    def _venv_steps(self, runtime, input_dir, output_dir, force_cpu, leftovers):
         env_dir = venv.environment_dir(self.cache_dir, self.spec["name"], runtime)
         weights_dir = os.path.join(self.cache_dir, "weights", self.spec["name"])
         source_dir = self._source_dir(runtime)
@@ -242,16 +245,18 @@ class Launcher(object):
             if not base:
                 raise RunError("no Python {} found for {}; install one or set its path in the "
                                "module's settings".format(runtime["python"], self.spec["title"]))
-            shutil.rmtree(env_dir, ignore_errors=True)  # a half-made environment from a failed try
-            steps.append(ProcessStep("create the Python environment", [base, "-m", "venv", env_dir],
-                                     env=venv.model_environment(self.environ, None, weights_dir, False)))
+            # built in a private folder and renamed into place: two runs (two Slicer modules, two
+            # test processes) can build the same environment at once without meeting
+            building = "{}.tmp-{}".format(env_dir, uuid.uuid4().hex[:8])
+            leftovers.append(building)
+            setup_env = venv.model_environment(self.environ, None, weights_dir, False)
+            steps.append(ProcessStep("create the Python environment", [base, "-m", "venv", building],
+                                     env=setup_env))
             steps.append(FunctionStep("write requirements", lambda log, c: venv.write_requirements(
-                env_dir, runtime)))
+                building, runtime)))
             steps.append(ProcessStep("install requirements", venv.install_arguments(
-                env_dir, os.path.join(env_dir, "requirements.txt")),
-                env=venv.model_environment(self.environ, None, weights_dir, False)))
-            steps.append(FunctionStep("mark the environment ready", lambda log, c: open(
-                os.path.join(env_dir, venv.READY_MARKER), "w").close()))
+                building, os.path.join(building, "requirements.txt")), env=setup_env))
+            steps.append(FunctionStep("finish the environment", lambda log, c: venv.publish(building, env_dir)))
         if runtime.get("weights"):
             steps.append(FunctionStep("fetch weights", lambda log, cancelled: venv.fetch_weights(
                 runtime["weights"], weights_dir, log, cancelled)))

@@ -105,6 +105,18 @@ def is_ready(env_dir):
     return os.path.isfile(os.path.join(env_dir, READY_MARKER))
 
 
+def publish(building, env_dir):
+    """Marks a freshly built environment ready and renames it into place; when another run
+    finished the same environment first, keeps theirs."""
+    open(os.path.join(building, READY_MARKER), "w").close()
+    try:
+        os.rename(building, env_dir)
+    except OSError:
+        if not is_ready(env_dir):
+            raise
+        shutil.rmtree(building, ignore_errors=True)
+
+
 def write_requirements(env_dir, runtime):
     path = os.path.join(env_dir, "requirements.txt")
     with open(path, "w") as handle:
