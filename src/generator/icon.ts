@@ -18,27 +18,26 @@ export function iconPng(color: [number, number, number], size = 128): Buffer {
   header.writeUInt32BE(size, 4);
   header[8] = 8; // bit depth
   header[9] = 6; // RGBA
-  const raw = Buffer.alloc((size * 4 + 1) * size);
-  const margin = size / 8;
-  const inner = size / 3;
-  for (let y = 0; y < size; y++) {
-    const row = y * (size * 4 + 1);
-    raw[row] = 0; // filter: none
-    for (let x = 0; x < size; x++) {
-      const at = row + 1 + x * 4;
-      const inTile = x >= margin && x < size - margin && y >= margin && y < size - margin;
-      const inCore = x >= inner && x < size - inner && y >= inner && y < size - inner;
-      const [r, g, b] = inCore ? color.map((c) => Math.round(c + (255 - c) * 0.6)) : color;
-      raw[at] = r!;
-      raw[at + 1] = g!;
-      raw[at + 2] = b!;
-      raw[at + 3] = inTile ? 255 : 0;
-    }
+  // rows are built from three pre-made pixel runs: transparent, tile colour, lighter core
+  const stride = size * 4 + 1;
+  const raw = Buffer.alloc(stride * size);
+  const margin = Math.round(size / 8);
+  const inner = Math.round(size / 3);
+  const tile = Buffer.from([...color, 255]);
+  const core = Buffer.from([...color.map((c) => Math.round(c + (255 - c) * 0.6)), 255]);
+  const tileRow = Buffer.alloc(stride);
+  const coreRow = Buffer.alloc(stride);
+  for (let x = margin; x < size - margin; x++) {
+    tile.copy(tileRow, 1 + x * 4);
+    (x >= inner && x < size - inner ? core : tile).copy(coreRow, 1 + x * 4);
+  }
+  for (let y = margin; y < size - margin; y++) {
+    (y >= inner && y < size - inner ? coreRow : tileRow).copy(raw, y * stride);
   }
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw)),
+    chunk('IDAT', deflateSync(raw, { level: 1 })),
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
