@@ -1,5 +1,6 @@
 // `mhub run`: pick a backend, stage the inputs the way the model declares them, run it,
 // check its outputs, convert them to what the user asked for, publish atomically.
+import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
 import { defaultModelsDir } from '../registry/paths.ts';
@@ -9,6 +10,7 @@ import { type CardRecord, loadRegistry } from '../registry/validate.ts';
 import { type Converter, linkOrCopy, passThroughConverter } from './convert.ts';
 import { connectDocker } from './docker/client.ts';
 import { type DataFormat, detectInput, stagedInputName, type UserData } from './formats.ts';
+import { fsError } from './fs-errors.ts';
 import { detectGpu } from './gpu.ts';
 import {
   type ExpectedOutput,
@@ -212,6 +214,12 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
     const signal = AbortSignal.any([cancel, timer.signal]);
     try {
       await backend.run({ ...base, inputDir, outputDir: workspace.output, signal });
+    } catch (error) {
+      // A model that died because the output disk filled up should say so, not just "exit 1".
+      if (error instanceof MhubError && error.code === 'RUN_FAILED' && (await diskFull(workspace.root))) {
+        throw fsError({ code: 'ENOSPC' }, path.resolve(request.output), 'write results into');
+      }
+      throw error;
     } finally {
       clearTimeout(timeout);
     }
@@ -235,6 +243,11 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
   } finally {
     await disposeWorkspace(workspace, request.output, createdOutput, succeeded);
   }
+}
+
+async function diskFull(dir: string): Promise<boolean> {
+  const s = await statfs(dir).catch(() => undefined);
+  return s !== undefined && s.bavail * s.bsize < 256 * 1024;
 }
 
 async function stageInputs(

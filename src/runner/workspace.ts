@@ -38,8 +38,8 @@ export async function createWorkspace(
       output: path.join(root, 'output'),
       final: path.join(root, 'final'),
     };
-    for (const dir of [workspace.input, workspace.output, workspace.final])
-      await mkdir(dir, { recursive: true });
+    // Not recursive: on a read-only file system recursive mkdir reports ENOENT, not EROFS.
+    for (const dir of [root, workspace.input, workspace.output, workspace.final]) await mkdir(dir);
     return { workspace, createdOutput: !existing };
   } catch (error) {
     throw fsError(error, out, 'write results into');
