@@ -1,6 +1,7 @@
 // `mhub`: declares commands and maps errors to exit codes; the work lives in src/*.
 import { Command, CommanderError } from 'commander';
 import { isMhubError } from '../errors.ts';
+import { registerConvertCommand } from './commands/convert.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerRegistryCommands } from './commands/registry.ts';
 import { registerRunCommand } from './commands/run.ts';
@@ -16,6 +17,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerRegistryCommands(program, io, setExit);
   registerRunCommand(program, io, setExit);
   registerDoctorCommand(program, io, setExit);
+  registerConvertCommand(program, io);
   return program;
 }
 
