@@ -1,18 +1,8 @@
-// Progress events for runs: the same shape as the I/O engineer's src/progress.ts (issue 3),
-// kept here until that module lands on main; then this file should become re-exports of it.
+// Progress for runs: the shared event shape and renderers (src/progress.ts), plus what only
+// the runner needs: reading a model's JSON progress lines from its output stream.
+import type { ProgressEvent } from '../progress.ts';
 
-export interface ProgressEvent {
-  /** What is happening, short and stable (e.g. 'pull', 'install', 'model', 'convert'). */
-  phase: string;
-  /** Units done so far, and the total when known. */
-  done: number;
-  total?: number;
-  message?: string;
-}
-
-export type Progress = (event: ProgressEvent) => void;
-
-export const noProgress: Progress = () => {};
+export { noProgress, type Progress, type ProgressEvent } from '../progress.ts';
 
 /**
  * A model's stdout line as a progress event, when it is one: a JSON object with a string
@@ -54,41 +44,6 @@ export function lineSplitter(onLine: (line: string) => void): {
     end() {
       if (rest) onLine(rest);
       rest = '';
-    },
-  };
-}
-
-export interface ProgressRenderer {
-  progress: Progress;
-  /** Ends the current line (bar) so later output starts clean. */
-  close(): void;
-}
-
-const describe = (e: ProgressEvent): string =>
-  `${e.phase}${e.total !== undefined ? ` ${e.done}/${e.total}` : ''}${e.message ? ` ${e.message}` : ''}`;
-
-/** Plain lines (pipes, CI) or JSON lines (--json), one per event. */
-export function lineRenderer(write: (line: string) => void, json = false): ProgressRenderer {
-  return { progress: (e) => write(json ? JSON.stringify(e) : describe(e)), close: () => {} };
-}
-
-/** A bar redrawn in place on a terminal. */
-export function barRenderer(stream: { write(s: string): unknown; columns?: number }): ProgressRenderer {
-  let open = false;
-  return {
-    progress(e) {
-      const width = Math.max(10, Math.min(30, (stream.columns ?? 80) - 50));
-      const ratio = e.total ? Math.min(1, e.done / e.total) : 0;
-      const filled = Math.round(ratio * width);
-      const bar = e.total
-        ? `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.round(ratio * 100)}%`
-        : '';
-      stream.write(`\r\x1b[K${`${e.phase} ${bar} ${e.message ?? ''}`.trimEnd()}`);
-      open = true;
-    },
-    close() {
-      if (open) stream.write('\n');
-      open = false;
     },
   };
 }

@@ -12,6 +12,7 @@ import { connectDocker } from './docker/client.ts';
 import { type DataFormat, detectInput, stagedInputName, type UserData } from './formats.ts';
 import { fsError } from './fs-errors.ts';
 import { detectGpu } from './gpu.ts';
+import { ioConverter } from './io-converter.ts';
 import {
   type ExpectedOutput,
   filesInterfaceOutputs,
@@ -179,7 +180,7 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
   const inputs = new Map<string, UserData>();
   for (const [id, p] of mapInputs(card, request.input)) inputs.set(id, await detectInput(path.resolve(p)));
   const gpu = await resolveGpu(card, request.gpu);
-  const convert = converter ?? passThroughConverter();
+  const convert = converter ?? passThroughConverter(ioConverter());
   const backend: Backend =
     backendName === 'docker'
       ? (await import('./docker/backend.ts')).dockerBackend()

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { passThroughConverter } from '../../src/runner/convert.ts';
 import { LABEL_PREFIX } from '../../src/runner/docker/container.ts';
 import type { ProgressEvent } from '../../src/runner/progress-events.ts';
 import { runModel } from '../../src/runner/run.ts';
@@ -135,15 +136,72 @@ describe.skipIf(!hasDocker)('reference model end to end', () => {
     expect(containersWithLabel(`${LABEL_PREFIX}test-session=${session}`)).toEqual([]);
   });
 
-  it('refuses a conversion it cannot do before running anything, leaving no output', async () => {
-    const out = path.join(await tempDir('e2e-conv'), 'results');
-    const run = runModel({
+  it('converts through the standard I/O: DICOM in for a NIfTI model, SEG and .seg.nrrd out', async () => {
+    const work = await tempDir('e2e-conv');
+    writePhantomDicom(work);
+    const result = await runModel({
+      model: 'classical_ct',
+      input: path.join(work, 'phantom/ct'),
+      output: path.join(work, 'out'),
+      backend: 'docker',
+      outputFormats: ['native', 'seg.nrrd', 'dicomseg'],
+      labels,
+    });
+    expect(result.outputs.map((f) => path.basename(f)).sort()).toEqual([
+      'segmentation.nii.gz',
+      'segmentation.seg.dcm',
+      'segmentation.seg.nrrd',
+    ]);
+    // DICOM -> NIfTI kept the geometry: the label map is exactly the phantom's.
+    const got = niftiVoxels(path.join(work, 'out/segmentation.nii.gz'));
+    expect(got.equals(niftiVoxels(path.join(work, 'phantom/expected.nii.gz')))).toBe(true);
+    const segNrrd = readFileSync(path.join(work, 'out/segmentation.seg.nrrd'))
+      .subarray(0, 4000)
+      .toString('latin1');
+    expect(segNrrd).toMatch(/Segment1_Name:=Right lung/);
+  });
+
+  it('converts NIfTI in to DICOM for an mhub image, and its SEG back to NIfTI', async () => {
+    const out = path.join(await tempDir('e2e-seg2nii'), 'out');
+    const result = await runModel({
       model: 'classical_ct_mhub',
       input: path.join(phantom, 'ct.nii.gz'),
       output: out,
+      outputFormats: ['nifti'],
       labels,
     });
+    const nifti = result.outputs.find((f) => f.endsWith('.nii.gz'))!;
+    expect(nifti).toMatch(/classical_ct\.nii\.gz$/);
+    expect(niftiVoxels(nifti).equals(niftiVoxels(path.join(phantom, 'expected.nii.gz')))).toBe(true);
+  });
+
+  it('without the standard I/O, refuses a conversion before running anything', async () => {
+    const out = path.join(await tempDir('e2e-noconv'), 'results');
+    const run = runModel(
+      { model: 'classical_ct_mhub', input: path.join(phantom, 'ct.nii.gz'), output: out, labels },
+      passThroughConverter(),
+    );
     await expect(run).rejects.toThrow(/is nifti but the model reads dicom/);
     expect(() => statSync(out)).toThrow();
   });
 });
+
+/** The DICOM phantom, written by the mhub image's own pydicom (the host needs none). */
+function writePhantomDicom(work: string): void {
+  execFileSync('docker', [
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '-u',
+    `${process.getuid?.()}:${process.getgid?.()}`,
+    '-v',
+    `${work}:/w`,
+    '--entrypoint',
+    'python3',
+    'mhub-registry/classical_ct_mhub:1.0.0',
+    '-m',
+    'classical_ct_mhub.phantom',
+    '/w/phantom',
+  ]);
+}

@@ -1,7 +1,7 @@
 // `mhub run <model> --input PATH --output DIR [...]`: parses, calls runModel, prints.
 import { type Command, Option } from 'commander';
 import { MhubError } from '../../errors.ts';
-import { barRenderer, lineRenderer } from '../../runner/progress-events.ts';
+import { type ProgressRenderer, progressRenderer } from '../../progress.ts';
 import { runModel } from '../../runner/run.ts';
 import { OUTPUT_FORMATS, type OutputFormat, type RunRequest } from '../../runner/types.ts';
 import type { CliIO } from '../io.ts';
@@ -72,10 +72,10 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
       if (timeout !== undefined && !(timeout > 0)) {
         throw new MhubError('USAGE', `--timeout ${opts.timeout} is not a positive number of seconds`);
       }
-      const renderer =
-        io.isTTY && !opts.json
-          ? barRenderer(process.stderr)
-          : lineRenderer((l) => io.err(l), Boolean(opts.json));
+      // --json: every event as a JSON line on stderr (for launchers such as the Slicer module).
+      const renderer: ProgressRenderer = opts.json
+        ? { progress: (e) => io.err(JSON.stringify(e)), close: () => {} }
+        : progressRenderer({ isTTY: io.isTTY, err: io.err });
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.on('SIGINT', stop);
