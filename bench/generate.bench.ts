@@ -33,7 +33,9 @@ try {
   }
   const cards = first.modules.length - 1;
   console.log(`cards: ${cards}, files: ${first.files.length}`);
-  console.log(`generate (cold, first in process): ${cold.toFixed(0)} ms ${cold < 2000 ? '< 2 s: OK' : '>= 2 s: TOO SLOW'}`);
+  console.log(
+    `generate (cold, first in process): ${cold.toFixed(0)} ms ${cold < 2000 ? '< 2 s: OK' : '>= 2 s: TOO SLOW'}`,
+  );
   console.log(`generate (warm, median of 5):      ${median(full).toFixed(0)} ms`);
   console.log(`  of which render in memory:        ${median(render).toFixed(0)} ms`);
   console.log(`baseline: load+validate registry:  ${median(baseline).toFixed(0)} ms`);

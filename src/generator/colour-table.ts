@@ -53,7 +53,10 @@ interface TypeEntry extends ReturnType<typeof coded> {
 }
 
 export function terminologyContext(contextName: string, segments: readonly SegmentSpec[]) {
-  const categories = new Map<string, ReturnType<typeof coded> & { showAnatomy: boolean; Type: TypeEntry[] }>();
+  const categories = new Map<
+    string,
+    ReturnType<typeof coded> & { showAnatomy: boolean; Type: TypeEntry[] }
+  >();
   for (const s of segments) {
     const catKey = `${s.category.scheme}|${s.category.value}`;
     let category = categories.get(catKey);
@@ -61,7 +64,9 @@ export function terminologyContext(contextName: string, segments: readonly Segme
       category = { ...coded(s.category), showAnatomy: false, Type: [] };
       categories.set(catKey, category);
     }
-    let type = category.Type.find((t) => t.CodeValue === coded(s.type).CodeValue && !s.modifier === !t.Modifier);
+    let type = category.Type.find(
+      (t) => t.CodeValue === coded(s.type).CodeValue && !s.modifier === !t.Modifier,
+    );
     if (!type) {
       type = { ...coded(s.type), recommendedDisplayRGBValue: s.color, '3dSlicerLabel': s.name };
       category.Type.push(type);
@@ -69,12 +74,17 @@ export function terminologyContext(contextName: string, segments: readonly Segme
     if (s.modifier) {
       type.Modifier ??= [];
       if (!type.Modifier.some((m) => m.CodeValue === coded(s.modifier!).CodeValue))
-        type.Modifier.push({ ...coded(s.modifier), recommendedDisplayRGBValue: s.color, '3dSlicerLabel': s.name });
+        type.Modifier.push({
+          ...coded(s.modifier),
+          recommendedDisplayRGBValue: s.color,
+          '3dSlicerLabel': s.name,
+        });
     }
   }
   return {
     SegmentationCategoryTypeContextName: contextName,
-    '@schema': 'https://raw.githubusercontent.com/qiicr/dcmqi/master/doc/schemas/segment-context-schema.json#',
+    '@schema':
+      'https://raw.githubusercontent.com/qiicr/dcmqi/master/doc/schemas/segment-context-schema.json#',
     SegmentationCodes: { Category: [...categories.values()] },
   };
 }

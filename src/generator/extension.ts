@@ -46,7 +46,8 @@ function readFolder(root: string): { rel: string; content: Buffer }[] {
       if (name === '__pycache__' || name.startsWith('.') || name.endsWith('.pyc')) continue;
       const full = path.join(dir, name);
       if (statSync(full).isDirectory()) walk(full);
-      else out.push({ rel: path.relative(root, full).split(path.sep).join('/'), content: readFileSync(full) });
+      else
+        out.push({ rel: path.relative(root, full).split(path.sep).join('/'), content: readFileSync(full) });
     }
   };
   walk(root);
@@ -62,7 +63,10 @@ function moduleFiles(spec: ModelSpec, options: RenderOptions): GeneratedFile[] {
   const m = spec.module;
   const resources: GeneratedFile[] = [];
   const firstSegment = spec.outputs.find((o) => o.segments)?.segments?.[0];
-  resources.push({ path: `Resources/Icons/${m}.png`, content: iconPng(colourFor(spec.name, firstSegment?.color)) });
+  resources.push({
+    path: `Resources/Icons/${m}.png`,
+    content: iconPng(colourFor(spec.name, firstSegment?.color)),
+  });
   for (const output of spec.outputs) {
     if (!output.segments) continue;
     const stem = `${m}_${safeFileStem(output.id)}`;
@@ -76,7 +80,8 @@ function moduleFiles(spec: ModelSpec, options: RenderOptions): GeneratedFile[] {
   if (sourcePath) {
     const root = path.resolve(options.sourceRoot ?? repoRoot, sourcePath);
     for (const file of readFolder(root)) {
-      if (file.rel.endsWith('.py')) resources.push({ path: `Resources/ModelSource/${file.rel}`, content: file.content });
+      if (file.rel.endsWith('.py'))
+        resources.push({ path: `Resources/ModelSource/${file.rel}`, content: file.content });
     }
   }
   const script = `${m}.py`;
@@ -92,7 +97,10 @@ function moduleFiles(spec: ModelSpec, options: RenderOptions): GeneratedFile[] {
       }),
     },
     { path: 'Testing/CMakeLists.txt', content: render('module/Testing/CMakeLists.txt.hbs', {}) },
-    { path: 'Testing/Python/CMakeLists.txt', content: render('module/Testing/Python/CMakeLists.txt.hbs', { module: m }) },
+    {
+      path: 'Testing/Python/CMakeLists.txt',
+      content: render('module/Testing/Python/CMakeLists.txt.hbs', { module: m }),
+    },
   ];
   return files.map((f) => ({ ...f, path: `${m}/${f.path}` }));
 }
@@ -119,7 +127,13 @@ function browserFiles(
 ): GeneratedFile[] {
   const b = BROWSER_MODULE;
   const index = buildIndex(registry, terminology);
-  const used = new Set(Object.values(index.models).flatMap((m) => Object.values(m.segmentDetails).flat().map((s) => s.id)));
+  const used = new Set(
+    Object.values(index.models).flatMap((m) =>
+      Object.values(m.segmentDetails)
+        .flat()
+        .map((s) => s.id),
+    ),
+  );
   const segments = Object.fromEntries(
     Object.entries(index['terminology.json'].segments).filter(([id]) => used.has(id)),
   );
@@ -145,10 +159,17 @@ function browserFiles(
     ...resources,
     {
       path: 'CMakeLists.txt',
-      content: render('module/CMakeLists.txt.hbs', { module: b, scripts: [script], resources: resources.map((r) => r.path) }),
+      content: render('module/CMakeLists.txt.hbs', {
+        module: b,
+        scripts: [script],
+        resources: resources.map((r) => r.path),
+      }),
     },
     { path: 'Testing/CMakeLists.txt', content: render('module/Testing/CMakeLists.txt.hbs', {}) },
-    { path: 'Testing/Python/CMakeLists.txt', content: render('module/Testing/Python/CMakeLists.txt.hbs', { module: b }) },
+    {
+      path: 'Testing/Python/CMakeLists.txt',
+      content: render('module/Testing/Python/CMakeLists.txt.hbs', { module: b }),
+    },
   ];
   return files.map((f) => ({ ...f, path: `${b}/${f.path}` }));
 }

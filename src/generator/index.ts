@@ -7,7 +7,7 @@ import { loadRegistry } from '../registry/validate.ts';
 import { type GeneratedFile, type RenderOptions, renderExtension } from './extension.ts';
 import { writeFiles } from './write.ts';
 
-export { renderExtension, type GeneratedFile, type RenderOptions } from './extension.ts';
+export { type GeneratedFile, type RenderOptions, renderExtension } from './extension.ts';
 export { moduleName } from './names.ts';
 
 export interface GenerateOptions extends Omit<RenderOptions, 'registry'> {

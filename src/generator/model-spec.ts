@@ -1,8 +1,9 @@
 // The per-model data a generated module carries: one plain object written as a single Python
 // literal (MODEL = {...}) so that card text reaches the module only through pyLiteral.
+
+import type { Code, ResolvedSegment, Terminology } from '../registry/terminology.ts';
 import type { ModelCard, Output } from '../registry/types.gen.ts';
 import type { CardRecord } from '../registry/validate.ts';
-import type { Code, ResolvedSegment, Terminology } from '../registry/terminology.ts';
 import { htmlText } from './escape.ts';
 import { moduleName } from './names.ts';
 

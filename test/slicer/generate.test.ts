@@ -24,10 +24,21 @@ describe('generate slicer for every card', () => {
     const files = walk(out);
     for (const name of names) {
       const m = moduleName(name);
-      for (const f of [`${m}/${m}.py`, `${m}/CMakeLists.txt`, `${m}/Resources/Icons/${m}.png`, `${m}/Testing/CMakeLists.txt`])
+      for (const f of [
+        `${m}/${m}.py`,
+        `${m}/CMakeLists.txt`,
+        `${m}/Resources/Icons/${m}.png`,
+        `${m}/Testing/CMakeLists.txt`,
+      ])
         expect(files).toContain(f);
     }
-    for (const f of ['CMakeLists.txt', 'MHubModels.json', 'MHubModels.png', 'README.md', 'Lib/MHubLib/launcher.py'])
+    for (const f of [
+      'CMakeLists.txt',
+      'MHubModels.json',
+      'MHubModels.png',
+      'README.md',
+      'Lib/MHubLib/launcher.py',
+    ])
       expect(files).toContain(f);
     expect(read('MHubModelBrowser/Resources/Registry/models.json')).toContain('"classical_ct"');
     expect(readFileSync(path.join(out, 'MHubModels.png')).subarray(1, 4).toString()).toBe('PNG');
@@ -52,9 +63,11 @@ describe('generate slicer for every card', () => {
   it('the FAKE slicer.util defines only names the real one has', () => {
     const api = JSON.parse(readFileSync(path.join(fixtures, 'slicer-python-api.json'), 'utf8'));
     const real = new Set(api['slicer.util'].top_level_functions.map((f: { name: string }) => f.name));
-    const fake = [...readFileSync(path.join(repo, 'test/slicer/py/fakeslicer/slicer/util.py'), 'utf8').matchAll(/^def ([a-zA-Z]\w*)/gm)].map(
-      (m) => m[1],
-    );
+    const fake = [
+      ...readFileSync(path.join(repo, 'test/slicer/py/fakeslicer/slicer/util.py'), 'utf8').matchAll(
+        /^def ([a-zA-Z]\w*)/gm,
+      ),
+    ].map((m) => m[1]);
     expect(fake.length).toBeGreaterThan(5);
     expect(fake.filter((n) => !real.has(n))).toEqual([]);
   });
@@ -71,7 +84,8 @@ describe('generate slicer for every card', () => {
           .map((f) => path.relative(out, f)),
       );
       const onDisk = walk(out).filter(
-        (f) => !f.endsWith('CMakeLists.txt') && !['MHubModels.json', 'MHubModels.png', 'README.md'].includes(f),
+        (f) =>
+          !f.endsWith('CMakeLists.txt') && !['MHubModels.json', 'MHubModels.png', 'README.md'].includes(f),
       );
       expect([...listed].sort()).toEqual(onDisk.sort());
       // every CMakeLists.txt on disk was reached through add_subdirectory
@@ -82,7 +96,9 @@ describe('generate slicer for every card', () => {
   );
 
   it('writes a catalog entry valid against Slicer\u2019s schema', () => {
-    const schema = JSON.parse(readFileSync(path.join(fixtures, 'slicer-extension-catalog-entry-schema-v1.0.2.json'), 'utf8'));
+    const schema = JSON.parse(
+      readFileSync(path.join(fixtures, 'slicer-extension-catalog-entry-schema-v1.0.2.json'), 'utf8'),
+    );
     const validate = new Ajv({ strict: false }).compile(schema);
     const entry = JSON.parse(read('MHubModels.json'));
     expect(validate(entry), JSON.stringify(validate.errors)).toBe(true);
@@ -91,15 +107,24 @@ describe('generate slicer for every card', () => {
 
   it('writes colour tables in Slicer 5.10 CSV format with SNOMED CT codes', () => {
     const header = readFileSync(path.join(fixtures, 'ColorTestWithTerminology.csv'), 'utf8').split('\n')[0];
-    const csv = read('MHubClassicalCt/Resources/ColorTables/MHubClassicalCt_segmentation.csv').trim().split('\n');
+    const csv = read('MHubClassicalCt/Resources/ColorTables/MHubClassicalCt_segmentation.csv')
+      .trim()
+      .split('\n');
     expect(csv[0]).toBe(header);
     expect(csv.slice(1).map((row) => row.split(',')[0])).toEqual(['1', '2', '3', '4']);
     expect(csv[2]).toBe(
       '2,"Right lung",81,166,79,255,SCT,123037004,"Body structure",SCT,39607008,"Lung structure",SCT,24028007,Right,,,,,,',
     );
-    const term = JSON.parse(read('MHubClassicalCt/Resources/Terminology/MHubClassicalCt_segmentation.term.json'));
-    const lung = term.SegmentationCodes.Category[0].Type.find((t: { CodeValue: string }) => t.CodeValue === '39607008');
-    expect(lung.Modifier.map((m: { CodeMeaning: string }) => m.CodeMeaning).sort()).toEqual(['Left', 'Right']);
+    const term = JSON.parse(
+      read('MHubClassicalCt/Resources/Terminology/MHubClassicalCt_segmentation.term.json'),
+    );
+    const lung = term.SegmentationCodes.Category[0].Type.find(
+      (t: { CodeValue: string }) => t.CodeValue === '39607008',
+    );
+    expect(lung.Modifier.map((m: { CodeMeaning: string }) => m.CodeMeaning).sort()).toEqual([
+      'Left',
+      'Right',
+    ]);
   });
 
   it('mhub generate slicer --models writes only those modules, and names an unknown one', async () => {
@@ -107,7 +132,11 @@ describe('generate slicer for every card', () => {
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), isTTY: false };
     expect(await main(['generate', 'slicer', '--out', dir, '--models', 'classical_ct,lungmask'], io)).toBe(0);
-    expect(walk(dir).filter((f) => f.endsWith('CMakeLists.txt') && f.split('/').length === 2).sort()).toEqual([
+    expect(
+      walk(dir)
+        .filter((f) => f.endsWith('CMakeLists.txt') && f.split('/').length === 2)
+        .sort(),
+    ).toEqual([
       'Lib/CMakeLists.txt',
       'MHubClassicalCt/CMakeLists.txt',
       'MHubLungmask/CMakeLists.txt',

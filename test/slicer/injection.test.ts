@@ -33,7 +33,12 @@ beforeAll(async () => {
   for (const file of readdirSync(termDir)) {
     const full = path.join(termDir, file);
     const data = JSON.parse(readFileSync(full, 'utf8'));
-    const rename: Record<string, string> = { BODY: H.triple, RIGHT_LUNG: H.cmake, LEFT_LUNG: H.unicode, BONE: H.backslash };
+    const rename: Record<string, string> = {
+      BODY: H.triple,
+      RIGHT_LUNG: H.cmake,
+      LEFT_LUNG: H.unicode,
+      BONE: H.backslash,
+    };
     for (const [id, name] of Object.entries(rename)) if (data.segments[id]) data.segments[id].name = name;
     if (data.types.T_ENTIRE_BODY) data.types.T_ENTIRE_BODY.meaning = `${H.lines} ~ ^ ${MARK}`;
     writeFileSync(full, JSON.stringify(data));
@@ -83,24 +88,34 @@ m=ast.literal_eval(model.value); print(json.dumps([m['title'],m['helpText'],m['a
     expect(help).toContain('&#60;script&#62;');
     expect(ack).toContain('back\\slash');
     const imported = runPython(
-      ['-m', 'unittest', 'test_fake_slicer_modules.FakeSlicerModulesTest.test_every_module_imports_and_sets_up'],
+      [
+        '-m',
+        'unittest',
+        'test_fake_slicer_modules.FakeSlicerModulesTest.test_every_module_imports_and_sets_up',
+      ],
       { PYTHONPATH: path.join(here, 'py'), MHUB_EXTENSION_DIR: out, MHUB_REPO: path.resolve(here, '../..') },
     );
     expect(imported.status, imported.stderr).toBe(0);
   });
 
-  it.runIf(need('cmake', has('cmake', ['--version'])))('keeps CMake well-formed and the text round-trips', () => {
-    const { status, output, listing } = cmakeConfigure(out);
-    expect(status, output).toBe(0);
-    const description = readFileSync(`${listing}.description`, 'utf8');
-    expect(description).toContain(H.call);
-    expect(description).toContain(H.cmake);
-    expect(output).not.toContain(MARK);
-  });
+  it.runIf(need('cmake', has('cmake', ['--version'])))(
+    'keeps CMake well-formed and the text round-trips',
+    () => {
+      const { status, output, listing } = cmakeConfigure(out);
+      expect(status, output).toBe(0);
+      const description = readFileSync(`${listing}.description`, 'utf8');
+      expect(description).toContain(H.call);
+      expect(description).toContain(H.cmake);
+      expect(output).not.toContain(MARK);
+    },
+  );
 
   it('keeps JSON, CSV and Markdown well-formed', () => {
-    for (const f of walk(out).filter((f) => f.endsWith('.json'))) JSON.parse(readFileSync(path.join(out, f), 'utf8'));
-    const index = JSON.parse(readFileSync(path.join(out, 'MHubModelBrowser/Resources/Registry/models.json'), 'utf8'));
+    for (const f of walk(out).filter((f) => f.endsWith('.json')))
+      JSON.parse(readFileSync(path.join(out, f), 'utf8'));
+    const index = JSON.parse(
+      readFileSync(path.join(out, 'MHubModelBrowser/Resources/Registry/models.json'), 'utf8'),
+    );
     expect(index.models.map((m: { title: string }) => m.title).sort()).toEqual([H.call, H.cmake].sort());
     const csvFile = walk(out).find((f) => f.startsWith('MHubClassicalCt/Resources/ColorTables/'))!;
     expect(csvFile).toMatch(/^MHubClassicalCt\/Resources\/ColorTables\/MHubClassicalCt_seg____x_y\.csv$/);

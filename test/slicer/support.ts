@@ -81,7 +81,10 @@ export function dockerImageReady(image: string): boolean {
   if (!has('docker', ['info'])) return false;
   if (!has('docker', ['image', 'inspect', image])) {
     try {
-      execFileSync('bash', [path.join(repo, 'models/build-images.sh')], { stdio: 'inherit', timeout: 1_200_000 });
+      execFileSync('bash', [path.join(repo, 'models/build-images.sh')], {
+        stdio: 'inherit',
+        timeout: 1_200_000,
+      });
     } catch {
       return false;
     }
@@ -99,7 +102,8 @@ let backendsMemo: string[] | undefined;
 export function availableBackends(): string[] {
   if (backendsMemo) return backendsMemo;
   const found: string[] = [];
-  if (need('docker with the reference image', dockerImageReady('mhub-registry/classical_ct:1.0.0'))) found.push('docker');
+  if (need('docker with the reference image', dockerImageReady('mhub-registry/classical_ct:1.0.0')))
+    found.push('docker');
   const py311 = ['python3.11', 'python3'].some((p) =>
     has(p, ['-c', 'import sys, venv, ensurepip; sys.exit(sys.version_info[:2] != (3, 11))']),
   );

@@ -15,7 +15,13 @@ export function registerGenerateCommands(program: Command, io: CliIO): void {
     .option('--catalog-url <url>', 'where the model browser refreshes its index from')
     .option('--scm-url <url>', "the extension's repository (catalog entry scm_url)")
     .action(
-      async (opts: { out: string; models?: string; registry: string; catalogUrl?: string; scmUrl?: string }) => {
+      async (opts: {
+        out: string;
+        models?: string;
+        registry: string;
+        catalogUrl?: string;
+        scmUrl?: string;
+      }) => {
         const models = opts.models
           ?.split(',')
           .map((m) => m.trim())
