@@ -84,25 +84,30 @@ function moduleFiles(spec: ModelSpec, options: RenderOptions): GeneratedFile[] {
         resources.push({ path: `Resources/ModelSource/${file.rel}`, content: file.content });
     }
   }
-  const script = `${m}.py`;
+  return scriptedModule(m, render('module/Module.py.hbs', { module: m, model: spec }), resources);
+}
+
+/** A scripted module folder: its script, resources, CMakeLists listing them, Testing/. */
+function scriptedModule(module: string, script: string, resources: GeneratedFile[]): GeneratedFile[] {
+  const scriptFile = `${module}.py`;
   const files: GeneratedFile[] = [
-    { path: script, content: render('module/Module.py.hbs', { module: m, model: spec }) },
+    { path: scriptFile, content: script },
     ...resources,
     {
       path: 'CMakeLists.txt',
       content: render('module/CMakeLists.txt.hbs', {
-        module: m,
-        scripts: [script],
+        module,
+        scripts: [scriptFile],
         resources: resources.map((r) => r.path),
       }),
     },
     { path: 'Testing/CMakeLists.txt', content: render('module/Testing/CMakeLists.txt.hbs', {}) },
     {
       path: 'Testing/Python/CMakeLists.txt',
-      content: render('module/Testing/Python/CMakeLists.txt.hbs', { module: m }),
+      content: render('module/Testing/Python/CMakeLists.txt.hbs', { module }),
     },
   ];
-  return files.map((f) => ({ ...f, path: `${m}/${f.path}` }));
+  return files.map((f) => ({ ...f, path: `${module}/${f.path}` }));
 }
 
 function libFiles(): GeneratedFile[] {
@@ -147,31 +152,11 @@ function browserFiles(
     },
     { path: 'Resources/Registry/modules.json', content: `${jsonText(modules)}\n` },
   ];
-  const script = `${b}.py`;
-  const files: GeneratedFile[] = [
-    {
-      path: script,
-      content: render('browser/MHubModelBrowser.py.hbs', {
-        module: b,
-        catalogUrl: options.catalogUrl ?? DEFAULT_CATALOG_URL,
-      }),
-    },
-    ...resources,
-    {
-      path: 'CMakeLists.txt',
-      content: render('module/CMakeLists.txt.hbs', {
-        module: b,
-        scripts: [script],
-        resources: resources.map((r) => r.path),
-      }),
-    },
-    { path: 'Testing/CMakeLists.txt', content: render('module/Testing/CMakeLists.txt.hbs', {}) },
-    {
-      path: 'Testing/Python/CMakeLists.txt',
-      content: render('module/Testing/Python/CMakeLists.txt.hbs', { module: b }),
-    },
-  ];
-  return files.map((f) => ({ ...f, path: `${b}/${f.path}` }));
+  const script = render('browser/MHubModelBrowser.py.hbs', {
+    module: b,
+    catalogUrl: options.catalogUrl ?? DEFAULT_CATALOG_URL,
+  });
+  return scriptedModule(b, script, resources);
 }
 
 /** Extension-level build dependencies: DICOM SEG loading needs QuantitativeReporting. */

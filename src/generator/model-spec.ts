@@ -1,23 +1,14 @@
 // The per-model data a generated module carries: one plain object written as a single Python
 // literal (MODEL = {...}) so that card text reaches the module only through pyLiteral.
 
-import type { Code, ResolvedSegment, Terminology } from '../registry/terminology.ts';
+import type { ResolvedSegment, Terminology } from '../registry/terminology.ts';
 import type { ModelCard, Output } from '../registry/types.gen.ts';
 import type { CardRecord } from '../registry/validate.ts';
 import { htmlText } from './escape.ts';
 import { moduleName } from './names.ts';
 
-export interface SegmentSpec {
-  label: number;
-  id: string;
-  name: string;
-  color: [number, number, number];
-  category: Code;
-  type: Code;
-  modifier?: Code;
-  region?: Code;
-  regionModifier?: Code;
-}
+/** A segment as the module carries it: its label value and its resolved codes and colour. */
+export type SegmentSpec = { label: number } & ResolvedSegment;
 
 /** Slicer node class for an input: segmentations for DICOM SEG inputs, scalar volumes otherwise. */
 export function nodeClassFor(format: string): string {
@@ -28,17 +19,7 @@ function resolveSegments(output: Output & { segments: string[] }, terminology: T
   return output.segments.map((id, i) => {
     const s: ResolvedSegment | undefined = terminology.resolve(id);
     if (!s) throw new Error(`segment '${id}' is not in the terminology`);
-    return {
-      label: i + 1,
-      id,
-      name: s.name,
-      color: s.color,
-      category: s.category,
-      type: s.type,
-      ...(s.modifier ? { modifier: s.modifier } : {}),
-      ...(s.region ? { region: s.region } : {}),
-      ...(s.regionModifier ? { regionModifier: s.regionModifier } : {}),
-    };
+    return { label: i + 1, ...s };
   });
 }
 

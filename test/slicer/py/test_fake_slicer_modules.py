@@ -20,7 +20,7 @@ REPO = os.environ["MHUB_REPO"]
 BACKENDS = [b for b in os.environ.get("MHUB_BACKENDS", "").split(",") if b]
 
 sys.path[:0] = [os.path.join(HERE, "fakeslicer"), os.path.join(EXTENSION, "Lib"),
-                os.path.join(REPO, "models", "classical_ct")]
+                os.path.join(REPO, "models", "classical_ct"), os.path.join(REPO, "models", "classical_ct_mhub")]
 MODULE_DIRS = sorted(d for d in glob.glob(os.path.join(EXTENSION, "MHub*")) if os.path.isdir(d))
 sys.path[:0] = MODULE_DIRS
 
@@ -59,6 +59,7 @@ class FakeSlicerModulesTest(unittest.TestCase):
                 for spec in module.MODEL["inputs"]:
                     self.assertEqual(widget.inputSelectors[spec["id"]].nodeTypes, [spec["nodeClass"]])
                 self.assertFalse(widget.applyButton.enabled)  # no input chosen yet
+                self.assertTrue(widget.gpuLabel.text)
                 getattr(module, name + "Test")("runTest").runTest()
 
     def test_browser_searches_the_bundled_registry(self):
@@ -149,6 +150,42 @@ class FakeSlicerRunTest(unittest.TestCase):
                 self.module.MHubClassicalCtTest("runTest").runTest()
             finally:
                 del os.environ["MHUB_TEST_BACKEND"]
+
+
+@unittest.skipUnless("docker" in BACKENDS, "docker backend not requested")
+class FakeSlicerMhubInterfaceTest(unittest.TestCase):
+    """An mhub-interface model: the volume's original DICOM files go to the container, the
+    DICOM SEG comes back through the (FAKE) DICOMSegmentationPlugin, under the input's study."""
+
+    def test_original_dicom_in_dicom_seg_out(self):
+        import pydicom
+        from classical_ct_mhub import phantom as dicom_phantom
+
+        slicer.mrmlScene.Clear()
+        module = load("MHubClassicalCtMhub")
+        with tempfile.TemporaryDirectory() as folder:
+            dicom_phantom.main([folder])
+            files = sorted(glob.glob(os.path.join(folder, "ct", "*.dcm")))
+            datasets = [pydicom.dcmread(f, stop_before_pixels=True) for f in files]
+            slicer.dicomDatabase = slicer.FakeDICOMDatabase({str(d.SOPInstanceUID): f for d, f in zip(datasets, files)})
+            volume = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "CT")
+            volume.SetAttribute("DICOM.instanceUIDs", " ".join(str(d.SOPInstanceUID) for d in datasets))
+            sh = slicer.vtkMRMLSubjectHierarchyNode.GetSubjectHierarchyNode(slicer.mrmlScene)
+            study = sh.CreateFolderItem(0, "Study")
+            sh.SetItemParent(sh.GetItemByDataNode(volume), study)
+            try:
+                result = module.MHubClassicalCtMhubLogic().processAndWait({"ct": volume}, "docker", True, timeout=300)
+            finally:
+                slicer.dicomDatabase = None
+        self.assertEqual(result["state"], "succeeded", result.get("error"))
+        [seg] = result["nodes"]
+        self.assertEqual([s.GetName() for s in seg.GetSegmentation().segments][:1], ["Body"])
+        self.assertEqual(seg.GetSegmentation().GetNumberOfSegments(), 4)
+        self.assertTrue(seg.GetName().startswith(module.MODEL["title"]))
+        # the SEG references the series we passed: the original files, not a re-export
+        referenced = seg.loadedFrom.ReferencedSeriesSequence[0].SeriesInstanceUID
+        self.assertEqual(referenced, datasets[0].SeriesInstanceUID)
+        self.assertEqual(sh.GetItemParent(sh.GetItemByDataNode(seg)), study)
 
 
 if __name__ == "__main__":

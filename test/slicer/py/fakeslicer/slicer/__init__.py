@@ -247,6 +247,44 @@ class _SegmentationsLogic(object):
         return True
 
 
+class FakeDICOMDatabase(object):
+    """SOP instance UID -> file, like ctkDICOMDatabase.fileForInstance."""
+
+    def __init__(self, files):
+        self.files = dict(files)
+
+    def fileForInstance(self, uid):
+        return self.files.get(uid, "")
+
+
+class FakeDICOMSegmentationPlugin(object):
+    """Stands in for QuantitativeReporting's DICOMSegmentationPlugin: reads a DICOM SEG with
+    pydicom and adds a segmentation node with one segment per SegmentSequence item."""
+
+    class Loadable(object):
+        def __init__(self, path, dataset):
+            self.files, self.dataset = [path], dataset
+
+    def examineFiles(self, files):
+        import pydicom
+
+        found = []
+        for path in files:
+            dataset = pydicom.dcmread(path)
+            if dataset.Modality == "SEG":
+                found.append(FakeDICOMSegmentationPlugin.Loadable(path, dataset))
+        return found
+
+    def load(self, loadable):
+        node = mrmlScene.AddNewNodeByClass("vtkMRMLSegmentationNode", loadable.dataset.SeriesDescription)
+        node.loadedFrom = loadable.dataset
+        for item in loadable.dataset.SegmentSequence:
+            segment = vtkSegment(int(item.SegmentNumber), None)
+            segment.SetName(str(item.SegmentLabel))
+            node.GetSegmentation().AddSegment(segment)
+        return True
+
+
 class _Module(object):
     def __init__(self, logic):
         self._logic = logic
@@ -258,7 +296,7 @@ class _Module(object):
 class _Modules(object):
     def __init__(self):
         self.segmentations = _Module(_SegmentationsLogic())
-        self.dicomPlugins = {}
+        self.dicomPlugins = {"DICOMSegmentationPlugin": FakeDICOMSegmentationPlugin}
 
 
 mrmlScene = vtkMRMLScene()
