@@ -55,10 +55,6 @@ function readFolder(root: string): { rel: string; content: Buffer }[] {
   return out;
 }
 
-function safeFileStem(id: string): string {
-  return id.replace(/[^A-Za-z0-9_]/g, '_') || 'output';
-}
-
 function moduleFiles(spec: ModelSpec, options: RenderOptions): GeneratedFile[] {
   const m = spec.module;
   const resources: GeneratedFile[] = [];
@@ -69,10 +65,9 @@ function moduleFiles(spec: ModelSpec, options: RenderOptions): GeneratedFile[] {
   });
   for (const output of spec.outputs) {
     if (!output.segments) continue;
-    const stem = `${m}_${safeFileStem(output.id)}`;
-    resources.push({ path: `Resources/ColorTables/${stem}.csv`, content: colourTableCsv(output.segments) });
+    resources.push({ path: output.colorTable!, content: colourTableCsv(output.segments) });
     resources.push({
-      path: `Resources/Terminology/${stem}.term.json`,
+      path: output.terminologyFile!,
       content: `${jsonText(terminologyContext(`${spec.title} (${output.label})`, output.segments))}\n`,
     });
   }

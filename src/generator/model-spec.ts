@@ -10,6 +10,11 @@ import { moduleName } from './names.ts';
 /** A segment as the module carries it: its label value and its resolved codes and colour. */
 export type SegmentSpec = { label: number } & ResolvedSegment;
 
+/** File stem for an output's resources: generated names only, never raw card text. */
+function resourceStem(cardName: string, outputId: string): string {
+  return `${moduleName(cardName)}_${outputId.replace(/[^A-Za-z0-9_]/g, '_') || 'output'}`;
+}
+
 /** Slicer node class for an input: segmentations for DICOM SEG inputs, scalar volumes otherwise. */
 export function nodeClassFor(format: string): string {
   return format === 'dicomseg' ? 'vtkMRMLSegmentationNode' : 'vtkMRMLScalarVolumeNode';
@@ -82,7 +87,14 @@ export function modelSpec(record: CardRecord, terminology: Terminology) {
       id: o.id,
       type: o.type,
       label: o.label ?? o.id,
-      ...(o.type === 'segmentation' ? { segments: resolveSegments(o, terminology) } : {}),
+      ...(o.type === 'segmentation'
+        ? {
+            segments: resolveSegments(o, terminology),
+            // module resources (relative to the module folder) the Logic loads at import time
+            colorTable: `Resources/ColorTables/${resourceStem(card.name, o.id)}.csv`,
+            terminologyFile: `Resources/Terminology/${resourceStem(card.name, o.id)}.term.json`,
+          }
+        : {}),
       ...(o.type === 'prediction' ? { valueType: o.valueType, unit: o.unit ?? '' } : {}),
       ...(o.type === 'classification' ? { classes: [...o.classes] } : {}),
     })),

@@ -98,7 +98,8 @@ class ModelRunner(object):
         state, error, nodes = self.run.state, self.run.error, []
         if state == launcherModule.SUCCEEDED:
             try:
-                nodes = scene.importOutputs(self.spec, self.run.outputs, reference, segmentationNode)
+                nodes = scene.importOutputs(self.spec, self.run.outputs, reference, segmentationNode,
+                                            self.moduleDir)
             except Exception as importError:  # noqa: BLE001 - reported to the user
                 state, error = launcherModule.FAILED, "importing the results failed: {}".format(importError)
         self._cleanup()

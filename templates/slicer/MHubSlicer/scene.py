@@ -80,8 +80,19 @@ def applySegmentTerminology(segmentationNode, modelOutput):
         segment.SetTag("TerminologyEntry", terminology.terminology_entry(spec))
 
 
-def importLabelmap(path, modelOutput, referenceNode, segmentationNode=None, name=None):
-    labelNode = slicer.util.loadLabelVolume(path, {"show": False})
+def supportsColorTableCsv():
+    """Slicer 5.10 reads colour tables with terminology columns (.csv)."""
+    return (slicer.app.majorVersion, slicer.app.minorVersion) >= (5, 10)
+
+
+def importLabelmap(path, modelOutput, referenceNode, segmentationNode=None, name=None, moduleDir=None):
+    properties = {"show": False}
+    colorTable = os.path.join(moduleDir, modelOutput["colorTable"]) if moduleDir else None
+    if colorTable and supportsColorTableCsv() and os.path.isfile(colorTable):
+        # names, colours and terminology come from the module's colour table; older Slicer
+        # gets the same from applySegmentTerminology below
+        properties["colorNodeID"] = slicer.util.loadColorTable(colorTable).GetID()
+    labelNode = slicer.util.loadLabelVolume(path, properties)
     try:
         if segmentationNode is None:
             segmentationNode = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLSegmentationNode", name)
@@ -123,7 +134,7 @@ def importTable(path, name):
     return table
 
 
-def importOutputs(spec, outputs, referenceNode, segmentationNode=None):
+def importOutputs(spec, outputs, referenceNode, segmentationNode=None, moduleDir=None):
     """Adds each output to the scene: segmentations (coded) and prediction tables."""
     nodes = []
     for modelOutput in spec["outputs"]:
@@ -136,7 +147,7 @@ def importOutputs(spec, outputs, referenceNode, segmentationNode=None):
             if paths[0].lower().endswith(".dcm"):
                 node = importDicomSeg(paths[0], name)
             else:
-                node = importLabelmap(paths[0], modelOutput, referenceNode, segmentationNode, name)
+                node = importLabelmap(paths[0], modelOutput, referenceNode, segmentationNode, name, moduleDir)
                 segmentationNode = None  # the chosen node receives the first segmentation only
         else:
             node = importTable(paths[0], name)

@@ -134,6 +134,22 @@ class FakeSlicerRunTest(unittest.TestCase):
                 self.checkSegmentation(widget)
                 self.assertEqual(slicer.util.getNodesByClass("vtkMRMLLabelMapVolumeNode"), [])
 
+    def test_slicer_5_10_loads_the_colour_table(self):
+        slicer.app.minorVersion = 10
+        try:
+            widget = self.runWidget(BACKENDS[0])
+        finally:
+            slicer.app.minorVersion = 8
+        self.checkSegmentation(widget)
+        [table] = slicer.util.getNodesByClass("vtkMRMLColorTableNode")
+        for spec in self.module.MODEL["outputs"][0]["segments"]:
+            row = table.rows[spec["label"]]
+            self.assertEqual(row["Name"], spec["name"])
+            self.assertEqual([int(row["Color_" + c]) for c in "RGB"], spec["color"])
+            self.assertEqual((row["Type_CodingScheme"], row["Type_CodeValue"], row["Type_CodeMeaning"]),
+                             (spec["type"]["scheme"], spec["type"]["value"], spec["type"]["meaning"]))
+            self.assertEqual(row["TypeModifier_CodeValue"], spec.get("modifier", {}).get("value", ""))
+
     def test_cancel_from_the_widget(self):
         backend = BACKENDS[0]
         before = len(slicer.util.getNodesByClass("vtkMRMLSegmentationNode"))

@@ -54,7 +54,15 @@ class vtkMRMLScalarVolumeNode(vtkMRMLNode):
 
 
 class vtkMRMLLabelMapVolumeNode(vtkMRMLScalarVolumeNode):
-    pass
+    colorNodeID = None
+
+
+class vtkMRMLColorTableNode(vtkMRMLNode):
+    """Rows of a colour table CSV by label value (Slicer 5.10 reads the terminology columns)."""
+
+    def __init__(self, name=""):
+        vtkMRMLNode.__init__(self, name)
+        self.rows = {}
 
 
 class vtkSegment(vtk.vtkObject):

@@ -42,7 +42,19 @@ def loadVolume(filename, properties={}, returnNode=False):
 
 
 def loadLabelVolume(filename, properties={}, returnNode=False):
-    return _load(filename, "vtkMRMLLabelMapVolumeNode")
+    node = _load(filename, "vtkMRMLLabelMapVolumeNode")
+    node.colorNodeID = properties.get("colorNodeID")
+    return node
+
+
+def loadColorTable(filename, returnNode=False):
+    import csv
+
+    node = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLColorTableNode", os.path.basename(filename))
+    with open(filename, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            node.rows[int(row["LabelValue"])] = row
+    return node
 
 
 def getNodesByClass(className, scene=None):
