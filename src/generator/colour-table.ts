@@ -58,27 +58,22 @@ export function terminologyContext(contextName: string, segments: readonly Segme
     ReturnType<typeof coded> & { showAnatomy: boolean; Type: TypeEntry[] }
   >();
   for (const s of segments) {
-    const catKey = `${s.category.scheme}|${s.category.value}`;
+    const [cat, type, modifier] = [coded(s.category), coded(s.type), s.modifier && coded(s.modifier)];
+    const catKey = `${cat.CodingSchemeDesignator}|${cat.CodeValue}`;
     let category = categories.get(catKey);
     if (!category) {
-      category = { ...coded(s.category), showAnatomy: false, Type: [] };
+      category = { ...cat, showAnatomy: false, Type: [] };
       categories.set(catKey, category);
     }
-    let type = category.Type.find(
-      (t) => t.CodeValue === coded(s.type).CodeValue && !s.modifier === !t.Modifier,
-    );
-    if (!type) {
-      type = { ...coded(s.type), recommendedDisplayRGBValue: s.color, '3dSlicerLabel': s.name };
-      category.Type.push(type);
+    let entry = category.Type.find((t) => t.CodeValue === type.CodeValue && !modifier === !t.Modifier);
+    if (!entry) {
+      entry = { ...type, recommendedDisplayRGBValue: s.color, '3dSlicerLabel': s.name };
+      category.Type.push(entry);
     }
-    if (s.modifier) {
-      type.Modifier ??= [];
-      if (!type.Modifier.some((m) => m.CodeValue === coded(s.modifier!).CodeValue))
-        type.Modifier.push({
-          ...coded(s.modifier),
-          recommendedDisplayRGBValue: s.color,
-          '3dSlicerLabel': s.name,
-        });
+    if (modifier) {
+      entry.Modifier ??= [];
+      if (!entry.Modifier.some((m) => m.CodeValue === modifier.CodeValue))
+        entry.Modifier.push({ ...modifier, recommendedDisplayRGBValue: s.color, '3dSlicerLabel': s.name });
     }
   }
   return {

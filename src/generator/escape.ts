@@ -2,23 +2,19 @@
 // CSV, Markdown or Qt rich text goes through exactly one of these (the templates can only reach
 // card values through the Handlebars helpers registered in templates.ts).
 
+const PY_SPECIAL = /[\u0000-\u001f"\\\u007f-\u009f\u2028\u2029\ufeff]|\p{Cs}/gu;
+const PY_NAMED: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
 /** A Python 3 string literal (double-quoted, never raw), valid on one line. */
 export function pyString(value: string): string {
-  let out = '"';
-  for (const ch of value) {
+  return `"${value.replace(PY_SPECIAL, (ch) => {
+    const named = PY_NAMED[ch];
+    if (named) return named;
     const cp = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    else if ((cp >= 0xd800 && cp <= 0xdfff) || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff)
-      // lone surrogates cannot be written as UTF-8; the others confuse editors and tokenizers
-      out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
+    // controls as \xHH; lone surrogates (not writable as UTF-8) and U+2028/2029/FEFF (which
+    // confuse editors and tokenizers) as \uXXXX
+    return cp <= 0xff ? `\\x${cp.toString(16).padStart(2, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+  })}"`;
 }
 
 /**
