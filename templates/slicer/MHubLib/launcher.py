@@ -102,8 +102,14 @@ class Run(object):
     def _next_step(self):
         self._index += 1
         if self._index < len(self.steps):
-            self.steps[self._index].start()
-            return [{"type": "log", "text": "== " + self.steps[self._index].label}]
+            step = self.steps[self._index]
+            try:
+                step.start()
+            except OSError as error:  # e.g. the program vanished since the launcher looked
+                self.state, self.error = FAILED, "{}: {}".format(step.label, error)
+                self._cleanup()
+                return [{"type": "state", "state": FAILED, "error": self.error}]
+            return [{"type": "log", "text": "== " + step.label}]
         return self._finish()
 
     def _finish(self):
@@ -210,10 +216,10 @@ class Launcher(object):
                 steps = self._docker_steps(runtime, input_dir, temp_output, force_cpu, name)
             else:
                 steps = self._venv_steps(runtime, input_dir, temp_output, force_cpu, leftovers)
+            return Run(self.spec, runtime["interface"], steps, work_dir, temp_output, output_dir, leftovers)
         except Exception:
             shutil.rmtree(work_dir, ignore_errors=True)
             raise
-        return Run(self.spec, runtime["interface"], steps, work_dir, temp_output, output_dir, leftovers)
 
     def _docker_steps(self, runtime, input_dir, output_dir, force_cpu, name):
         client = docker.find_docker(self.docker_setting)

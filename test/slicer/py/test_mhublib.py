@@ -255,6 +255,24 @@ class DataTest(unittest.TestCase):
                          [("a.b", "1"), ("c[0]", "True"), ("c[1]", "")])
 
 
+class LauncherStartTest(unittest.TestCase):
+    def test_refusals_leave_nothing_behind(self):
+        with tempfile.TemporaryDirectory() as folder:
+            ct = os.path.join(folder, "ct.nii.gz")
+            open(ct, "w").close()
+            cache = os.path.join(folder, "cache")
+            missing = launcher.Launcher(REFERENCE, cache_dir=cache, docker_path=os.path.join(folder, "nope"))
+            with self.assertRaisesRegex(launcher.RunError, "Docker was not found"):
+                missing.start("docker", {"ct": ct}, os.path.join(folder, "out"))
+            no_mhub = dict(REFERENCE, runtimes={"venv": REFERENCE["runtimes"]["venv"]})
+            with self.assertRaisesRegex(launcher.RunError, "has no docker runtime; choose one of: venv"):
+                launcher.Launcher(no_mhub, cache_dir=cache).start("docker", {"ct": ct}, os.path.join(folder, "o"))
+            with self.assertRaisesRegex(launcher.RunError, "input 'ct'"):
+                missing.start("docker", {}, os.path.join(folder, "out"))
+            self.assertEqual(os.listdir(cache), [])
+            self.assertFalse(os.path.exists(os.path.join(folder, "out")))
+
+
 def phantom_input(folder):
     from classical_ct import phantom
 
