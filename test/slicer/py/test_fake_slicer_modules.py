@@ -78,6 +78,44 @@ class FakeSlicerModulesTest(unittest.TestCase):
         widget.openButton.click()
         self.assertEqual(slicer.util.SELECTED_MODULES[-1], "MHubClassicalCt")
 
+    def test_browser_refreshes_from_the_catalog_without_blocking(self):
+        browser = load("MHubModelBrowser")
+        bundled = os.path.join(EXTENSION, "MHubModelBrowser", "Resources", "Registry")
+        previous = os.environ.get("MHUB_CACHE_DIR")
+        with tempfile.TemporaryDirectory() as folder:
+            os.environ["MHUB_CACHE_DIR"] = os.path.join(folder, "cache")
+            try:
+                catalog_dir = os.path.join(folder, "catalog")
+                os.makedirs(catalog_dir)
+                with open(os.path.join(bundled, "models.json")) as handle:
+                    index = json.load(handle)
+                index["models"] = [m for m in index["models"] if m["name"] == "lungmask"]
+                with open(os.path.join(catalog_dir, "models.json"), "w") as handle:
+                    json.dump(index, handle)
+                with open(os.path.join(bundled, "terminology.json")) as handle:
+                    terminology = handle.read()
+                with open(os.path.join(catalog_dir, "terminology.json"), "w") as handle:
+                    handle.write(terminology)
+                widget = browser.MHubModelBrowserWidget()
+                widget.setup()
+                total = len(widget.shown)
+                for url, expected in (("file://" + os.path.join(folder, "offline"), total),
+                                      ("file://" + catalog_dir, 1)):
+                    browser.CATALOG_URL = url
+                    widget.refreshButton.click()
+                    self.assertFalse(widget.refreshButton.enabled)  # returned at once
+                    while not widget.refreshButton.enabled:
+                        slicer.app.processEvents()
+                        time.sleep(0.02)
+                    self.assertEqual(len(widget.shown), expected, url)
+                self.assertIn("could not be reached", slicer.util.MESSAGES[-1][1])
+                self.assertEqual(widget.shown[0]["name"], "lungmask")
+            finally:
+                if previous is None:
+                    del os.environ["MHUB_CACHE_DIR"]
+                else:
+                    os.environ["MHUB_CACHE_DIR"] = previous
+
 
 @unittest.skipUnless(BACKENDS, "MHUB_BACKENDS not set")
 class FakeSlicerRunTest(unittest.TestCase):
