@@ -62,6 +62,18 @@ class FakeSlicerModulesTest(unittest.TestCase):
                 self.assertTrue(widget.gpuLabel.text)
                 getattr(module, name + "Test")("runTest").runTest()
 
+    def test_predictions_become_a_table(self):
+        scene = importlib.import_module("MHubSlicer.scene")
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "prediction.json")
+            with open(path, "w") as handle:
+                json.dump({"malignancy": {"probability": 0.25}, "classes": ["benign", "malignant"]}, handle)
+            table = scene.importTable(path, "Model prediction")
+        self.assertEqual([c.name for c in table.columns], ["name", "value"])
+        self.assertEqual(table.rows, [["malignancy.probability", "0.25"], ["classes[0]", "benign"],
+                                      ["classes[1]", "malignant"]])
+        self.assertIn(table, slicer.util.getNodesByClass("vtkMRMLTableNode"))
+
     def test_browser_searches_the_bundled_registry(self):
         browser = load("MHubModelBrowser")
         widget = browser.MHubModelBrowserWidget()
