@@ -2,6 +2,7 @@
 // CSV, Markdown or Qt rich text goes through exactly one of these (the templates can only reach
 // card values through the Handlebars helpers registered in templates.ts).
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we escape
 const PY_SPECIAL = /[\u0000-\u001f"\\\u007f-\u009f\u2028\u2029\ufeff]|\p{Cs}/gu;
 const PY_NAMED: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
