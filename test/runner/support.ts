@@ -1,6 +1,6 @@
 // Shared helpers for the runner suites: real Docker (never silently skipped in CI), the
 // reference images, phantoms, a shared venv cache, and leftover checks by label / marker.
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -98,4 +98,22 @@ export function labelCounts(voxels: Buffer): number[] {
   const counts = [0, 0, 0, 0, 0];
   for (const v of voxels) counts[v] = (counts[v] ?? 0) + 1;
   return counts;
+}
+
+/** Runs `mhub ARGS` as a real process; `onStderr` sees the stderr so far (e.g. to send SIGINT). */
+export async function spawnMhub(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; onStderr?: (stderr: string, child: ChildProcess) => void } = {},
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [path.join(repo, 'bin/mhub.js'), ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (c) => {
+    stderr += c;
+    options.onStderr?.(stderr, child);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stderr };
 }

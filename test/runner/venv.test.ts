@@ -1,7 +1,6 @@
 // The venv backend with real Pythons and processes: hash-pinned install failure, weights
 // checked by sha256, reuse by stamp, rebuild of a half-built environment, a lock between two
 // concurrent runs, and faults that must leave no process and no partial output behind.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -11,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../src/runner/progress-events.ts';
 import { resolveModel, runModel } from '../../src/runner/run.ts';
 import { ensureEnv, envPaths, STAMP } from '../../src/runner/venv/env.ts';
-import { fixtureCards, processesWith, repo, tempDir } from './support.ts';
+import { fixtureCards, processesWith, spawnMhub, tempDir } from './support.ts';
 
 async function faultyInput(behaviour: string, marker = 'none'): Promise<string> {
   const file = path.join(await tempDir('venv-in'), 'ct.nii.gz');
@@ -69,29 +68,17 @@ describe('venv backend', () => {
     writeFileSync(lock, '999999999');
     const run = async (n: number) => {
       const input = await faultyInput('ok');
-      const child = spawn(
-        process.execPath,
-        [
-          path.join(repo, 'bin/mhub.js'),
-          'run',
-          'faulty_venv',
-          '--registry',
-          fixtureCards,
-          '-i',
-          input,
-          '-o',
-          path.join(shared, `out${n}`),
-          '--backend',
-          'venv',
-        ],
-        { env: { ...process.env, MHUB_HOME: shared }, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stderr = '';
-      child.stderr.on('data', (c) => {
-        stderr += c;
-      });
-      const code = await new Promise((resolve) => child.on('close', resolve));
-      return { code, stderr };
+      const args = [
+        'run',
+        'faulty_venv',
+        '--registry',
+        fixtureCards,
+        '-i',
+        input,
+        '-o',
+        path.join(shared, `out${n}`),
+      ];
+      return spawnMhub([...args, '--backend', 'venv'], { env: { MHUB_HOME: shared } });
     };
     const [a, b] = await Promise.all([run(1), run(2)]);
     expect([a.code, b.code]).toEqual([0, 0]);
