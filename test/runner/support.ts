@@ -1,12 +1,13 @@
 // Shared helpers for the runner suites: real Docker (never silently skipped in CI), the
 // reference images, phantoms, a shared venv cache, and leftover checks by label / marker.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { afterAll } from 'vitest';
 
 export const repo = fileURLToPath(new URL('../../', import.meta.url));
 export const fixtureCards = path.join(repo, 'test/runner/fixtures/cards');
@@ -66,8 +67,16 @@ export function processesWith(marker: string): number[] {
   return pids;
 }
 
+const made: string[] = [];
+// Temporary folders go after each test file (registered on the importing file's root suite).
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), `mhub-${prefix}-`));
+  const dir = await mkdtemp(path.join(os.tmpdir(), `mhub-${prefix}-`));
+  made.push(dir);
+  return dir;
 }
 
 /** Writes the classical_ct phantom (ct.nii.gz, expected.nii.gz) with the machine's python3. */
