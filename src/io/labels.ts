@@ -3,23 +3,23 @@
 // a JSON table (our sidecar format, a list of ids, or a {value: id} map).
 import { readFile } from 'node:fs/promises';
 import { MhubError } from '../errors.ts';
-import { type Code, loadTerminology, type Terminology } from '../registry/terminology.ts';
-import { validateCardText } from '../registry/validate.ts';
+import {
+  type Code,
+  loadTerminology,
+  type ResolvedSegment,
+  type Terminology,
+} from '../registry/terminology.ts';
+import { labelsBySlice } from './seg/pack.ts';
+import type { Volume } from './volume.ts';
 
 export type { Code };
 
-export interface LabelEntry {
+/** One label value and what it means: a resolved terminology segment, or a named entry. */
+export interface LabelEntry extends Omit<ResolvedSegment, 'id'> {
   /** Label value in the label map (>= 1). */
   value: number;
   /** Terminology id (e.g. SPLEEN, LEFT+KIDNEY) when known. */
   id?: string;
-  name: string;
-  color: [number, number, number];
-  category: Code;
-  type: Code;
-  modifier?: Code;
-  region?: Code;
-  regionModifier?: Code;
 }
 
 /** What a SEG gets for a label without codes: dcmqi's default, "Tissue". */
@@ -137,6 +137,8 @@ export async function loadLabels(file: string, options: { outputId?: string } = 
     );
   });
   if (file.endsWith('.md')) {
+    // Loaded on demand: card validation pulls in the schema compiler, which image conversions never need.
+    const { validateCardText } = await import('../registry/validate.ts');
     const { record, diagnostics } = validateCardText(text, file);
     if (!record) {
       const first = diagnostics.find((d) => d.severity === 'error');
@@ -175,33 +177,14 @@ export async function loadLabels(file: string, options: { outputId?: string } = 
   return labelsFromJson(json, file);
 }
 
-/** Labels present in a label map, and any values not in the table (an error for writers). */
+/** Label values present in a label map; throws naming any value the table lacks. */
 export function checkLabelValues(
-  data: ArrayLike<number>,
+  labelMap: Volume,
   labels: readonly LabelEntry[],
-  file = 'the label map',
-): { present: Set<number> } {
-  const max = labels.reduce((m, l) => Math.max(m, l.value), 0);
-  const counts = new Float64Array(65536);
-  let outside = 0;
-  for (let n = 0; n < data.length; n++) {
-    const v = data[n]!;
-    if (v >= 0 && v <= 65535 && Number.isInteger(v)) counts[v]!++;
-    else outside++;
-  }
-  const known = new Set(labels.map((l) => l.value));
-  const unknown: number[] = [];
-  for (let v = 1; v < counts.length; v++) if (counts[v]! > 0 && !known.has(v)) unknown.push(v);
-  if (outside > 0 || unknown.length > 0) {
-    throw new MhubError(
-      'INVALID_INPUT',
-      `${file} holds label values ${outside > 0 ? '(negative or fractional) ' : ''}${unknown.slice(0, 10).join(', ')}${
-        unknown.length > 10 ? ', ...' : ''
-      } beyond the ${labels.length} labels given (largest ${max})`,
-      'give the label table (--labels card or JSON) that matches this label map',
-    );
-  }
+  what = 'the label map',
+): Set<number> {
+  const bySlice = labelsBySlice(labelMap, labels, what);
   const present = new Set<number>();
-  for (const l of labels) if (counts[l.value]! > 0) present.add(l.value);
-  return { present };
+  for (const seen of bySlice) for (const l of labels) if (seen[l.value]) present.add(l.value);
+  return present;
 }

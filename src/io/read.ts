@@ -64,7 +64,7 @@ export async function readVolume(
   if (format === 'dicom') {
     const scan = await scanDicom(input, { progress: options.progress });
     const series = pickSeries(scan, options.series);
-    return { volume: readDicomSeries(series, { progress: options.progress }), series, scan };
+    return { volume: await readDicomSeries(series, { progress: options.progress }), series, scan };
   }
   if (format === 'nifti') return { volume: await readNifti(input) };
   if (format === 'nrrd' || format === 'seg.nrrd') {

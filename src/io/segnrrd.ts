@@ -78,7 +78,7 @@ export async function writeSegNrrd(
   labels: readonly LabelEntry[],
   options: WriteOptions = {},
 ): Promise<void> {
-  checkLabelValues(labelMap.data, labels);
+  checkLabelValues(labelMap, labels);
   const max = labels.reduce((m, l) => Math.max(m, l.value), 0);
   const data = max <= 255 ? Uint8Array.from(labelMap.data) : Uint16Array.from(labelMap.data);
   const boxes = extents(

@@ -23,7 +23,7 @@ export async function writeLabelMapNifti(
   labels: readonly LabelEntry[],
   options: WriteOptions = {},
 ): Promise<{ image: string; sidecar: string }> {
-  checkLabelValues(labelMap.data, labels);
+  checkLabelValues(labelMap, labels);
   const max = labels.reduce((m, l) => Math.max(m, l.value), 0);
   const data =
     max <= 255

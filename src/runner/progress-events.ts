@@ -1,6 +1,6 @@
 // Progress for runs: the shared event shape and renderers (src/progress.ts), plus what only
 // the runner needs: reading a model's JSON progress lines from its output stream.
-import type { ProgressEvent } from '../progress.ts';
+import type { Progress, ProgressEvent } from '../progress.ts';
 
 export { noProgress, type Progress, type ProgressEvent } from '../progress.ts';
 
@@ -44,6 +44,37 @@ export function lineSplitter(onLine: (line: string) => void): {
     end() {
       if (rest) onLine(rest);
       rest = '';
+    },
+  };
+}
+
+/**
+ * A model's two output streams: JSON progress lines on stdout become events, every other
+ * line goes to `log`; the last lines are kept for the error message when the model fails.
+ */
+export function modelOutput(progress: Progress, log: (line: string) => void) {
+  const tail: string[] = [];
+  const other = (line: string) => {
+    tail.push(line);
+    if (tail.length > 20) tail.shift();
+    log(line);
+  };
+  const stdout = lineSplitter((line) => {
+    const event = parseProgressLine(line);
+    if (event) progress(event);
+    else other(line);
+  });
+  const stderr = lineSplitter(other);
+  return {
+    stdout,
+    stderr,
+    end() {
+      stdout.end();
+      stderr.end();
+    },
+    /** "; last output:" and the model's last lines, for error messages. */
+    lastLines(): string {
+      return tail.length ? `; last output:\n    ${tail.slice(-8).join('\n    ')}` : '';
     },
   };
 }

@@ -51,6 +51,7 @@ export interface PhantomOptions {
   studyUid?: string;
   seriesNumber?: number;
   shuffle?: boolean;
+  rle?: boolean;
 }
 
 /** Writes a phantom series with pydicom: voxel (i,j,k) stores (3i + 5j + 7k) % 2000 - 1000. */

@@ -64,8 +64,23 @@ describe.skipIf(!tools.ok)('volume conversions', () => {
     });
   }
 
+  it('decodes an RLE-compressed series through itk-wasm, matching dcm2niix', async () => {
+    const input = makeSeries(path.join(root, 'rle'), { size: [40, 32, 9], orientation: OBLIQUE, rle: true });
+    const scan = await scanDicom(input);
+    expect(scan.series[0]!.transferSyntaxes).toEqual(['1.2.840.10008.1.2.5']);
+    expect(scan.series[0]!.problems).toEqual([]);
+    const ours = path.join(root, 'rle.nii.gz');
+    await convert(input, { to: 'nifti', out: ours });
+    const refDir = path.join(root, 'rle-dcm2niix');
+    mkdirSync(refDir);
+    const cmp = pythonJson<Comparison>('compare_nifti.py', [ours, dcm2niix(input, refDir)]);
+    expect(cmp.shapeA).toEqual(cmp.shapeB);
+    expect(cmp.maxValueDiff).toBe(0);
+    expect(cmp.maxAffineDiff).toBeLessThan(1e-4);
+  });
+
   it('keeps the phantom geometry exactly (origin, spacing, directions)', async () => {
-    const v = readDicomSeries(pickSeries(await scanDicom(oblique)));
+    const v = await readDicomSeries(pickSeries(await scanDicom(oblique)));
     expect(v.origin).toEqual([12.5, -40.25, 88]);
     expect(v.spacing[0]).toBeCloseTo(0.9, 9);
     expect(v.spacing[1]).toBeCloseTo(0.75, 9);
@@ -140,7 +155,7 @@ describe.skipIf(!tools.ok)('volume conversions', () => {
     for (let n = 0; n < real.length; n++) real[n] = volume.data[n]! * 0.25 + 0.125;
     const out = path.join(root, 'float-series');
     await writeDicomSeries(out, { ...volume, data: real, rescale: undefined }, { modality: 'MR' });
-    const back = readDicomSeries(pickSeries(await scanDicom(out)));
+    const back = await readDicomSeries(pickSeries(await scanDicom(out)));
     const { slope, intercept } = back.rescale!;
     for (const n of [0, 777, real.length - 1]) {
       expect(Math.abs(back.data[n]! * slope + intercept - real[n]!)).toBeLessThan(0.01);

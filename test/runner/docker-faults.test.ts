@@ -1,6 +1,5 @@
 // Faults with real Docker: each gives a clear message and exit code, leaves no container
 // (listed by label) and no partial output.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +9,15 @@ import { LABEL_PREFIX } from '../../src/runner/docker/container.ts';
 import { runModel } from '../../src/runner/run.ts';
 import type { RunRequest } from '../../src/runner/types.ts';
 import { isRoot, mountTmpfs } from './mounts.ts';
-import { containersWithLabel, ensureImages, fixtureCards, hasDocker, repo, tempDir } from './support.ts';
+import {
+  containersWithLabel,
+  ensureImages,
+  fixtureCards,
+  hasDocker,
+  repo,
+  spawnMhub,
+  tempDir,
+} from './support.ts';
 
 const session = `faults-${process.pid}`;
 const label = `${LABEL_PREFIX}test-session=${session}`;
@@ -154,30 +161,15 @@ describe.skipIf(!hasDocker)('Docker faults', () => {
 
   it('SIGINT to `mhub run` kills and removes the container; exit 130', async () => {
     const out = path.join(await tempDir('faults-sigint'), 'out');
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(repo, 'bin/mhub.js'),
-        'run',
-        'faulty_docker',
-        '--registry',
-        fixtureCards,
-        '-i',
-        input,
-        '-o',
-        out,
-        '--workflow',
-        'sleep',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
     let sent = false;
-    child.stderr.on('data', (c) => {
-      stderr += c;
-      if (!sent && stderr.includes('model 0/1')) sent = child.kill('SIGINT');
-    });
-    const code = await new Promise((resolve) => child.on('close', resolve));
+    const { code, stderr } = await spawnMhub(
+      ['run', 'faulty_docker', '--registry', fixtureCards, '-i', input, '-o', out, '--workflow', 'sleep'],
+      {
+        onStderr: (text, child) => {
+          if (!sent && text.includes('model 0/1')) sent = child.kill('SIGINT');
+        },
+      },
+    );
     expect(code).toBe(EXIT_CODES.CANCELLED);
     expect(stderr).toMatch(/the run was cancelled/);
     expect(containersWithLabel(`${LABEL_PREFIX}model=faulty_docker`).length).toBe(0);

@@ -98,23 +98,7 @@ describe.skipIf(!hasDocker)('reference model end to end', () => {
 
   it('runs an mhub-interface image: DICOM in, DICOM SEG out, --workflow default', async () => {
     const work = await tempDir('e2e-mhub');
-    // The DICOM phantom is written by the image's own pydicom (the host needs none).
-    execFileSync('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '-u',
-      `${process.getuid?.()}:${process.getgid?.()}`,
-      '-v',
-      `${work}:/w`,
-      '--entrypoint',
-      'python3',
-      'mhub-registry/classical_ct_mhub:1.0.0',
-      '-m',
-      'classical_ct_mhub.phantom',
-      '/w/phantom',
-    ]);
+    writePhantomDicom(work);
     const logs: string[] = [];
     const result = await runModel({
       model: 'classical_ct_mhub',

@@ -1,12 +1,13 @@
 // Shared helpers for the runner suites: real Docker (never silently skipped in CI), the
 // reference images, phantoms, a shared venv cache, and leftover checks by label / marker.
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { afterAll } from 'vitest';
 
 export const repo = fileURLToPath(new URL('../../', import.meta.url));
 export const fixtureCards = path.join(repo, 'test/runner/fixtures/cards');
@@ -66,8 +67,16 @@ export function processesWith(marker: string): number[] {
   return pids;
 }
 
+const made: string[] = [];
+// Temporary folders go after each test file (registered on the importing file's root suite).
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), `mhub-${prefix}-`));
+  const dir = await mkdtemp(path.join(os.tmpdir(), `mhub-${prefix}-`));
+  made.push(dir);
+  return dir;
 }
 
 /** Writes the classical_ct phantom (ct.nii.gz, expected.nii.gz) with the machine's python3. */
@@ -98,4 +107,22 @@ export function labelCounts(voxels: Buffer): number[] {
   const counts = [0, 0, 0, 0, 0];
   for (const v of voxels) counts[v] = (counts[v] ?? 0) + 1;
   return counts;
+}
+
+/** Runs `mhub ARGS` as a real process; `onStderr` sees the stderr so far (e.g. to send SIGINT). */
+export async function spawnMhub(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; onStderr?: (stderr: string, child: ChildProcess) => void } = {},
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [path.join(repo, 'bin/mhub.js'), ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (c) => {
+    stderr += c;
+    options.onStderr?.(stderr, child);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stderr };
 }

@@ -9,6 +9,7 @@ import {
   ParseError,
   parseDicom,
   TruncatedError,
+  UnsupportedEncodingError,
 } from './parse.ts';
 
 export interface Instance {
@@ -61,7 +62,7 @@ const HEAD_BYTES = 16 * 1024;
 export type ReadHeaderResult =
   | { ok: true; instance: Instance }
   | { ok: false; reason: 'not-dicom' }
-  | { ok: false; reason: 'corrupt'; detail: string };
+  | { ok: false; reason: 'corrupt' | 'unsupported'; detail: string };
 
 /** Reads a file's header (first 16 KiB, or the whole file when the header is longer). */
 export function readInstanceHeader(path: string): ReadHeaderResult {
@@ -86,6 +87,8 @@ export function readInstanceHeader(path: string): ReadHeaderResult {
     }
     return { ok: true, instance };
   } catch (error) {
+    if (error instanceof UnsupportedEncodingError)
+      return { ok: false, reason: 'unsupported', detail: error.message };
     if (error instanceof ParseError) return { ok: false, reason: 'corrupt', detail: error.message };
     throw error;
   } finally {

@@ -83,6 +83,8 @@ export class DataSet {
 export class ParseError extends Error {}
 /** Thrown when the buffer ends inside an element: the caller may retry with the whole file. */
 export class TruncatedError extends ParseError {}
+/** A well-formed file in an encoding this parser does not read (big endian, deflated). */
+export class UnsupportedEncodingError extends ParseError {}
 
 interface Cursor {
   pos: number;
@@ -240,8 +242,11 @@ export function parseDicom(buf: Buffer, options: { headerOnly?: boolean } = {}):
     cur.pos = next;
   }
   const transferSyntax = meta.string(T.TransferSyntaxUID) ?? IMPLICIT_LE;
-  if (transferSyntax === EXPLICIT_BE) throw new ParseError('explicit VR big endian is not supported');
-  if (transferSyntax === DEFLATED_LE) throw new ParseError('deflated transfer syntax is not supported');
+  if (transferSyntax === EXPLICIT_BE || transferSyntax === DEFLATED_LE) {
+    throw new UnsupportedEncodingError(
+      `its transfer syntax ${transferSyntax === EXPLICIT_BE ? 'explicit VR big endian' : 'deflated'} (${transferSyntax}) is not supported`,
+    );
+  }
   const explicit = transferSyntax !== IMPLICIT_LE;
   const dataset = new DataSet(buf);
   parseElements(buf, cur, buf.length, explicit, options.headerOnly ? T.PixelData : undefined, dataset);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { MhubError } from '../../errors.ts';
 import { noProgress, type Progress } from '../../progress.ts';
 import { cross, dot, type Vec3 } from '../volume.ts';
+import { ITK_DECODABLE } from './decode-itk.ts';
 import { type Instance, readInstanceHeader } from './instance.ts';
 import { EXPLICIT_LE, IMPLICIT_LE } from './parse.ts';
 
@@ -66,6 +67,11 @@ const TRANSFER_SYNTAX_NAMES: Record<string, string> = {
   '1.2.840.10008.1.2.4.90': 'JPEG 2000 lossless',
   '1.2.840.10008.1.2.4.91': 'JPEG 2000',
   '1.2.840.10008.1.2.5': 'RLE lossless',
+  '1.2.840.10008.1.2.4.201': 'HTJ2K lossless',
+  '1.2.840.10008.1.2.4.202': 'HTJ2K lossless RPCL',
+  '1.2.840.10008.1.2.4.203': 'HTJ2K',
+  '1.2.840.10008.1.2.4.100': 'MPEG2',
+  '1.2.840.10008.1.2.4.102': 'MPEG-4 AVC/H.264',
   '1.2.840.10008.1.2.2': 'explicit VR big endian',
   '1.2.840.10008.1.2.1.99': 'deflated',
 };
@@ -107,6 +113,12 @@ export async function scanDicom(root: string, options: { progress?: Progress } =
     const result = readInstanceHeader(file);
     if (!result.ok) {
       if (result.reason === 'not-dicom') skipped.push(file);
+      else if (result.reason === 'unsupported')
+        throw new MhubError(
+          'INVALID_INPUT',
+          `${file} cannot be read: ${result.detail}`,
+          "convert it to explicit VR little endian first, e.g. with 'gdcmconv --raw'",
+        );
       else
         throw new MhubError(
           'INVALID_INPUT',
@@ -155,12 +167,14 @@ function summariseSeries(instances: Instance[]): SeriesSummary {
   const first = instances[0]!;
   const kind = kindOf(first);
   const transferSyntaxes = [...new Set(instances.map((i) => i.transferSyntax))];
-  const decodable = transferSyntaxes.every(isNativeTransferSyntax);
+  const decodable = transferSyntaxes.every((t) => isNativeTransferSyntax(t) || ITK_DECODABLE.has(t));
   const multiFrame = instances.some((i) => i.frames > 1);
   const problems: string[] = [];
   if (kind === 'image') {
     if (!decodable) {
-      const bad = transferSyntaxes.filter((t) => !isNativeTransferSyntax(t)).map(transferSyntaxName);
+      const bad = transferSyntaxes
+        .filter((t) => !isNativeTransferSyntax(t) && !ITK_DECODABLE.has(t))
+        .map(transferSyntaxName);
       problems.push(
         `its pixel data is compressed as ${bad.join(', ')}, which this reader cannot decode (decompress it first, e.g. with 'gdcmconv --raw' or 'dcmdjpeg')`,
       );

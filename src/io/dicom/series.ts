@@ -7,6 +7,7 @@ import {
   allocate,
   cross,
   type Geometry,
+  type ImageInfo,
   norm,
   scale,
   sub,
@@ -15,8 +16,9 @@ import {
   type Volume,
   type VoxelType,
 } from '../volume.ts';
+import { decodeWithItk } from './decode-itk.ts';
 import type { Instance } from './instance.ts';
-import { describeSeries, type SeriesSummary } from './scan.ts';
+import { describeSeries, isNativeTransferSyntax, type SeriesSummary } from './scan.ts';
 
 function voxelTypeOf(i: Instance): VoxelType {
   const signed = i.pixelRepresentation === 1;
@@ -55,7 +57,10 @@ export function seriesGeometry(series: SeriesSummary): Geometry {
 }
 
 /** Reads an image series found by scanDicom into one volume (LPS geometry, rescale kept). */
-export function readDicomSeries(series: SeriesSummary, options: { progress?: Progress } = {}): Volume {
+export async function readDicomSeries(
+  series: SeriesSummary,
+  options: { progress?: Progress } = {},
+): Promise<Volume> {
   const progress = options.progress ?? noProgress;
   if (series.problems.length > 0) {
     throw new MhubError(
@@ -72,6 +77,16 @@ export function readDicomSeries(series: SeriesSummary, options: { progress?: Pro
       `${first.path}: colour images (SamplesPerPixel ${first.samplesPerPixel}) are not supported`,
       'give a greyscale series',
     );
+  }
+  if (!series.transferSyntaxes.every(isNativeTransferSyntax)) {
+    const data = await decodeWithItk(series);
+    options.progress?.({
+      phase: 'read',
+      done: series.instances.length,
+      total: series.instances.length,
+      message: 'slices (decoded)',
+    });
+    return { ...seriesGeometry(series), data, info: infoOf(first) };
   }
   const type = voxelTypeOf(first);
   const nx = first.columns!;
@@ -124,20 +139,24 @@ export function readDicomSeries(series: SeriesSummary, options: { progress?: Pro
     ...seriesGeometry(series),
     data,
     ...(rescale ? { rescale } : {}),
-    info: {
-      patientName: first.patientName,
-      patientId: first.patientId,
-      patientBirthDate: first.patientBirthDate,
-      patientSex: first.patientSex,
-      studyInstanceUid: first.studyInstanceUid,
-      studyDate: first.studyDate,
-      studyTime: first.studyTime,
-      studyId: first.studyId,
-      accessionNumber: first.accessionNumber,
-      studyDescription: first.studyDescription,
-      seriesDescription: first.seriesDescription,
-      modality: first.modality,
-      frameOfReferenceUid: first.frameOfReferenceUid,
-    },
+    info: infoOf(first),
+  };
+}
+
+function infoOf(first: Instance): ImageInfo {
+  return {
+    patientName: first.patientName,
+    patientId: first.patientId,
+    patientBirthDate: first.patientBirthDate,
+    patientSex: first.patientSex,
+    studyInstanceUid: first.studyInstanceUid,
+    studyDate: first.studyDate,
+    studyTime: first.studyTime,
+    studyId: first.studyId,
+    accessionNumber: first.accessionNumber,
+    studyDescription: first.studyDescription,
+    seriesDescription: first.seriesDescription,
+    modality: first.modality,
+    frameOfReferenceUid: first.frameOfReferenceUid,
   };
 }

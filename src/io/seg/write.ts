@@ -19,9 +19,10 @@ import {
   pixelDataHeader,
   sq,
 } from '../dicom/write.ts';
-import { checkLabelValues, type LabelEntry } from '../labels.ts';
+import type { LabelEntry } from '../labels.ts';
 import { geometryMismatch, type Volume } from '../volume.ts';
 import { codeItem, rgbToDicomLab } from './codes.ts';
+import { labelsBySlice, packFrames } from './pack.ts';
 
 export const SEG_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.66.4';
 
@@ -79,37 +80,6 @@ export interface DicomSegResult {
   sopInstanceUid: string;
 }
 
-function packFrames(labelMap: Volume, labels: readonly LabelEntry[], progress: Progress) {
-  const [nx, ny, nz] = labelMap.size;
-  const plane = nx * ny;
-  const frameBytes = Math.ceil(plane / 8);
-  const index = new Int32Array(65536).fill(-1);
-  labels.forEach((l, i) => {
-    index[l.value] = i;
-  });
-  // frames[segment][k]: the bits of segment on slice k, allocated on first voxel.
-  const frames: (Uint8Array | undefined)[][] = labels.map(() => new Array(nz));
-  const data = labelMap.data;
-  for (let k = 0; k < nz; k++) {
-    const base = k * plane;
-    for (let n = 0; n < plane; n++) {
-      const v = data[base + n]!;
-      if (v === 0) continue;
-      const s = index[v]!;
-      const row = frames[s]!;
-      let f = row[k];
-      if (!f) {
-        f = new Uint8Array(frameBytes);
-        row[k] = f;
-      }
-      f[n >> 3]! |= 1 << (n & 7);
-    }
-    if (k % 16 === 15 || k === nz - 1)
-      progress({ phase: 'seg', done: k + 1, total: nz, message: 'slices packed' });
-  }
-  return { frames, plane, frameBytes };
-}
-
 /** Writes a DICOM SEG for `labelMap` (same grid as `reference`, a series from scanDicom). */
 export async function writeDicomSeg(
   file: string,
@@ -135,11 +105,10 @@ export async function writeDicomSeg(
       'give the series the label map was computed from (or resample the label map onto it)',
     );
   }
-  const { present } = checkLabelValues(labelMap.data, labels);
-  const { frames, plane, frameBytes } = packFrames(labelMap, labels, progress);
-  const kept = labels
-    .map((l, i) => ({ label: l, slices: frames[i]! }))
-    .filter((s) => !options.dropEmpty || present.has(s.label.value));
+  const bySlice = labelsBySlice(labelMap, labels);
+  const present = new Set<number>();
+  for (const seen of bySlice) for (const l of labels) if (seen[l.value]) present.add(l.value);
+  const kept = labels.filter((l) => !options.dropEmpty || present.has(l.value));
   if (kept.length === 0) {
     throw new MhubError(
       'INVALID_INPUT',
@@ -150,13 +119,19 @@ export async function writeDicomSeg(
   const instances = reference.instances;
   const first = instances[0]!;
   const [nx, ny, nz] = labelMap.size;
-
   // Frames in segment order, then slice order (as dcmqi writes them).
-  const frameList: { segment: number; k: number; bits: Uint8Array }[] = [];
-  kept.forEach((s, i) => {
-    for (let k = 0; k < nz; k++) if (s.slices[k]) frameList.push({ segment: i + 1, k, bits: s.slices[k]! });
+  const packed = packFrames(labelMap, kept, bySlice, (k) => {
+    if (k % 16 === 15 || k === nz - 1)
+      progress({ phase: 'seg', done: k + 1, total: nz, message: 'slices packed' });
   });
-  if (frameList.length === 0) frameList.push({ segment: 1, k: 0, bits: new Uint8Array(frameBytes) });
+  let frameList = packed.frames;
+  let pixels = packed.pixels;
+  if (frameList.length === 0) {
+    // All segments empty: one blank frame keeps the object valid (NumberOfFrames >= 1).
+    frameList = [{ segment: 1, k: 0 }];
+    const bytes = Math.ceil((nx * ny) / 8);
+    pixels = new Uint8Array(bytes + (bytes % 2));
+  }
 
   const code = (c: { value: string; scheme: string; meaning: string }) => codeItem(c);
   const purpose = [
@@ -187,7 +162,7 @@ export async function writeDicomSeg(
   });
 
   const algorithm = options.algorithm ?? 'mhub';
-  const segments = kept.map(({ label }, i) => {
+  const segments = kept.map((label, i) => {
     const typeExtra = label.modifier
       ? [sq(T.SegmentedPropertyTypeModifierCodeSequence, [codeItem(label.modifier)])]
       : [];
@@ -301,22 +276,12 @@ export async function writeDicomSeg(
     sq(T.PerFrameFunctionalGroupsSequence, perFrame),
   ];
   const head = Buffer.concat([fileMeta(SEG_SOP_CLASS, sopUid), dataset(elements)]);
-  const aligned = plane % 8 === 0;
-  const pixelBytes = aligned ? frameBytes * frameList.length : Math.ceil((plane * frameList.length) / 8);
-  const padded = pixelBytes + (pixelBytes % 2);
   await writeAtomic(file, (temp) => {
     const fd = openSync(temp, 'w');
     try {
       writeSync(fd, head);
-      writeSync(fd, pixelDataHeader('OB', padded));
-      if (aligned) {
-        frameList.forEach((f, n) => {
-          writeSync(fd, f.bits);
-          if (n % 256 === 255 || n === frameList.length - 1)
-            progress({ phase: 'seg', done: n + 1, total: frameList.length, message: 'frames written' });
-        });
-      } else writeSync(fd, packUnaligned(frameList, plane, pixelBytes));
-      if (padded > pixelBytes) writeSync(fd, Buffer.alloc(1));
+      writeSync(fd, pixelDataHeader('OB', pixels.byteLength));
+      writeSync(fd, pixels);
     } finally {
       closeSync(fd);
     }
@@ -328,15 +293,4 @@ export async function writeDicomSeg(
     seriesInstanceUid: seriesUid,
     sopInstanceUid: sopUid,
   };
-}
-
-// Frames whose pixel count is not a multiple of 8 continue mid-byte (PS3.5 8.1.1).
-function packUnaligned(frames: { bits: Uint8Array }[], plane: number, bytes: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  let bit = 0;
-  for (const f of frames) {
-    for (let n = 0; n < plane; n++, bit++)
-      if (f.bits[n >> 3]! & (1 << (n & 7))) out[bit >> 3]! |= 1 << (bit & 7);
-  }
-  return out;
 }

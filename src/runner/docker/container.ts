@@ -3,7 +3,7 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { MhubError } from '../../errors.ts';
-import { lineSplitter, type Progress, parseProgressLine } from '../progress-events.ts';
+import { modelOutput, type Progress } from '../progress-events.ts';
 
 export const LABEL_PREFIX = 'org.mhub-registry.';
 
@@ -66,11 +66,7 @@ export async function runContainer(
   } catch (error) {
     throw createError(error, spec);
   }
-  const tail: string[] = [];
-  const remember = (line: string) => {
-    tail.push(line);
-    if (tail.length > 20) tail.shift();
-  };
+  const output = modelOutput(progress, log);
   const onAbort = () => {
     container.kill().catch(() => {});
   };
@@ -78,20 +74,8 @@ export async function runContainer(
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
     const stdout = new PassThrough();
     const stderr = new PassThrough();
-    const outLines = lineSplitter((line) => {
-      const event = parseProgressLine(line);
-      if (event) progress(event);
-      else {
-        remember(line);
-        log(line);
-      }
-    });
-    const errLines = lineSplitter((line) => {
-      remember(line);
-      log(line);
-    });
-    stdout.on('data', (c) => outLines.push(c));
-    stderr.on('data', (c) => errLines.push(c));
+    stdout.on('data', (c) => output.stdout.push(c));
+    stderr.on('data', (c) => output.stderr.push(c));
     const ended = new Promise<void>((resolve) => {
       stream.on('end', resolve);
       stream.on('close', resolve);
@@ -109,8 +93,7 @@ export async function runContainer(
     const result = (await container.wait()) as { StatusCode: number };
     // The log stream can trail the exit a little: give it a moment to drain.
     await Promise.race([ended, new Promise((r) => setTimeout(r, 500))]);
-    outLines.end();
-    errLines.end();
+    output.end();
     if (signal.aborted) throw abortError(signal, spec.name);
     const state = ((await container.inspect()) as { State: { OOMKilled?: boolean } }).State;
     if (state.OOMKilled) {
@@ -124,7 +107,7 @@ export async function runContainer(
     if (result.StatusCode !== 0) {
       throw new MhubError(
         'RUN_FAILED',
-        `${spec.image} exited with code ${result.StatusCode}${tail.length ? `; last output:\n    ${tail.slice(-8).join('\n    ')}` : ''}`,
+        `${spec.image} exited with code ${result.StatusCode}${output.lastLines()}`,
         'read the model output above; check the input matches what the card declares',
       );
     }

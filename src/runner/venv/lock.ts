@@ -1,6 +1,6 @@
 // A file lock so two runs of one model do not build the same environment at once. The lock
 // file holds the owner's pid; a lock whose owner is gone is taken over.
-import { open, readFile, rm } from 'node:fs/promises';
+import { link, open, readFile, rename, rm } from 'node:fs/promises';
 import { MhubError } from '../../errors.ts';
 
 function alive(pid: number): boolean {
@@ -10,6 +10,22 @@ function alive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Removes a dead owner's lock without racing another process doing the same: the rename is
+ * atomic, and a lock that turns out to be a live one (replaced since we read it) goes back.
+ */
+async function takeOver(file: string, seen: string): Promise<void> {
+  const aside = `${file}.stale-${process.pid}-${Date.now()}`;
+  try {
+    await rename(file, aside);
+  } catch {
+    return; // someone else moved it first
+  }
+  const content = await readFile(aside, 'utf8').catch(() => seen);
+  if (content !== seen) await link(aside, file).catch(() => {});
+  await rm(aside, { force: true });
 }
 
 export async function acquireLock(
@@ -29,9 +45,10 @@ export async function acquireLock(
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const owner = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
+    const seen = await readFile(file, 'utf8').catch(() => '');
+    const owner = Number.parseInt(seen, 10);
     if (Number.isFinite(owner) && owner > 0 && !alive(owner)) {
-      await rm(file, { force: true });
+      await takeOver(file, seen);
       continue;
     }
     if (options.signal?.aborted)

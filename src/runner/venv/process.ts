@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { MhubError } from '../../errors.ts';
 import { abortError } from '../docker/container.ts';
-import { lineSplitter, type Progress, parseProgressLine } from '../progress-events.ts';
+import { modelOutput, type Progress } from '../progress-events.ts';
 
 export interface ProcessSpec {
   command: string;
@@ -34,25 +34,9 @@ export async function runProcessTree(
     detached: true, // its own process group: -pid reaches every descendant
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const tail: string[] = [];
-  const remember = (line: string) => {
-    tail.push(line);
-    if (tail.length > 20) tail.shift();
-  };
-  const out = lineSplitter((line) => {
-    const event = parseProgressLine(line);
-    if (event) progress(event);
-    else {
-      remember(line);
-      log(line);
-    }
-  });
-  const err = lineSplitter((line) => {
-    remember(line);
-    log(line);
-  });
-  child.stdout.on('data', (c) => out.push(c));
-  child.stderr.on('data', (c) => err.push(c));
+  const output = modelOutput(progress, log);
+  child.stdout.on('data', (c) => output.stdout.push(c));
+  child.stderr.on('data', (c) => output.stderr.push(c));
   let escalate: NodeJS.Timeout | undefined;
   const onAbort = () => {
     if (child.pid === undefined) return;
@@ -72,14 +56,13 @@ export async function runProcessTree(
         cause: error,
       });
     });
-    out.end();
-    err.end();
+    output.end();
     if (signal.aborted) throw abortError(signal, spec.label);
     if (code !== 0) {
       const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
       throw new MhubError(
         'RUN_FAILED',
-        `${spec.label} ${how}${tail.length ? `; last output:\n    ${tail.slice(-8).join('\n    ')}` : ''}`,
+        `${spec.label} ${how}${output.lastLines()}`,
         'read the model output above; check the input matches what the card declares',
       );
     }

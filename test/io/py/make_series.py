@@ -12,9 +12,21 @@ import random
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, RLELossless, generate_uid
 
 CT = "1.2.840.10008.5.1.4.1.1.2"
+
+
+def set_int16_pixel_module(ds, columns, rows):
+    """Image Pixel module attributes for signed 16-bit greyscale."""
+    ds.Rows = rows
+    ds.Columns = columns
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsAllocated = 16
+    ds.BitsStored = 16
+    ds.HighBit = 15
+    ds.PixelRepresentation = 1
 
 
 def main():
@@ -33,6 +45,7 @@ def main():
         "studyUid": None,
         "seriesNumber": 1,
         "shuffle": True,
+        "rle": False,  # RLE Lossless compressed pixel data
     }
     opts.update(json.loads(sys.argv[2]) if len(sys.argv) > 2 else {})
     nx, ny, nz = opts["size"]
@@ -85,21 +98,17 @@ def main():
         ds.ImageOrientationPatient = [float("%.8f" % v) for v in list(row) + list(col)]
         ds.PixelSpacing = [sy, sx]
         ds.SliceThickness = sz
-        ds.Rows = ny
-        ds.Columns = nx
-        ds.SamplesPerPixel = 1
-        ds.PhotometricInterpretation = "MONOCHROME2"
-        ds.BitsAllocated = 16
-        ds.BitsStored = 16
-        ds.HighBit = 15
-        ds.PixelRepresentation = 1
+        set_int16_pixel_module(ds, nx, ny)
         ds.RescaleSlope = opts["slope"]
         ds.RescaleIntercept = opts["intercept"]
         ds.PixelData = pixels.tobytes()
         ds.is_little_endian = True
         ds.is_implicit_VR = bool(opts["implicit"])
         ds.preamble = b"\0" * 128
+        if opts["rle"]:
+            ds.compress(RLELossless)
         pydicom.dcmwrite(os.path.join(out, "img%04d.dcm" % n), ds, write_like_original=False)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -1,5 +1,6 @@
-"""Writes one unusual DICOM file with pydicom: 'jpeg' (a JPEG-baseline encapsulated slice, the
-bytes are not a real JPEG: discovery must flag the transfer syntax without decoding) or
+"""Writes one unusual DICOM file with pydicom: 'mpeg4' (an encapsulated frame in MPEG-4 AVC/H.264,
+which neither our reader nor itk-wasm decodes; the bytes are not a real stream:
+discovery must flag the transfer syntax without decoding) or
 'multiframe' (an Enhanced-CT-like file with 3 frames). Usage: make_special.py MODE FILE"""
 import sys
 
@@ -8,6 +9,8 @@ import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+from make_series import set_int16_pixel_module
 
 mode, out = sys.argv[1], sys.argv[2]
 ds = Dataset()
@@ -22,21 +25,14 @@ ds.StudyInstanceUID = generate_uid()
 ds.SeriesInstanceUID = generate_uid()
 ds.Modality = "CT"
 ds.SeriesDescription = mode
-ds.Rows = 8
-ds.Columns = 8
-ds.SamplesPerPixel = 1
-ds.PhotometricInterpretation = "MONOCHROME2"
-ds.BitsAllocated = 16
-ds.BitsStored = 16
-ds.HighBit = 15
-ds.PixelRepresentation = 1
+set_int16_pixel_module(ds, 8, 8)
 ds.ImagePositionPatient = [0, 0, 0]
 ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
 ds.PixelSpacing = [1, 1]
-if mode == "jpeg":
-    meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.50"
+if mode == "mpeg4":
+    meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.102"
     ds.is_implicit_VR = False
-    ds.PixelData = encapsulate([b"\xff\xd8not-a-real-jpeg\xff\xd9"])
+    ds.PixelData = encapsulate([b"\xff\x4fnot-a-real-codestream\xff\xd9"])
     ds["PixelData"].is_undefined_length = True
     ds["PixelData"].VR = "OB"
 else:
