@@ -1,0 +1,39 @@
+// `mhub generate slicer --out <dir> [--models a,b]`.
+import type { Command } from 'commander';
+import { generateSlicerExtension } from '../../generator/index.ts';
+import { defaultModelsDir } from '../../registry/paths.ts';
+import type { CliIO } from '../io.ts';
+
+export function registerGenerateCommands(program: Command, io: CliIO): void {
+  const generate = program.command('generate').description('Generate integrations from the registry.');
+  generate
+    .command('slicer')
+    .description('Write a 3D Slicer extension: a scripted module per model, a model browser, a launcher.')
+    .requiredOption('--out <dir>', 'folder to write (replaced atomically)')
+    .option('--models <names>', 'comma-separated card names (default: every card)')
+    .option('--registry <dir>', 'folder of cards', defaultModelsDir)
+    .option('--catalog-url <url>', 'where the model browser refreshes its index from')
+    .option('--scm-url <url>', "the extension's repository (catalog entry scm_url)")
+    .action(
+      async (opts: {
+        out: string;
+        models?: string;
+        registry: string;
+        catalogUrl?: string;
+        scmUrl?: string;
+      }) => {
+        const models = opts.models
+          ?.split(',')
+          .map((m) => m.trim())
+          .filter(Boolean);
+        const result = await generateSlicerExtension({
+          outDir: opts.out,
+          registryPaths: [opts.registry],
+          ...(models ? { models } : {}),
+          ...(opts.catalogUrl ? { catalogUrl: opts.catalogUrl } : {}),
+          ...(opts.scmUrl ? { scmUrl: opts.scmUrl } : {}),
+        });
+        io.out(`wrote ${result.files.length} files (${result.modules.length} modules) to ${result.outDir}`);
+      },
+    );
+}

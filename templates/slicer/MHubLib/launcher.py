@@ -1,0 +1,289 @@
+"""The launcher: runs a registry model through Docker or a venv behind the same contract as the
+Node runner, without blocking the caller (poll it from a GUI timer, or `wait` in scripts).
+
+A run works in a temporary folder and moves the outputs into place only on success: a failed
+or cancelled run leaves no half-written outputs.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+
+from . import contract, docker, gpu, venv
+from .steps import FunctionStep, ProcessStep
+
+RUNNING, SUCCEEDED, FAILED, CANCELLED = "running", "succeeded", "failed", "cancelled"
+
+
+class RunError(Exception):
+    """A run could not start (missing Docker, no suitable Python, wrong input)."""
+
+
+def default_cache_dir():
+    root = os.environ.get("MHUB_CACHE_DIR")
+    if root:
+        return root
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "mhub")
+
+
+def stage_inputs(spec, interface, inputs, input_dir):
+    """Places each declared input in the input folder the way the interface expects."""
+    for model_input in spec["inputs"]:
+        source = inputs.get(model_input["id"])
+        if not source or not os.path.exists(source):
+            raise RunError("input '{}' ({}) was not given or does not exist".format(
+                model_input["id"], model_input["label"]))
+        if interface == "mhub" or model_input["format"] in ("dicom", "dicomseg"):
+            if not os.path.isdir(source):
+                raise RunError("input '{}' must be a folder of DICOM files".format(model_input["id"]))
+            # MHub images scan their input folder recursively; one sub-folder per input
+            target = os.path.join(input_dir, model_input["id"])
+            shutil.copytree(source, target)
+            continue
+        expected = contract.input_entry_name(model_input)
+        suffix = contract.INPUT_SUFFIX[model_input["format"]]
+        if not source.lower().endswith(suffix):
+            raise RunError("input '{}' must be a {} file ({}), got {}".format(
+                model_input["id"], model_input["format"], suffix, os.path.basename(source)))
+        shutil.copyfile(source, os.path.join(input_dir, expected))
+
+
+def move_outputs(outputs, temp_dir, output_dir):
+    """Moves collected outputs from the temporary folder into output_dir; returns the new paths."""
+    os.makedirs(output_dir, exist_ok=True)
+    moved = {}
+    for output_id, paths in outputs.items():
+        single = not isinstance(paths, list)
+        new_paths = []
+        for path in [paths] if single else paths:
+            relative = os.path.relpath(path, temp_dir)
+            target = os.path.join(output_dir, relative)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.replace(path, target) if _same_device(path, output_dir) else shutil.move(path, target)
+            new_paths.append(target)
+        moved[output_id] = new_paths[0] if single else new_paths
+    return moved
+
+
+def _same_device(a, b):
+    try:
+        return os.stat(a).st_dev == os.stat(b).st_dev
+    except OSError:
+        return False
+
+
+class Run(object):
+    """One model run: a sequence of steps. Call `poll()` often; it never blocks."""
+
+    def __init__(self, spec, interface, steps, work_dir, temp_output, output_dir, leftovers=()):
+        self.spec = spec
+        self.interface = interface
+        self.steps = list(steps)
+        self.work_dir = work_dir
+        self.temp_output = temp_output
+        self.output_dir = output_dir
+        self.leftovers = list(leftovers)  # removed at the end whatever happens
+        self.state = RUNNING
+        self.error = ""
+        self.outputs = {}
+        self.log = []
+        self._index = -1
+        self._cancel_requested = False
+        self._next_step()
+
+    @property
+    def finished(self):
+        return self.state != RUNNING
+
+    def _next_step(self):
+        self._index += 1
+        if self._index < len(self.steps):
+            step = self.steps[self._index]
+            try:
+                step.start()
+            except OSError as error:  # e.g. the program vanished since the launcher looked
+                self.state, self.error = FAILED, "{}: {}".format(step.label, error)
+                self._cleanup()
+                return [{"type": "state", "state": FAILED, "error": self.error}]
+            return [{"type": "log", "text": "== " + step.label}]
+        return self._finish()
+
+    def _finish(self):
+        try:
+            found = contract.collect_outputs(self.spec, self.interface, self.temp_output)
+            self.outputs = move_outputs(found, self.temp_output, self.output_dir)
+            self.state = SUCCEEDED
+        except (ValueError, OSError) as error:
+            self.state, self.error = FAILED, str(error)
+        self._cleanup()
+        return [{"type": "state", "state": self.state, "error": self.error}]
+
+    def _cleanup(self):
+        for path in [self.work_dir] + self.leftovers:
+            shutil.rmtree(path, ignore_errors=True)
+
+    def poll(self):
+        """New events: {"type": "log", "text"}, {"type": "progress", "value", "message"},
+        {"type": "state", "state", "error"} (once, at the end)."""
+        if self.finished:
+            return []
+        step = self.steps[self._index]
+        lines, result = step.poll()
+        events = []
+        for line in lines:
+            self.log.append(line)
+            progress = contract.parse_progress(line) if step.reports_progress else None
+            if progress is not None:
+                events.append({"type": "progress", "value": progress.get("progress"),
+                               "message": progress.get("message", "")})
+            else:
+                events.append({"type": "log", "text": line})
+        if result is None:
+            return events
+        ok, message = result
+        if self._cancel_requested:
+            self.state, self.error = CANCELLED, "cancelled"
+            self._cleanup()
+            return events + [{"type": "state", "state": CANCELLED, "error": self.error}]
+        if not ok:
+            self.state, self.error = FAILED, message
+            self._cleanup()
+            return events + [{"type": "state", "state": FAILED, "error": message}]
+        return events + self._next_step()
+
+    def cancel(self):
+        """Stops the current step (the whole process tree, or the container)."""
+        if self.finished:
+            return
+        self._cancel_requested = True
+        self.steps[self._index].cancel()
+
+    def wait(self, timeout=None, interval=0.1, on_event=None):
+        """Blocks until the run ends (scripts and tests; a GUI polls instead)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.finished:
+            for event in self.poll():
+                if on_event:
+                    on_event(event)
+            if deadline is not None and time.monotonic() > deadline:
+                self.cancel()
+                deadline = None
+            time.sleep(interval)
+        return self.state
+
+
+class Launcher(object):
+    """Starts runs of one model (its spec: the MODEL dict of a generated module)."""
+
+    def __init__(self, spec, cache_dir=None, docker_path=None, python=None, source_dir=None,
+                 environ=None, gpu_info=None):
+        self.spec = spec
+        self.cache_dir = cache_dir or default_cache_dir()
+        self.docker_setting = docker_path
+        self.python_setting = python
+        self.source_dir = source_dir
+        self.environ = dict(os.environ if environ is None else environ)
+        self._gpu_info = gpu_info
+
+    def backends(self):
+        return [b for b in ("docker", "venv") if b in self.spec["runtimes"]]
+
+    def gpu_info(self):
+        if self._gpu_info is None:
+            self._gpu_info = gpu.detect_gpus()
+        return self._gpu_info
+
+    def start(self, backend, inputs, output_dir, force_cpu=False, name=None):
+        if backend not in self.spec["runtimes"]:
+            raise RunError("{} has no {} runtime; choose one of: {}".format(
+                self.spec["title"], backend, ", ".join(self.backends()) or "none"))
+        runtime = self.spec["runtimes"][backend]
+        os.makedirs(self.cache_dir, exist_ok=True)
+        work_dir = tempfile.mkdtemp(prefix="mhub-run-", dir=os.path.join(self.cache_dir))
+        try:
+            input_dir = os.path.join(work_dir, "input")
+            temp_output = os.path.join(work_dir, "output")
+            os.makedirs(input_dir)
+            os.makedirs(temp_output)
+            stage_inputs(self.spec, runtime["interface"], inputs, input_dir)
+            name = name or "mhub-{}-{}".format(self.spec["name"], uuid.uuid4().hex[:8])
+            leftovers = []
+            if backend == "docker":
+                steps = self._docker_steps(runtime, input_dir, temp_output, force_cpu, name)
+            else:
+                steps = self._venv_steps(runtime, input_dir, temp_output, force_cpu, leftovers)
+            return Run(self.spec, runtime["interface"], steps, work_dir, temp_output, output_dir, leftovers)
+        except Exception:
+            shutil.rmtree(work_dir, ignore_errors=True)
+            raise
+
+    def _docker_steps(self, runtime, input_dir, output_dir, force_cpu, name):
+        client = docker.find_docker(self.docker_setting)
+        if not client:
+            raise RunError("Docker was not found on PATH or in its usual install locations; install "
+                           "Docker or set its path in the module's settings")
+        # the container writes as the calling user: let it into the temporary folders
+        os.chmod(output_dir, 0o777)
+        wants_gpu = gpu.use_gpu(self.spec.get("gpu"), force_cpu, self.gpu_info())
+        wants_gpu = wants_gpu and gpu.docker_supports_gpu(client)
+        steps = []
+        if not docker.image_present(client, runtime):
+            steps.append(ProcessStep("pull " + docker.image_reference(runtime),
+                                     docker.pull_arguments(client, runtime), env=self.environ))
+        args = docker.run_arguments(client, runtime, name, input_dir, output_dir, use_gpu=wants_gpu,
+                                    labels={"mhub.run": name, "mhub.model": self.spec["name"]})
+        steps.append(ProcessStep("run " + self.spec["title"], args, env=self.environ,
+                                 on_cancel=lambda: _quiet_call(docker.kill_arguments(client, name)),
+                                 reports_progress=True))
+        return steps
+
+    def _venv_steps(self, runtime, input_dir, output_dir, force_cpu, leftovers):
+        env_dir = venv.environment_dir(self.cache_dir, self.spec["name"], runtime)
+        weights_dir = os.path.join(self.cache_dir, "weights", self.spec["name"])
+        source_dir = self._source_dir(runtime)
+        steps = []
+        if not venv.is_ready(env_dir):
+            base = venv.find_python(runtime["python"], self.python_setting)
+            if not base:
+                raise RunError("no Python {} found for {}; install one or set its path in the "
+                               "module's settings".format(runtime["python"], self.spec["title"]))
+            # built in a private folder and renamed into place: two runs (two Slicer modules, two
+            # test processes) can build the same environment at once without meeting
+            building = "{}.tmp-{}".format(env_dir, uuid.uuid4().hex[:8])
+            leftovers.append(building)
+            setup_env = venv.model_environment(self.environ, None, weights_dir, False)
+            steps.append(ProcessStep("create the Python environment", [base, "-m", "venv", building],
+                                     env=setup_env))
+            steps.append(FunctionStep("write requirements", lambda log, c: venv.write_requirements(
+                building, runtime)))
+            steps.append(ProcessStep("install requirements", venv.install_arguments(
+                building, os.path.join(building, "requirements.txt")), env=setup_env))
+            steps.append(FunctionStep("finish the environment", lambda log, c: venv.publish(building, env_dir)))
+        if runtime.get("weights"):
+            steps.append(FunctionStep("fetch weights", lambda log, cancelled: venv.fetch_weights(
+                runtime["weights"], weights_dir, log, cancelled)))
+        wants_gpu = gpu.use_gpu(self.spec.get("gpu"), force_cpu, self.gpu_info())
+        env = venv.model_environment(self.environ, source_dir, weights_dir, wants_gpu)
+        args = [venv.venv_python(env_dir), "-m", runtime["entrypoint"], input_dir, output_dir]
+        steps.append(ProcessStep("run " + self.spec["title"], args, env=env, cwd=output_dir,
+                                 reports_progress=True))
+        return steps
+
+    def _source_dir(self, runtime):
+        """Where the model's code is (it goes on PYTHONPATH): the folder the caller gives (the
+        generated module bundles a card's `source.path` in its Resources), else none (the code
+        comes with the requirements)."""
+        if self.source_dir:
+            return os.path.abspath(self.source_dir)
+        if (runtime.get("source") or {}).get("url"):
+            raise RunError("{}: downloading model code archives is not supported yet; give the "
+                           "source folder".format(self.spec["title"]))
+        return None
+
+
+def _quiet_call(args):
+    subprocess.call(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)

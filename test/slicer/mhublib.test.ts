@@ -1,0 +1,20 @@
+// MHubLib with plain python3 (no Slicer): unit tests, and the reference model through the
+// launcher with Docker and with a venv, including cancel and failed runs.
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { availableBackends, here, repo, runPython, testCache } from './support.ts';
+
+it('MHubLib passes its Python tests, running the reference model on every available backend', () => {
+  const backends = availableBackends();
+  const result = runPython([path.join(here, 'py/test_mhublib.py')], {
+    MHUB_REPO: repo,
+    MHUB_BACKENDS: backends.join(','),
+    MHUB_CACHE_DIR: testCache,
+  });
+  const summary = result.stderr.trim().split('\n').slice(-3).join('\n');
+  expect(result.status, result.stderr).toBe(0);
+  expect(summary).toMatch(/^OK/m);
+  // only the backend-specific cases may be skipped, and only when that backend is missing
+  const skipped = Number(/skipped=(\d+)/.exec(summary)?.[1] ?? 0);
+  expect(skipped).toBe(backends.length === 2 ? 0 : skipped);
+}, 900_000);
