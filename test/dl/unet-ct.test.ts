@@ -17,7 +17,7 @@ let work = '';
 
 beforeAll(async () => {
   python = await unetPython();
-  work = await mkdtemp(path.join(tmpdir(), 'mhub-dl-'));
+  work = await mkdtemp(path.join(tmpdir(), 'unet-ct-e2e-'));
   const made = await runCommand(python, ['-m', 'classical_ct.phantom', path.join(work, 'in')], {
     PYTHONPATH: path.join(modelsDir, 'classical_ct'),
   });
