@@ -13,7 +13,8 @@ build() { # tag dockerfile context
     echo "image $1 is up to date: reused"
     return
   fi
-  docker build -q --build-arg BASE="$BASE" --label "mhub.source-hash=$4" -t "$1" -f "$2" "$3" >/dev/null
+  docker build -q --build-arg BASE="$BASE" --label "mhub.source-hash=$4" -t "$1" -f "$2" "$3" >/dev/null 2>&1 \
+    || docker build --build-arg BASE="$BASE" --label "mhub.source-hash=$4" -t "$1" -f "$2" "$3"
   echo "built image $1"
 }
 # Rebuild when the model's sources change, not only when the tag is missing.

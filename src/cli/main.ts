@@ -1,7 +1,10 @@
 // `mhub`: declares commands and maps errors to exit codes; the work lives in src/*.
 import { Command, CommanderError } from 'commander';
 import { isMhubError } from '../errors.ts';
+import { registerConvertCommand } from './commands/convert.ts';
+import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerRegistryCommands } from './commands/registry.ts';
+import { registerRunCommand } from './commands/run.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { type CliIO, processIO } from './io.ts';
 
@@ -12,6 +15,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError('(run mhub --help for usage)');
   registerRegistryCommands(program, io, setExit);
+  registerRunCommand(program, io, setExit);
+  registerDoctorCommand(program, io, setExit);
+  registerConvertCommand(program, io);
   return program;
 }
 

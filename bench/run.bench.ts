@@ -1,0 +1,92 @@
+// `mhub run` against the baselines it wraps, on the reference model with a warm image and a
+// warm environment (Node start-up included):
+//   Docker: `mhub run --backend docker` vs a raw `docker run` of the same image and mounts;
+//   venv:   `mhub run --backend venv`   vs `python -m classical_ct` in the same environment.
+// Goal: both ratios <= 1.15. Usage: node bench/run.bench.ts [--size small|large] [--reps N]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('../', import.meta.url));
+const args = process.argv.slice(2);
+const size = args.includes('--size') ? args[args.indexOf('--size') + 1]! : 'large';
+const reps = args.includes('--reps') ? Number(args[args.indexOf('--reps') + 1]) : 5;
+const image = 'mhub-registry/classical_ct:1.0.0';
+const work = mkdtempSync(path.join(os.tmpdir(), 'mhub-bench-'));
+const home = path.join(work, 'home');
+const input = path.join(work, 'in');
+const env = { ...process.env, MHUB_HOME: home, PIP_RETRIES: process.env.PIP_RETRIES ?? '0' };
+
+execFileSync('bash', [path.join(repo, 'models/build-images.sh')], { stdio: 'inherit' });
+execFileSync('python3', ['-m', 'classical_ct.phantom', input, '--size', size], {
+  env: { ...env, PYTHONPATH: path.join(repo, 'models/classical_ct') },
+});
+const ct = path.join(input, 'ct.nii.gz');
+const mhub = (backend: string, out: string) =>
+  [
+    process.execPath,
+    [path.join(repo, 'bin/mhub.js'), 'run', 'classical_ct', '-i', ct, '-o', out, '--backend', backend, '-q'],
+  ] as const;
+// Warm-up: builds the venv and touches the image once (not timed).
+for (const backend of ['docker', 'venv']) {
+  const [cmd, a] = mhub(backend, path.join(work, `warm-${backend}`));
+  execFileSync(cmd, a, { env, stdio: 'ignore' });
+}
+const python = path.join(home, 'venvs/classical_ct/1.0.0/bin/python');
+const uid = `${process.getuid?.()}:${process.getgid?.()}`;
+
+function time(cmd: string, argv: readonly string[], out: string, extraEnv: NodeJS.ProcessEnv = {}): number {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const start = process.hrtime.bigint();
+  const r = spawnSync(cmd, argv, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
+  return ms;
+}
+
+const cases = {
+  'docker run (raw)': () =>
+    time(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '--cap-drop',
+        'ALL',
+        '--security-opt',
+        'no-new-privileges',
+        '-u',
+        uid,
+        '-v',
+        `${input}:/app/data/input_data:ro`,
+        '-v',
+        `${work}/o-raw:/app/data/output_data`,
+        image,
+      ],
+      `${work}/o-raw`,
+    ),
+  'mhub run --backend docker': () =>
+    time(...mhub('docker', `${work}/o-mhub-docker`), `${work}/o-mhub-docker`),
+  'python -m classical_ct (direct)': () =>
+    time(python, ['-m', 'classical_ct', input, `${work}/o-direct`], `${work}/o-direct`, {
+      PYTHONPATH: path.join(repo, 'models/classical_ct'),
+    }),
+  'mhub run --backend venv': () => time(...mhub('venv', `${work}/o-mhub-venv`), `${work}/o-mhub-venv`),
+};
+const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+// Interleaved, so a load spike on this shared machine hits every case alike.
+for (let i = 0; i < reps; i++) for (const [name, run] of Object.entries(cases)) samples[name]!.push(run());
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+console.log(`classical_ct, ${size} phantom, ${reps} interleaved runs each, median wall time:`);
+for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(34)} ${(v / 1000).toFixed(2)} s`);
+const dockerRatio = m['mhub run --backend docker']! / m['docker run (raw)']!;
+const venvRatio = m['mhub run --backend venv']! / m['python -m classical_ct (direct)']!;
+console.log(`ratio docker: mhub / raw docker run = ${dockerRatio.toFixed(3)}x (goal <= 1.15x)`);
+console.log(`ratio venv:   mhub / direct python  = ${venvRatio.toFixed(3)}x (goal <= 1.15x)`);
+rmSync(work, { recursive: true, force: true });

@@ -1,0 +1,105 @@
+// `mhub convert <input> --to nifti|nrrd|dicom|dicomseg|seg.nrrd --out <path>`, and `--list` to
+// show the studies and series a DICOM folder holds.
+import { type Command, Option } from 'commander';
+import { MhubError } from '../../errors.ts';
+import { convert, describeSeries, OUTPUT_FORMATS, type OutputFormat, scanDicom } from '../../io/index.ts';
+import { progressRenderer } from '../../progress.ts';
+import type { CliIO } from '../io.ts';
+
+interface ConvertFlags {
+  to?: OutputFormat;
+  out?: string;
+  series?: string;
+  reference?: string;
+  labels?: string;
+  outputId?: string;
+  dropEmpty?: boolean;
+  level?: string;
+  compress: boolean;
+  list?: boolean;
+  json?: boolean;
+}
+
+export function registerConvertCommand(program: Command, io: CliIO): void {
+  program
+    .command('convert')
+    .description('Convert images and results between DICOM, NIfTI, NRRD, DICOM SEG and Slicer .seg.nrrd.')
+    .argument('<input>', 'a DICOM folder or file, .nii/.nii.gz, .nrrd, .seg.nrrd or a DICOM SEG')
+    .addOption(new Option('--to <format>', 'output format').choices([...OUTPUT_FORMATS]))
+    .option('--out <path>', 'output file (a folder for --to dicom)')
+    .option('--series <uid>', 'SeriesInstanceUID to use when a folder holds several series')
+    .option('--reference <dir>', 'DICOM series the label map belongs to (required for --to dicomseg)')
+    .option('--labels <file>', 'label table: a model card (.md) or JSON')
+    .option('--output-id <id>', "which of the card's segmentation outputs the labels come from")
+    .option('--drop-empty', 'leave segments without voxels out of the DICOM SEG')
+    .option('--level <n>', 'gzip level 1-9 for compressed outputs (default 6)')
+    .option('--no-compress', 'write NRRD data uncompressed')
+    .option('--list', 'only list the studies and series the input holds')
+    .option('--json', 'print the result as JSON; progress as plain lines')
+    .action(async (input: string, flags: ConvertFlags) => {
+      const renderer = progressRenderer({ isTTY: io.isTTY, json: flags.json, err: io.err });
+      try {
+        if (flags.list) return await list(input, io, flags.json);
+        if (!flags.to || !flags.out) {
+          throw new MhubError(
+            'USAGE',
+            'convert needs --to <format> and --out <path>',
+            'e.g. mhub convert ./dicom --to nifti --out ct.nii.gz',
+          );
+        }
+        const level = flags.level === undefined ? undefined : Number(flags.level);
+        if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 9)) {
+          throw new MhubError(
+            'USAGE',
+            `--level ${flags.level} is not a gzip level`,
+            'give a whole number from 1 to 9',
+          );
+        }
+        const result = await convert(input, {
+          to: flags.to,
+          out: flags.out,
+          series: flags.series,
+          reference: flags.reference,
+          labels: flags.labels,
+          outputId: flags.outputId,
+          dropEmpty: flags.dropEmpty,
+          level,
+          compress: flags.compress,
+          progress: renderer.progress,
+        });
+        renderer.close();
+        if (flags.json) return io.out(JSON.stringify(result, null, 2));
+        for (const w of result.warnings) io.err(`warning: ${w}`);
+        if (result.skipped) io.err(`skipped ${result.skipped} non-DICOM file(s)`);
+        const what = result.segments !== undefined ? `, ${result.segments} segments` : '';
+        io.out(`wrote ${result.outputs.join(', ')} (${result.size.join('x')} voxels${what})`);
+      } finally {
+        renderer.close();
+      }
+    });
+}
+
+async function list(input: string, io: CliIO, json?: boolean): Promise<void> {
+  const scan = await scanDicom(input);
+  if (json) {
+    const series = scan.series.map(({ instances, ...s }) => ({ ...s, files: instances.length }));
+    io.out(
+      JSON.stringify(
+        { root: scan.root, fileCount: scan.fileCount, skipped: scan.skipped.length, series },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  io.out(`${scan.fileCount} file(s), ${scan.skipped.length} skipped (not DICOM)`);
+  for (const study of scan.studies) {
+    io.out(
+      `study ${study.studyInstanceUid} patient ${study.patientId ?? '?'} ${study.studyDate ?? ''} ${study.description ?? ''}`.trimEnd(),
+    );
+    for (const s of study.series) {
+      io.out(`  ${describeSeries(s)}${s.multiFrame ? ' multi-frame' : ''}`);
+      for (const p of s.problems) io.out(`    cannot be read as a volume: ${p}`);
+    }
+  }
+}

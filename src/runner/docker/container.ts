@@ -1,0 +1,150 @@
+// One container, start to removal: safety defaults, labels, demuxed logs, timeout/cancel,
+// exit status and OOM. The container is always removed, whatever happens.
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { MhubError } from '../../errors.ts';
+import { modelOutput, type Progress } from '../progress-events.ts';
+
+export const LABEL_PREFIX = 'org.mhub-registry.';
+
+export interface ContainerSpec {
+  image: string;
+  name: string;
+  cmd: string[] | undefined;
+  /** host path -> container path */
+  inputDir: string;
+  outputDir: string;
+  labels: Record<string, string>;
+  gpu: boolean;
+  memoryBytes: number | undefined;
+  env?: string[];
+}
+
+export const INPUT_MOUNT = '/app/data/input_data';
+export const OUTPUT_MOUNT = '/app/data/output_data';
+
+/** The create options: no network, read-only input, no new privileges, no capabilities, caller's uid:gid. */
+export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
+  const user = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid?.()}` : undefined;
+  return {
+    name: spec.name,
+    Image: spec.image,
+    ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+    Labels: spec.labels,
+    ...(user ? { User: user } : {}),
+    Env: ['HOME=/tmp', ...(spec.env ?? [])],
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    HostConfig: {
+      Binds: [`${spec.inputDir}:${INPUT_MOUNT}:ro`, `${spec.outputDir}:${OUTPUT_MOUNT}:rw`],
+      NetworkMode: 'none',
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      ...(spec.memoryBytes ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
+      ...(spec.gpu ? { DeviceRequests: [{ Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] }] } : {}),
+    },
+  };
+}
+
+export interface ContainerRunOptions {
+  signal: AbortSignal;
+  progress: Progress;
+  log: (line: string) => void;
+}
+
+export async function runContainer(
+  docker: Docker,
+  spec: ContainerSpec,
+  options: ContainerRunOptions,
+): Promise<void> {
+  const { signal, progress, log } = options;
+  if (signal.aborted) throw abortError(signal, spec.name);
+  let container: Docker.Container;
+  try {
+    container = await docker.createContainer(createOptions(spec));
+  } catch (error) {
+    throw createError(error, spec);
+  }
+  const output = modelOutput(progress, log);
+  const onAbort = () => {
+    container.kill().catch(() => {});
+  };
+  try {
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdout.on('data', (c) => output.stdout.push(c));
+    stderr.on('data', (c) => output.stderr.push(c));
+    const ended = new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+    docker.modem.demuxStream(stream, stdout, stderr);
+
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await container.start();
+    } catch (error) {
+      throw startError(error, spec);
+    }
+    if (signal.aborted) onAbort();
+    const result = (await container.wait()) as { StatusCode: number };
+    // The log stream can trail the exit a little: give it a moment to drain.
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 500))]);
+    output.end();
+    if (signal.aborted) throw abortError(signal, spec.name);
+    const state = ((await container.inspect()) as { State: { OOMKilled?: boolean } }).State;
+    if (state.OOMKilled) {
+      const limit = spec.memoryBytes ? ` (limit ${Math.round(spec.memoryBytes / 2 ** 20)} MiB)` : '';
+      throw new MhubError(
+        'RUN_FAILED',
+        `${spec.image} was killed: out of memory${limit}`,
+        'give the container more memory (--memory) or run on a machine with more RAM',
+      );
+    }
+    if (result.StatusCode !== 0) {
+      throw new MhubError(
+        'RUN_FAILED',
+        `${spec.image} exited with code ${result.StatusCode}${output.lastLines()}`,
+        'read the model output above; check the input matches what the card declares',
+      );
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    await container.remove({ force: true, v: true }).catch(() => {});
+  }
+}
+
+export function abortError(signal: AbortSignal, name: string): MhubError {
+  const reason = signal.reason as { timeoutMs?: number } | undefined;
+  if (reason && typeof reason.timeoutMs === 'number') {
+    return new MhubError(
+      'TIMEOUT',
+      `the run timed out after ${Math.round(reason.timeoutMs / 1000)} s and was stopped (${name})`,
+      'raise --timeout, or use a GPU if the model supports one',
+    );
+  }
+  return new MhubError('CANCELLED', `the run was cancelled (${name})`);
+}
+
+function createError(error: unknown, spec: ContainerSpec): MhubError {
+  const text = (error as Error)?.message ?? String(error);
+  return new MhubError('RUN_FAILED', `cannot create a container from ${spec.image}: ${text}`, undefined, {
+    cause: error,
+  });
+}
+
+function startError(error: unknown, spec: ContainerSpec): MhubError {
+  const text = (error as Error)?.message ?? String(error);
+  if (spec.gpu && /device driver|nvidia|gpu/i.test(text)) {
+    return new MhubError(
+      'ENVIRONMENT',
+      `Docker cannot give ${spec.image} a GPU: ${text.split('\n')[0]}`,
+      'install the NVIDIA Container Toolkit (nvidia-ctk runtime configure --runtime=docker) or run with --gpu off',
+      { cause: error },
+    );
+  }
+  return new MhubError('RUN_FAILED', `cannot start ${spec.image}: ${text}`, undefined, { cause: error });
+}

@@ -1,0 +1,83 @@
+// Making sure the image is present: by digest when the card pins one, else by tag; pulled
+// with layer/byte progress when missing.
+import type Docker from 'dockerode';
+import { MhubError } from '../../errors.ts';
+import type { DockerRuntime } from '../../registry/types.gen.ts';
+import type { Progress } from '../progress-events.ts';
+
+export function imageReference(runtime: DockerRuntime): string {
+  if (runtime.digest) return `${runtime.image}@${runtime.digest}`;
+  return `${runtime.image}:${runtime.tag ?? 'latest'}`;
+}
+
+async function present(docker: Docker, ref: string): Promise<boolean> {
+  try {
+    await docker.getImage(ref).inspect();
+    return true;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    throw error;
+  }
+}
+
+interface PullEvent {
+  id?: string;
+  status?: string;
+  progressDetail?: { current?: number; total?: number };
+  error?: string;
+}
+
+export async function ensureImage(
+  docker: Docker,
+  runtime: DockerRuntime,
+  progress: Progress,
+): Promise<string> {
+  const ref = imageReference(runtime);
+  if (await present(docker, ref)) return ref;
+  progress({ phase: 'pull', done: 0, message: ref });
+  const layers = new Map<string, { current: number; total: number }>();
+  try {
+    const stream = await docker.pull(ref);
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(
+        stream,
+        (error: Error | null, events: PullEvent[]) => {
+          const failed = events?.find((e) => e.error)?.error;
+          if (error || failed) reject(error ?? new Error(failed));
+          else resolve();
+        },
+        (event: PullEvent) => {
+          if (!event.id || !event.progressDetail?.total) return;
+          layers.set(event.id, {
+            current: event.progressDetail.current ?? 0,
+            total: event.progressDetail.total,
+          });
+          let done = 0;
+          let total = 0;
+          for (const l of layers.values()) {
+            done += l.current;
+            total += l.total;
+          }
+          progress({ phase: 'pull', done, total, message: `${ref} (${layers.size} layers)` });
+        },
+      );
+    });
+  } catch (error) {
+    const text = String((error as { json?: { message?: string } }).json?.message ?? (error as Error).message);
+    const unreachable =
+      /dial tcp|lookup|no such host|timeout|connection refused|network is unreachable/i.test(text);
+    throw new MhubError(
+      unreachable ? 'ENVIRONMENT' : 'NOT_FOUND',
+      unreachable
+        ? `cannot pull image ${ref}: no container registry is reachable (${text.split('\n')[0]})`
+        : `image ${ref} was not found locally or in its registry (${text.split('\n')[0]})`,
+      unreachable
+        ? 'connect to the network, or load the image first (docker load / docker build), or use --backend venv'
+        : `check runtimes.docker.image and tag in the card, or build it locally (docker build -t ${ref} ...)`,
+      { cause: error },
+    );
+  }
+  if (!(await present(docker, ref)))
+    throw new MhubError('NOT_FOUND', `image ${ref} is missing after the pull`);
+  return ref;
+}

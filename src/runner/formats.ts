@@ -1,0 +1,37 @@
+// What the user gave: a DICOM folder, a NIfTI file or an NRRD file, told apart by name.
+import { stat } from 'node:fs/promises';
+import { MhubError } from '../errors.ts';
+
+export type DataFormat = 'dicom' | 'nifti' | 'nrrd' | 'dicomseg' | 'seg.nrrd';
+
+export interface UserData {
+  path: string;
+  format: DataFormat;
+  /** For NIfTI: whether the file is gzip-compressed (.nii.gz). */
+  gzipped?: boolean;
+}
+
+export async function detectInput(path: string): Promise<UserData> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info)
+    throw new MhubError('NOT_FOUND', `input ${path} does not exist`, 'give an existing file or folder');
+  if (info.isDirectory()) return { path, format: 'dicom' };
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.nii.gz')) return { path, format: 'nifti', gzipped: true };
+  if (lower.endsWith('.nii')) return { path, format: 'nifti', gzipped: false };
+  if (lower.endsWith('.seg.nrrd')) return { path, format: 'seg.nrrd' };
+  if (lower.endsWith('.nrrd') || lower.endsWith('.nhdr')) return { path, format: 'nrrd' };
+  if (lower.endsWith('.dcm')) return { path, format: 'dicom' };
+  throw new MhubError(
+    'INVALID_INPUT',
+    `input ${path} is not a DICOM folder, NIfTI (.nii, .nii.gz) or NRRD (.nrrd) file`,
+    'give a folder of DICOM files or a .nii.gz/.nrrd volume',
+  );
+}
+
+/** The file name a `files`-interface model expects for an input in a given format. */
+export function stagedInputName(id: string, format: DataFormat): string {
+  if (format === 'nifti') return `${id}.nii.gz`;
+  if (format === 'nrrd') return `${id}.nrrd`;
+  return id; // DICOM: a folder
+}

@@ -1,0 +1,35 @@
+// File-system failures as one clear sentence naming the folder and the fix.
+import { MhubError } from '../errors.ts';
+
+export function fsError(error: unknown, path: string, action: string): MhubError {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new MhubError(
+      'ENVIRONMENT',
+      `cannot ${action} ${path}: ${code === 'EROFS' ? 'the file system is read-only' : 'permission denied'}`,
+      'choose an output folder you can write to (--output)',
+      { cause: error },
+    );
+  }
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new MhubError(
+      'ENVIRONMENT',
+      `cannot ${action} ${path}: no space left on the device`,
+      'free some disk space or choose an output folder on another disk',
+      { cause: error },
+    );
+  }
+  if (code === 'ENOTDIR' || code === 'EEXIST') {
+    return new MhubError(
+      'INVALID_INPUT',
+      `cannot ${action} ${path}: a file is in the way`,
+      'give a folder path',
+      {
+        cause: error,
+      },
+    );
+  }
+  return new MhubError('ENVIRONMENT', `cannot ${action} ${path}: ${(error as Error)?.message}`, undefined, {
+    cause: error,
+  });
+}
