@@ -39,7 +39,7 @@ export async function unetPython(): Promise<string> {
 }
 
 /** `python -m <module> <input> <output>` with the model's folder on PYTHONPATH, as the venv backend runs it. */
-export function runModel(python: string, module: string, input: string, output: string): Promise<Ran> {
+export function runPythonModel(python: string, module: string, input: string, output: string): Promise<Ran> {
   const source = path.join(modelsDir, module);
   return runCommand(python, ['-m', module, input, output], { PYTHONPATH: source });
 }

@@ -8,7 +8,15 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRegistry } from '../../src/registry/validate.ts';
-import { dockerAvailable, modelsDir, progressLines, runCommand, runModel, unetPython } from './python.ts';
+import { LABEL_PREFIX, type ProgressEvent, runModel } from '../../src/runner/index.ts';
+import {
+  dockerAvailable,
+  modelsDir,
+  progressLines,
+  runCommand,
+  runPythonModel,
+  unetPython,
+} from './python.ts';
 
 const unetDir = path.join(modelsDir, 'unet_ct');
 const slow = 300_000;
@@ -62,9 +70,9 @@ describe('unet_ct', () => {
     'segments the phantom like the classical model (venv)',
     async () => {
       const input = path.join(work, 'in');
-      const classical = await runModel(python, 'classical_ct', input, path.join(work, 'classical'));
+      const classical = await runPythonModel(python, 'classical_ct', input, path.join(work, 'classical'));
       expect(classical.code, classical.stderr).toBe(0);
-      const unet = await runModel(python, 'unet_ct', input, path.join(work, 'venv'));
+      const unet = await runPythonModel(python, 'unet_ct', input, path.join(work, 'venv'));
       expect(unet.code, unet.stderr).toBe(0);
       const progress = progressLines(unet.stdout);
       expect(progress.at(-1)).toMatchObject({ phase: 'model', done: 6, total: 6 });
@@ -83,34 +91,25 @@ describe('unet_ct', () => {
   // In CI Docker must be there (scripts/ci/dl.sh builds the image); elsewhere say why it is skipped.
   if (!docker && !process.env.CI) console.warn('unet_ct Docker test skipped: no Docker daemon here');
   it.skipIf(!docker && !process.env.CI)(
-    'gives the same label map in its Docker image as in its venv',
+    'gives the same label map in its Docker image (mhub run) as in its venv',
     async () => {
       const built = await runCommand('bash', [path.join(unetDir, 'build-image.sh')]);
       expect(built.code, built.stderr).toBe(0);
-      const image = built.stdout.trim();
       const out = path.join(work, 'docker');
-      await runCommand('mkdir', ['-p', out]);
-      const ran = await runCommand('docker', [
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        '--cap-drop',
-        'ALL',
-        '--security-opt',
-        'no-new-privileges',
-        '--label',
-        'mhub.area=dl',
-        '--user',
-        `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
-        '-v',
-        `${path.join(work, 'in')}:/app/data/input_data:ro`,
-        '-v',
-        `${out}:/app/data/output_data`,
-        image,
-      ]);
-      expect(ran.code, ran.stderr).toBe(0);
-      expect(progressLines(ran.stdout).at(-1)).toMatchObject({ done: 6, total: 6 });
+      const events: ProgressEvent[] = [];
+      // Through the runner's Docker backend (safety defaults, staging, output checks).
+      const result = await runModel({
+        model: 'unet_ct',
+        input: path.join(work, 'in', 'ct.nii.gz'),
+        output: out,
+        backend: 'docker',
+        gpu: 'off',
+        labels: { [`${LABEL_PREFIX}test-area`]: 'dl' },
+        progress: (event) => events.push(event),
+      });
+      expect(result.backend).toBe('docker');
+      expect(result.outputs).toEqual([path.join(out, 'segmentation.nii.gz')]);
+      expect(events.filter((e) => e.phase === 'model').at(-1)).toMatchObject({ done: 6, total: 6 });
       // gzip headers carry a time stamp: compare the NIfTI bytes inside.
       const fromDocker = gunzipSync(await readFile(path.join(out, 'segmentation.nii.gz')));
       const fromVenv = gunzipSync(await readFile(path.join(work, 'venv', 'segmentation.nii.gz')));

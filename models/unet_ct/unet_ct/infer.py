@@ -27,10 +27,21 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
+def weights_path():
+    """UNET_CT_WEIGHTS, else the runner's weights folder (MHUB_WEIGHTS_DIR) when it holds the
+    file, else the copy shipped next to the package."""
+    if os.environ.get("UNET_CT_WEIGHTS"):
+        return os.environ["UNET_CT_WEIGHTS"]
+    runner_dir = os.environ.get("MHUB_WEIGHTS_DIR")
+    if runner_dir and os.path.isfile(os.path.join(runner_dir, "unet_ct.pt")):
+        return os.path.join(runner_dir, "unet_ct.pt")
+    return WEIGHTS
+
+
 def load_model(path=None, expected_sha256=None):
-    """The trained network in eval mode. UNET_CT_WEIGHTS overrides the path (a runner's weights
-    folder); the expected hash comes from weights/unet_ct.json unless given."""
-    path = path or os.environ.get("UNET_CT_WEIGHTS") or WEIGHTS
+    """The trained network in eval mode, from weights_path() unless given; the expected hash
+    comes from weights/unet_ct.json unless given (a mismatch is refused)."""
+    path = path or weights_path()
     if not os.path.isfile(path):
         raise WeightsError("weights file not found: %s (run models/unet_ct/train.py)" % path)
     if expected_sha256 is None:
