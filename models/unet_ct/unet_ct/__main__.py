@@ -6,15 +6,13 @@ as JSON lines {"phase", "done", "total", "message"}; errors go to stderr with ex
 input) or 1 (weights missing or altered).
 """
 
-import json
 import os
 import sys
-import time
 
 import torch
 
 from classical_ct import nifti
-from classical_ct.__main__ import find_input
+from classical_ct import __main__ as files_cli
 
 from . import infer
 
@@ -22,16 +20,14 @@ TOTAL = 6
 
 
 def _progress(done, message):
-    line = {"phase": "model", "done": done, "total": TOTAL, "message": message}
-    sys.stdout.write(json.dumps(line) + "\n")
-    sys.stdout.flush()
+    files_cli._progress(done, message, TOTAL)
 
 
 def run(input_dir, output_dir):
     # Bounded threads: the runner may run several models side by side on a small machine.
     torch.set_num_threads(int(os.environ.get("UNET_CT_THREADS", "2")))
     _progress(0, "reading input")
-    volume = nifti.read(find_input(input_dir))
+    volume = nifti.read(files_cli.find_input(input_dir))
     _progress(1, "loading weights")
     model = infer.load_model()
     labels = infer.segment(model, volume.data, volume.affine, _progress)
@@ -42,20 +38,9 @@ def run(input_dir, output_dir):
 
 
 def main(argv):
-    if len(argv) != 2:
-        sys.stderr.write("usage: python -m unet_ct <input_dir> <output_dir>\n")
-        return 2
-    started = time.time()
-    try:
-        run(argv[0], argv[1])
-    except (FileNotFoundError, nifti.NiftiError, ValueError) as error:
-        sys.stderr.write("unet_ct: %s\n" % error)
-        return 2
-    except infer.WeightsError as error:
-        sys.stderr.write("unet_ct: %s\n" % error)
-        return 1
-    sys.stderr.write("unet_ct: finished in %.2fs\n" % (time.time() - started))
-    return 0
+    return files_cli.main(
+        argv, "unet_ct", run, (FileNotFoundError, nifti.NiftiError, ValueError), (infer.WeightsError,)
+    )
 
 
 if __name__ == "__main__":
