@@ -94,6 +94,9 @@ describe('requests', () => {
     const { card } = await resolveModel('faulty_venv', [fixtureCards]);
     await expect(chooseBackend(card, 'docker')).rejects.toThrow(/has no docker runtime/);
     expect(await chooseBackend(card, 'auto')).toBe('venv');
+    // With both runtimes, auto falls back to the venv when no Docker daemon answers.
+    const both = (await resolveModel('classical_ct')).card;
+    expect(await chooseBackend(both, 'auto', '/tmp/mhub-no-such-docker.sock')).toBe('venv');
   });
 
   it('names an unknown model', async () => {

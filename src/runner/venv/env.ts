@@ -38,6 +38,13 @@ export function envPaths(home: string, name: string, version: string): { root: s
 
 /** The source folder named by the card, relative to the registry's repository root. */
 export function sourceDir(record: CardRecord, runtime: VenvRuntime): string | undefined {
+  if (runtime.source?.url && !runtime.source.path) {
+    throw new MhubError(
+      'ENVIRONMENT',
+      `${record.file}: runtimes.venv.source.url (a code archive) is not supported by this mhub yet`,
+      'install the code as a hash-pinned requirement, or use --backend docker',
+    );
+  }
   if (!runtime.source?.path) return undefined;
   return path.resolve(path.dirname(record.file), '..', '..', runtime.source.path);
 }
