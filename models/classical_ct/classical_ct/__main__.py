@@ -15,8 +15,8 @@ from . import nifti, segment
 TOTAL = 5
 
 
-def _progress(done, message):
-    line = {"phase": "model", "done": done, "total": TOTAL, "message": message}
+def _progress(done, message, total=TOTAL):
+    line = {"phase": "model", "done": done, "total": total, "message": message}
     sys.stdout.write(json.dumps(line) + "\n")
     sys.stdout.flush()
 
@@ -39,19 +39,23 @@ def run(input_dir, output_dir):
     _progress(TOTAL, "done")
 
 
-def main(argv):
+def main(argv, name="classical_ct", run=run, bad_input=(FileNotFoundError, nifti.NiftiError), failures=()):
+    """The files interface's shell, shared with models/unet_ct: usage, timing, and errors as
+    one line on stderr with exit code 2 (bad input) or 1 (`failures`, e.g. missing weights)."""
     if len(argv) != 2:
-        sys.stderr.write("usage: python -m classical_ct <input_dir> <output_dir>\n")
+        sys.stderr.write("usage: python -m %s <input_dir> <output_dir>\n" % name)
         return 2
     started = time.time()
     try:
         run(argv[0], argv[1])
-    except (FileNotFoundError, nifti.NiftiError) as error:
-        sys.stderr.write("classical_ct: %s\n" % error)
+    except bad_input as error:
+        sys.stderr.write("%s: %s\n" % (name, error))
         return 2
-    sys.stderr.write("classical_ct: finished in %.2fs\n" % (time.time() - started))
+    except failures as error:
+        sys.stderr.write("%s: %s\n" % (name, error))
+        return 1
+    sys.stderr.write("%s: finished in %.2fs\n" % (name, time.time() - started))
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

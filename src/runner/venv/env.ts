@@ -3,7 +3,7 @@
 // A missing or different stamp means "half-built or outdated": rebuilt under a file lock.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MhubError } from '../../errors.ts';
@@ -137,11 +137,16 @@ export async function ensureEnv(record: CardRecord, options: EnsureOptions): Pro
   });
   try {
     if ((await readStamp(root))?.hash === hash) return result; // built meanwhile by the other run
-    await build(root, runtime, python, hash, options);
+    await build(root, runtime, python, hash, options, src);
     return result;
   } finally {
     await release();
   }
+}
+
+async function copyShipped(from: string, to: string): Promise<void> {
+  await mkdir(path.dirname(to), { recursive: true });
+  await copyFile(from, to).catch(() => undefined); // missing: reported by the sha256 check below
 }
 
 async function build(
@@ -150,6 +155,7 @@ async function build(
   python: PythonInfo,
   hash: string,
   { progress, signal }: EnsureOptions,
+  src?: string,
 ): Promise<void> {
   const steps = 2 + (runtime.weights?.length ?? 0);
   let step = 0;
@@ -199,6 +205,8 @@ async function build(
     for (const weight of runtime.weights ?? []) {
       const target = path.join(root, 'weights', weight.path);
       if (weight.url) await downloadVerified(weight.url, target, weight.sha256, progress, signal);
+      // Weights shipped in the model's source folder (no url, e.g. models/unet_ct/weights/).
+      else if (src) await copyShipped(path.join(src, 'weights', weight.path), target);
       const actual = await sha256File(target).catch(() => undefined);
       if (actual !== weight.sha256) {
         throw new MhubError('RUN_FAILED', `weights ${weight.path} are missing or do not match their sha256`);
