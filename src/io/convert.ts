@@ -4,6 +4,7 @@ import { noProgress, type Progress } from '../progress.ts';
 import type { SeriesSummary } from './dicom/scan.ts';
 import { seriesGeometry } from './dicom/series.ts';
 import { writeDicomSeries } from './dicom/write-series.ts';
+import type { OutputFormat } from './formats.ts';
 import { type LabelEntry, loadLabels } from './labels.ts';
 import { writeNifti } from './nifti.ts';
 import { writeNrrd } from './nrrd.ts';
@@ -13,8 +14,7 @@ import { writeSegNrrd } from './segnrrd.ts';
 import { writeLabelMapNifti } from './sidecar.ts';
 import type { ImageInfo, Volume } from './volume.ts';
 
-export type OutputFormat = 'nifti' | 'nrrd' | 'dicom' | 'dicomseg' | 'seg.nrrd';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['nifti', 'nrrd', 'dicom', 'dicomseg', 'seg.nrrd'];
+export { OUTPUT_FORMATS, type OutputFormat } from './formats.ts';
 
 export interface ConvertOptions {
   to: OutputFormat;

@@ -2,7 +2,7 @@
 // show the studies and series a DICOM folder holds.
 import { type Command, Option } from 'commander';
 import { MhubError } from '../../errors.ts';
-import { convert, describeSeries, OUTPUT_FORMATS, type OutputFormat, scanDicom } from '../../io/index.ts';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../io/formats.ts';
 import { progressRenderer } from '../../progress.ts';
 import type { CliIO } from '../io.ts';
 
@@ -55,6 +55,7 @@ export function registerConvertCommand(program: Command, io: CliIO): void {
             'give a whole number from 1 to 9',
           );
         }
+        const { convert } = await import('../../io/index.ts');
         const result = await convert(input, {
           to: flags.to,
           out: flags.out,
@@ -80,6 +81,7 @@ export function registerConvertCommand(program: Command, io: CliIO): void {
 }
 
 async function list(input: string, io: CliIO, json?: boolean): Promise<void> {
+  const { scanDicom, describeSeries } = await import('../../io/index.ts');
   const scan = await scanDicom(input);
   if (json) {
     const series = scan.series.map(({ instances, ...s }) => ({ ...s, files: instances.length }));

@@ -1,7 +1,5 @@
 // `mhub doctor [model]`: prints each check with its fix; exit 4 when something blocks a run.
 import type { Command } from 'commander';
-import { doctor } from '../../runner/doctor.ts';
-import { resolveModel } from '../../runner/run.ts';
 import { EXIT_CODES } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 
@@ -13,6 +11,10 @@ export function registerDoctorCommand(program: Command, io: CliIO, setExit: (cod
     .option('--registry <path...>', 'card files or folders to find the model in')
     .option('--json', 'print the checks as JSON')
     .action(async (model: string | undefined, opts: { registry?: string[]; json?: boolean }) => {
+      const [{ doctor }, { resolveModel }] = await Promise.all([
+        import('../../runner/doctor.ts'),
+        import('../../runner/run.ts'),
+      ]);
       const record = model ? await resolveModel(model, opts.registry) : undefined;
       const checks = await doctor(record);
       if (opts.json) io.out(JSON.stringify(checks, null, 2));

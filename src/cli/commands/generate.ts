@@ -1,6 +1,5 @@
 // `mhub generate slicer --out <dir> [--models a,b]`.
 import type { Command } from 'commander';
-import { generateSlicerExtension } from '../../generator/index.ts';
 import { defaultModelsDir } from '../../registry/paths.ts';
 import type { CliIO } from '../io.ts';
 
@@ -26,6 +25,7 @@ export function registerGenerateCommands(program: Command, io: CliIO): void {
           ?.split(',')
           .map((m) => m.trim())
           .filter(Boolean);
+        const { generateSlicerExtension } = await import('../../generator/index.ts');
         const result = await generateSlicerExtension({
           outDir: opts.out,
           registryPaths: [opts.registry],

@@ -2,9 +2,6 @@
 // command runs interactively in a terminal and non-interactively in scripts and tests.
 import { type Command, Option } from 'commander';
 import { FIELDS } from '../../contrib/card-fields.ts';
-import { clackPrompter } from '../../contrib/clack-prompter.ts';
-import { newCard } from '../../contrib/new-card.ts';
-import { searchTerms } from '../../contrib/term-search.ts';
 import { defaultModelsDir } from '../../registry/paths.ts';
 import { loadTerminology } from '../../registry/terminology.ts';
 import type { CliIO } from '../io.ts';
@@ -37,6 +34,7 @@ export function registerNewCommand(registry: Command, io: CliIO, _setExit: (code
   }
   command.action(async (opts: NewOptions) => {
     if (opts.findSegment !== undefined) {
+      const { searchTerms } = await import('../../contrib/term-search.ts');
       for (const m of searchTerms(loadTerminology(), opts.findSegment, 10))
         io.out(`${m.id}\t${m.name}\t${m.codes}`);
       return;
@@ -47,6 +45,10 @@ export function registerNewCommand(registry: Command, io: CliIO, _setExit: (code
       if (typeof value === 'string') answers[field.key] = value;
     }
     const interactive = !opts.yes && Boolean(process.stdin.isTTY) && io.isTTY;
+    const [{ newCard }, { clackPrompter }] = await Promise.all([
+      import('../../contrib/new-card.ts'),
+      import('../../contrib/clack-prompter.ts'),
+    ]);
     const result = await newCard({
       answers,
       outDir: opts.out,

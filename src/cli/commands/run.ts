@@ -2,7 +2,6 @@
 import { type Command, Option } from 'commander';
 import { MhubError } from '../../errors.ts';
 import { type ProgressRenderer, progressRenderer } from '../../progress.ts';
-import { runModel } from '../../runner/run.ts';
 import { OUTPUT_FORMATS, type OutputFormat, type RunRequest } from '../../runner/types.ts';
 import type { CliIO } from '../io.ts';
 
@@ -81,6 +80,8 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
       try {
+        // Loaded on use: `mhub --help` and other commands need not pay for the runner's imports.
+        const { runModel } = await import('../../runner/run.ts');
         const result = await runModel({
           model,
           input: parseInputs(opts.input),
