@@ -1,0 +1,258 @@
+// Catalog search and facets in the browser. Pagefind answers queries and filter counts; the URL
+// holds the query (?q=) and the chosen facet values (?modality=CT&gpu=Required), so a view can
+// be shared and the back button works. The static list stays untouched until the user searches.
+
+interface PagefindResult {
+  id: string;
+  data(): Promise<{ url: string; meta: Record<string, string> }>;
+}
+interface PagefindResponse {
+  results: PagefindResult[];
+  filters: Record<string, Record<string, number>>;
+  totalFilters: Record<string, Record<string, number>>;
+}
+interface Pagefind {
+  init(): Promise<void>;
+  filters(): Promise<Record<string, Record<string, number>>>;
+  search(
+    term: string | null,
+    options?: { filters?: Record<string, { any: string[] }>; sort?: Record<string, 'asc' | 'desc'> },
+  ): Promise<PagefindResponse>;
+}
+
+type Filters = Record<string, string[]>;
+interface State {
+  q: string;
+  filters: Filters;
+}
+
+const $ = <T extends Element>(sel: string, root: ParentNode = document) => root.querySelector<T>(sel);
+const $$ = <T extends Element>(sel: string, root: ParentNode = document) => [
+  ...root.querySelectorAll<T>(sel),
+];
+
+let pagefind: Promise<Pagefind> | undefined;
+function loadPagefind(): Promise<Pagefind> {
+  // A variable URL keeps the bundler from resolving it: the file exists only in the built site.
+  const url = '/pagefind/pagefind.js';
+  pagefind ??= import(/* @vite-ignore */ url).then(async (pf: Pagefind) => {
+    await pf.init();
+    // Pagefind counts only the filters whose data it has loaded: load them all up front.
+    await pf.filters();
+    return pf;
+  });
+  return pagefind;
+}
+
+function readUrl(facetKeys: string[]): State {
+  const params = new URLSearchParams(location.search);
+  const filters: Filters = {};
+  for (const key of facetKeys) {
+    const values = params.getAll(key).filter(Boolean);
+    if (values.length) filters[key] = values;
+  }
+  return { q: params.get('q')?.trim() ?? '', filters };
+}
+
+function writeUrl(state: State, push: boolean) {
+  const params = new URLSearchParams();
+  if (state.q) params.set('q', state.q);
+  for (const [key, values] of Object.entries(state.filters)) for (const v of values) params.append(key, v);
+  const query = params.toString();
+  const url = `${location.pathname}${query ? `?${query}` : ''}`;
+  if (url === `${location.pathname}${location.search}`) return;
+  history[push ? 'pushState' : 'replaceState'](null, '', url);
+}
+
+const isEmpty = (s: State) => !s.q && Object.keys(s.filters).length === 0;
+const pfFilters = (filters: Filters, except?: string) =>
+  Object.fromEntries(
+    Object.entries(filters)
+      .filter(([k]) => k !== except)
+      .map(([k, v]) => [k, { any: v }]),
+  );
+
+function modelItem(url: string, meta: Record<string, string>): HTMLLIElement {
+  const li = document.createElement('li');
+  li.className = 'model';
+  const h3 = li.appendChild(document.createElement('h3'));
+  const a = h3.appendChild(document.createElement('a'));
+  a.href = url;
+  a.textContent = meta.title ?? url;
+  const desc = li.appendChild(document.createElement('p'));
+  desc.className = 'desc';
+  desc.textContent = meta.description ?? '';
+  const badges = li.appendChild(document.createElement('p'));
+  badges.className = 'badges';
+  const badge = (cls: string, text: string, title?: string) => {
+    const span = badges.appendChild(document.createElement('span'));
+    span.className = `badge ${cls}`;
+    span.textContent = text;
+    if (title) span.title = title;
+  };
+  for (const m of (meta.modalities ?? '').split(' ').filter(Boolean)) badge('modality', m);
+  const commercial = meta.commercial ?? 'unknown';
+  const label = { yes: 'commercial use allowed', no: 'non-commercial', unknown: 'licence unclear' }[
+    commercial
+  ];
+  badge(`licence ${commercial}`, meta.licence ?? '', label);
+  badge('gpu', `GPU: ${meta.gpu ?? 'unknown'}`);
+  return li;
+}
+
+export function startCatalog() {
+  const root = $<HTMLElement>('.catalog');
+  if (!root) return;
+  const form = $<HTMLFormElement>('#search-form')!;
+  const input = $<HTMLInputElement>('#q')!;
+  const list = $<HTMLOListElement>('#results')!;
+  const status = $<HTMLElement>('#status')!;
+  const empty = $<HTMLElement>('#empty')!;
+  const more = $<HTMLButtonElement>('#more')!;
+  const clear = $<HTMLButtonElement>('#clear')!;
+  const pager = $<HTMLElement>('.pager');
+  const pageSize = Number(root.dataset.pageSize);
+  const staticItems = [...list.children];
+  const staticStatus = status.textContent ?? '';
+  const facetKeys = $$<HTMLFieldSetElement>('fieldset[data-facet]').map((f) => f.dataset.facet!);
+  const boxes = $$<HTMLInputElement>('.facet input[type=checkbox]');
+
+  let seq = 0;
+  let pending: PagefindResult[] = [];
+
+  const current = (): State => {
+    const filters: Filters = {};
+    for (const box of boxes) {
+      if (!box.checked) continue;
+      filters[box.name] ??= [];
+      filters[box.name]!.push(box.value);
+    }
+    return { q: input.value.trim(), filters };
+  };
+
+  const applyToForm = (state: State) => {
+    input.value = state.q;
+    for (const box of boxes) box.checked = state.filters[box.name]?.includes(box.value) ?? false;
+  };
+
+  const setCounts = (counts: (key: string) => Record<string, number> | undefined) => {
+    for (const box of boxes) {
+      const count = box.parentElement!.querySelector<HTMLElement>('.count')!;
+      const n = counts(box.name)?.[box.value] ?? 0;
+      count.textContent = String(n);
+      const off = n === 0 && !box.checked;
+      box.disabled = off;
+      box.closest('li')!.classList.toggle('zero', off);
+    }
+  };
+
+  const showMore = async (mySeq: number) => {
+    const batch = pending.splice(0, pageSize);
+    const items = await Promise.all(batch.map((r) => r.data()));
+    if (mySeq !== seq) return;
+    list.append(...items.map((d) => modelItem(d.url, d.meta)));
+    more.hidden = pending.length === 0;
+  };
+
+  const run = async (state: State) => {
+    const mySeq = ++seq;
+    clear.hidden = Object.keys(state.filters).length === 0;
+    if (isEmpty(state)) {
+      list.replaceChildren(...staticItems);
+      status.textContent = staticStatus;
+      empty.hidden = true;
+      more.hidden = true;
+      if (pager) pager.hidden = false;
+      setCounts((key) => {
+        const out: Record<string, number> = {};
+        for (const c of $$<HTMLElement>(`fieldset[data-facet="${key}"] .count`))
+          out[c.parentElement!.querySelector('input')!.value] = Number(c.dataset.total);
+        return out;
+      });
+      return;
+    }
+    root.setAttribute('aria-busy', 'true');
+    const pf = await loadPagefind();
+    const term = state.q || null;
+    const sort = term ? undefined : ({ title: 'asc' } as const);
+    const main = await pf.search(term, { filters: pfFilters(state.filters), ...(sort ? { sort } : {}) });
+    // Disjunctive facets: a facet's own choices do not narrow its counts (OR within, AND across).
+    const own: Record<string, Record<string, number>> = {};
+    for (const key of Object.keys(state.filters)) {
+      const others = pfFilters(state.filters, key);
+      const r = await pf.search(term, { filters: others });
+      own[key] = (term || Object.keys(others).length ? r.filters : r.totalFilters)[key] ?? {};
+    }
+    if (mySeq !== seq) return;
+    setCounts((key) => own[key] ?? main.filters[key]);
+    pending = [...main.results];
+    list.replaceChildren();
+    await showMore(mySeq);
+    if (mySeq !== seq) return;
+    const n = main.results.length;
+    status.textContent = `${n} model${n === 1 ? '' : 's'} found`;
+    empty.hidden = n > 0;
+    if (pager) pager.hidden = true;
+    root.removeAttribute('aria-busy');
+  };
+
+  // Typing replaces the history entry; a facet click adds one, so Back undoes it.
+  input.addEventListener('input', () => {
+    const state = current();
+    writeUrl(state, false);
+    void run(state);
+  });
+  input.addEventListener('focus', () => void loadPagefind(), { once: true });
+  form.addEventListener('submit', (e) => e.preventDefault());
+  for (const box of boxes)
+    box.addEventListener('change', () => {
+      const state = current();
+      writeUrl(state, true);
+      void run(state);
+    });
+  clear.addEventListener('click', () => {
+    const state = { q: input.value.trim(), filters: {} };
+    applyToForm(state);
+    writeUrl(state, true);
+    void run(state);
+  });
+  more.addEventListener('click', () => void showMore(seq));
+  window.addEventListener('popstate', () => {
+    const state = readUrl(facetKeys);
+    applyToForm(state);
+    void run(state);
+  });
+
+  for (const button of $$<HTMLButtonElement>('.more-values'))
+    button.addEventListener('click', () => {
+      const fieldset = button.closest('fieldset')!;
+      const open = fieldset.classList.toggle('open');
+      button.setAttribute('aria-expanded', String(open));
+      button.textContent = open ? 'Show fewer' : `Show all ${fieldset.querySelectorAll('li').length}`;
+    });
+
+  // On narrow screens the facets fold away behind a toggle (CSS shows it there only).
+  const toggle = $<HTMLButtonElement>('.facets-toggle');
+  toggle?.addEventListener('click', () => {
+    const open = $<HTMLElement>('.facets')!.classList.toggle('expanded');
+    toggle.setAttribute('aria-expanded', String(open));
+  });
+
+  // The structure facet's own filter box matches names, synonyms and SNOMED CT meanings.
+  const structureFilter = $<HTMLInputElement>('#structure-filter');
+  structureFilter?.addEventListener('input', () => {
+    const needle = structureFilter.value.trim().toLowerCase();
+    const fieldset = structureFilter.closest('fieldset')!;
+    fieldset.classList.toggle('filtering', needle !== '');
+    for (const li of $$<HTMLLIElement>('li', fieldset)) {
+      const text = `${li.textContent} ${li.dataset.synonyms ?? ''}`.toLowerCase();
+      li.classList.toggle('miss', needle !== '' && !text.includes(needle));
+    }
+  });
+
+  const initial = readUrl(facetKeys);
+  if (!isEmpty(initial)) {
+    applyToForm(initial);
+    void run(initial);
+  }
+}

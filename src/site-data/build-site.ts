@@ -1,0 +1,107 @@
+// `npm run build`: the catalog site from the registry, into site/dist. Cards are read through
+// src/registry only; the Astro pages get the computed SiteData through one JSON file named by
+// MHUB_SITE_DATA, the JSON API is the registry index written by writeIndex, and the search index
+// is Pagefind fed with records (titles, descriptions, segment names, SNOMED CT meanings) rather
+// than scraped HTML. The site is built into a temp folder and renamed into place on success.
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MhubError } from '../errors.ts';
+import { buildIndex, writeIndex } from '../registry/build-index.ts';
+import { loadTerminology } from '../registry/terminology.ts';
+import { loadRegistry } from '../registry/validate.ts';
+import { buildSiteData } from './site-model.ts';
+
+export const siteRoot = fileURLToPath(new URL('../../site/', import.meta.url));
+export const defaultSiteOut = path.join(siteRoot, 'dist');
+/** Where the JSON API lives on the site. */
+export const API_PATH = 'api/v1';
+
+export interface BuildSiteOptions {
+  /** Card files or folders (default: registry/models). */
+  models?: string[];
+  outDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface BuildSiteResult {
+  outDir: string;
+  models: number;
+  timings: Record<'registry' | 'astro' | 'api' | 'search' | 'total', number>;
+}
+
+export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSiteResult> {
+  const log = options.log ?? (() => {});
+  const outDir = path.resolve(options.outDir ?? defaultSiteOut);
+  const t0 = performance.now();
+  const records = await loadRegistry(options.models);
+  const terminology = loadTerminology();
+  const index = buildIndex(records, terminology);
+  const data = buildSiteData(index, terminology);
+  const t1 = performance.now();
+
+  const work = await mkdtemp(path.join(tmpdir(), 'mhub-site-'));
+  const temp = `${outDir}.tmp-${process.pid}`;
+  try {
+    const dataFile = path.join(work, 'site-data.json');
+    await writeFile(dataFile, JSON.stringify(data));
+    await rm(temp, { recursive: true, force: true });
+    await runAstro(dataFile, temp);
+    const t2 = performance.now();
+    await writeIndex(index, path.join(temp, API_PATH));
+    const t3 = performance.now();
+    await writePagefind(data.search, path.join(temp, 'pagefind'));
+    const t4 = performance.now();
+    await rm(outDir, { recursive: true, force: true });
+    await rename(temp, outDir);
+    log(`built the catalog for ${records.length} models into ${outDir}`);
+    return {
+      outDir,
+      models: records.length,
+      timings: {
+        registry: t1 - t0,
+        astro: t2 - t1,
+        api: t3 - t2,
+        search: t4 - t3,
+        total: performance.now() - t0,
+      },
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+async function runAstro(dataFile: string, outDir: string): Promise<void> {
+  process.env.ASTRO_TELEMETRY_DISABLED = '1';
+  process.env.MHUB_SITE_DATA = dataFile;
+  const { build } = await import('astro');
+  await build({
+    root: siteRoot,
+    outDir,
+    configFile: false,
+    logLevel: 'warn',
+    trailingSlash: 'always',
+    build: { format: 'directory' },
+    vite: { logLevel: 'warn', build: { chunkSizeWarningLimit: 2000 } },
+  });
+}
+
+async function writePagefind(records: ReturnType<typeof buildSiteData>['search'], outputPath: string) {
+  const pagefind = await import('pagefind');
+  const { index, errors } = await pagefind.createIndex({});
+  if (!index) throw new MhubError('INTERNAL', `Pagefind could not start: ${errors.join('; ')}`);
+  try {
+    // The service handles requests in order; batches keep the pipe busy without flooding it.
+    for (let i = 0; i < records.length; i += 200) {
+      const results = await Promise.all(records.slice(i, i + 200).map((r) => index.addCustomRecord(r)));
+      const failed = results.flatMap((r) => r.errors);
+      if (failed.length) throw new MhubError('INTERNAL', `Pagefind rejected a record: ${failed[0]}`);
+    }
+    const written = await index.writeFiles({ outputPath });
+    if (written.errors.length) throw new MhubError('INTERNAL', `Pagefind: ${written.errors.join('; ')}`);
+  } finally {
+    await pagefind.close();
+  }
+}
