@@ -158,6 +158,7 @@ export function startCatalog() {
     const mySeq = ++seq;
     clear.hidden = Object.keys(state.filters).length === 0;
     if (isEmpty(state)) {
+      root.removeAttribute('aria-busy');
       list.replaceChildren(...staticItems);
       status.textContent = staticStatus;
       empty.hidden = true;
