@@ -14,4 +14,4 @@ export function siteData(): SiteData {
 }
 
 /** Models per page of the plain (no-JavaScript) list and per "Show more" step. */
-export const PAGE_SIZE = 48;
+export const PAGE_SIZE = 24;

@@ -173,6 +173,7 @@ export function buildSiteData(index: RegistryIndex, terminology: Terminology): S
   for (const model of Object.values(index.models)) {
     const { body, segmentDetails: _details, ...card } = model;
     const entry = entryOf(model, structures);
+    const bibtex = toBibtex(card);
     pages.push({
       entry,
       card,
@@ -184,7 +185,7 @@ export function buildSiteData(index: RegistryIndex, terminology: Terminology): S
       outputs: card.outputs.map((o) => outputView(model, o)),
       run: runInstructions(card),
       body: renderCardBody(body),
-      ...(toBibtex(card) ? { bibtex: toBibtex(card) } : {}),
+      ...(bibtex ? { bibtex } : {}),
       links: Object.entries(card.links ?? {}).map(([k, url]) => ({ label: LINK_LABELS[k] ?? k, url: url! })),
       verification: Object.entries(card.runtimes).map(([runtime, rt]) => ({
         runtime: runtime === 'docker' ? 'Docker' : 'Python environment',

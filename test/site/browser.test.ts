@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The catalog in a real browser (Debian's Chromium through playwright-core), built from the real
 // registry: search, facets and the URL, model pages, copy buttons, accessibility, layout shift,
 // the page without JavaScript. Screenshots go to test-artifacts/site/.

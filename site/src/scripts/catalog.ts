@@ -156,6 +156,7 @@ export function startCatalog() {
 
   const run = async (state: State) => {
     const mySeq = ++seq;
+    const started = performance.now();
     clear.hidden = Object.keys(state.filters).length === 0;
     if (isEmpty(state)) {
       root.removeAttribute('aria-busy');
@@ -195,6 +196,10 @@ export function startCatalog() {
     empty.hidden = n > 0;
     if (pager) pager.hidden = true;
     root.removeAttribute('aria-busy');
+    // For tests and the benchmark: how long this update took, from input to rendered results.
+    root.dispatchEvent(
+      new CustomEvent('catalog:updated', { detail: { ms: performance.now() - started, count: n } }),
+    );
   };
 
   // Typing replaces the history entry; a facet click adds one, so Back undoes it.
