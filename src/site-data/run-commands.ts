@@ -19,9 +19,9 @@ export interface RunPaths {
   workflow?: string;
 }
 
-/** `image:tag@digest`, `image@digest` or `image:tag` (tag "latest" when the card gives none). */
+/** `image@digest` when the card pins one (Docker ignores a tag beside a digest), else `image:tag`. */
 export function dockerImageRef(runtime: DockerRuntime): string {
-  if (runtime.digest) return `${runtime.image}${runtime.tag ? `:${runtime.tag}` : ''}@${runtime.digest}`;
+  if (runtime.digest) return `${runtime.image}@${runtime.digest}`;
   return `${runtime.image}:${runtime.tag ?? 'latest'}`;
 }
 
@@ -109,13 +109,17 @@ export function venvSteps(card: ModelCard, venv: VenvRuntime, paths: RunPaths = 
   return steps;
 }
 
-/** The generated Slicer module's name: the card name in PascalCase (`gc_lunglobes` -> `GcLunglobes`). */
+/**
+ * The generated Slicer module's name, as the Slicer generator names it (src/generator/names.ts on
+ * the slicer branch): `MHub` + the card name in PascalCase (`gc_lunglobes` -> `MHubGcLunglobes`).
+ */
 export function slicerModuleName(name: string): string {
-  return name
-    .split('_')
+  const pascal = name
+    .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
     .map((part) => part[0]!.toUpperCase() + part.slice(1))
     .join('');
+  return `MHub${pascal}`;
 }
 
 export interface RunInstructions {

@@ -30,6 +30,23 @@ const card = (over: Partial<ModelCard> = {}): ModelCard => ({
 });
 
 describe('run commands', () => {
+  it('uses the workflow named default even when another is listed first', () => {
+    const docker = {
+      image: 'mhubai/x',
+      interface: 'mhub' as const,
+      workflows: [{ name: 'composite' }, { name: 'default' }],
+    };
+    expect(dockerContractArgs(docker).slice(-2)).toEqual(['--workflow', 'default']);
+    expect(dockerContractArgs({ ...docker, workflows: [{ name: 'only' }] }).slice(-2)).toEqual([
+      '--workflow',
+      'only',
+    ]);
+    expect(dockerContractArgs(docker, { workflow: 'composite' }).slice(-2)).toEqual([
+      '--workflow',
+      'composite',
+    ]);
+  });
+
   it('writes the MHub contract line with the default workflow', () => {
     const run = runInstructions(
       card({
@@ -48,7 +65,7 @@ describe('run commands', () => {
         '-v "$PWD/output:/app/data/output_data" mhubai/lungmask:latest --workflow default',
     );
     expect(run.mhub).toBe('mhub run demo_model --input "$PWD/input" --output "$PWD/output"');
-    expect(run.slicer).toEqual({ module: 'DemoModel', zip: '/slicer/DemoModel.zip' });
+    expect(run.slicer).toEqual({ module: 'MHubDemoModel', zip: '/slicer/MHubDemoModel.zip' });
   });
 
   it('passes no --workflow to files-interface images and pins digests', () => {
@@ -58,7 +75,7 @@ describe('run commands', () => {
       digest: `sha256:${'a'.repeat(64)}`,
       interface: 'files' as const,
     };
-    expect(dockerImageRef(docker)).toBe(`example/demo:1.2.0@sha256:${'a'.repeat(64)}`);
+    expect(dockerImageRef(docker)).toBe(`example/demo@sha256:${'a'.repeat(64)}`);
     const args = dockerContractArgs(docker, { input: '/data/in', output: '/data/out' });
     expect(args).toEqual([
       '--rm',
@@ -108,7 +125,7 @@ describe('run commands', () => {
   });
 
   it('names Slicer modules in PascalCase', () => {
-    expect(slicerModuleName('bamf_nnunet_ct_kidney')).toBe('BamfNnunetCtKidney');
+    expect(slicerModuleName('bamf_nnunet_ct_kidney')).toBe('MHubBamfNnunetCtKidney');
   });
 });
 
