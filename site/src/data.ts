@@ -13,5 +13,7 @@ export function siteData(): SiteData {
   return cached;
 }
 
-/** Models per page of the plain (no-JavaScript) list and per "Show more" step. */
-export const PAGE_SIZE = 24;
+/** Models per page of the plain (no-JavaScript) list. */
+export const PAGE_SIZE = 48;
+/** Search results rendered at once (each needs its Pagefind fragment) and per "Show more". */
+export const RESULTS_BATCH = 24;

@@ -83,6 +83,18 @@ run('catalog site in Chromium', () => {
       .waitFor();
     expect(await page.locator('#results .model').count()).toBe(30);
 
+    // More results than one batch: the rest come with "Show more".
+    await page
+      .locator('fieldset[data-facet="runtime"] label')
+      .filter({ hasText: /^Docker/ })
+      .locator('input')
+      .check();
+    await waitForResults(page, /^30 models found/);
+    expect(await page.locator('#results .model').count()).toBe(24);
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await page.locator('#results .model').nth(29).waitFor();
+    expect(await page.getByRole('button', { name: 'Show more' }).isHidden()).toBe(true);
+
     // A shared URL restores query and facets.
     await page.goto(`${site.server.url}/?q=prostate&modality=MR`);
     await waitForResults(page, /found/);

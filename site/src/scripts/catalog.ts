@@ -111,7 +111,7 @@ export function startCatalog() {
   const more = $<HTMLButtonElement>('#more')!;
   const clear = $<HTMLButtonElement>('#clear')!;
   const pager = $<HTMLElement>('.pager');
-  const pageSize = Number(root.dataset.pageSize);
+  const batchSize = Number(root.dataset.batch);
   const staticItems = [...list.children];
   const staticStatus = status.textContent ?? '';
   const facetKeys = $$<HTMLFieldSetElement>('fieldset[data-facet]').map((f) => f.dataset.facet!);
@@ -147,7 +147,7 @@ export function startCatalog() {
   };
 
   const showMore = async (mySeq: number) => {
-    const batch = pending.splice(0, pageSize);
+    const batch = pending.splice(0, batchSize);
     const items = await Promise.all(batch.map((r) => r.data()));
     if (mySeq !== seq) return;
     list.append(...items.map((d) => modelItem(d.url, d.meta)));
