@@ -19,6 +19,20 @@ const TYPES: Record<string, string> = {
 };
 const COMPRESSIBLE = new Set(['.html', '.css', '.js', '.json', '.svg', '.txt']);
 
+/** Files and their gzip form, kept per path and modification time: a built site does not change. */
+const cache = new Map<string, { mtimeMs: number; body: Buffer; gzip?: Buffer }>();
+
+async function load(file: string, compress: boolean) {
+  const { mtimeMs } = await stat(file);
+  let entry = cache.get(file);
+  if (!entry || entry.mtimeMs !== mtimeMs) {
+    entry = { mtimeMs, body: await readFile(file) };
+    cache.set(file, entry);
+  }
+  if (compress) entry.gzip ??= gzipSync(entry.body);
+  return compress ? entry.gzip! : entry.body;
+}
+
 export interface StaticServer {
   url: string;
   close(): Promise<void>;
@@ -59,15 +73,13 @@ export async function serveStatic(
         return;
       }
       const ext = path.extname(target);
-      let body = await readFile(target);
+      const compress = COMPRESSIBLE.has(ext) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+      const body = await load(target, compress);
       const headers: Record<string, string> = {
         'content-type': TYPES[ext] ?? 'application/octet-stream',
         'cache-control': 'no-cache',
       };
-      if (COMPRESSIBLE.has(ext) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-        body = gzipSync(body);
-        headers['content-encoding'] = 'gzip';
-      }
+      if (compress) headers['content-encoding'] = 'gzip';
       headers['content-length'] = String(body.length);
       res.writeHead(status, headers).end(req.method === 'HEAD' ? undefined : body);
     } catch (error) {
