@@ -15,7 +15,9 @@ const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
 
 const resultTitles = (page: Page) => page.locator('#results .model h3').allTextContents();
 
+/** Waits until the latest search has rendered (the catalog drops aria-busy) and says `text`. */
 async function waitForResults(page: Page, text: RegExp) {
+  await page.waitForFunction(() => !document.querySelector('.catalog')?.hasAttribute('aria-busy'));
   await page.locator('#status').filter({ hasText: text }).waitFor({ timeout: 10_000 });
 }
 
@@ -40,7 +42,7 @@ run('catalog site in Chromium', () => {
     await page.getByLabel('Search models').fill('lungmask');
     await waitForResults(page, /model(s)? found/);
     expect((await resultTitles(page))[0]).toMatch(/LungMask/i);
-    expect(new URL(page.url()).searchParams.get('q')).toBe('lungmask');
+    await page.waitForURL((url) => url.searchParams.get('q') === 'lungmask');
 
     // "Splenic structure" is the SNOMED CT meaning of the segment named "Spleen".
     await page.getByLabel('Search models').fill('splenic structure');
@@ -61,7 +63,7 @@ run('catalog site in Chromium', () => {
     await waitForResults(page, new RegExp(`^${expected} models? found`));
     expect(await page.locator('#results .model').count()).toBe(expected);
     expect(expected).toBeLessThan(30);
-    expect(new URL(page.url()).searchParams.getAll('modality')).toEqual(['MR']);
+    await page.waitForURL((url) => url.searchParams.getAll('modality').join() === 'MR');
     for (const badges of await page.locator('#results .model .badges').allTextContents())
       expect(badges).toContain('MR');
 
@@ -180,11 +182,11 @@ run('catalog site in Chromium', () => {
     expect(reached).toBe(true);
     await page.keyboard.type('liver');
     await waitForResults(page, /found/);
-    await page.waitForFunction(() => !document.querySelector('.catalog')?.hasAttribute('aria-busy'));
     // Space toggles a focused facet checkbox.
     await page.locator('fieldset[data-facet="modality"] input').first().focus();
     await page.keyboard.press('Space');
-    expect(new URL(page.url()).searchParams.has('modality')).toBe(true);
+    await page.waitForURL(/[?&]modality=/);
+    expect(await page.locator('fieldset[data-facet="modality"] input').first().isChecked()).toBe(true);
     await context.close();
   });
 
