@@ -62,7 +62,15 @@ interface BuildFigures {
 }
 
 async function build(out: string, models?: string): Promise<BuildFigures> {
-  const args = ['scripts/build-site.ts', '--out', out, '--json', ...(models ? ['--models', models] : [])];
+  const args = [
+    'bin/mhub.js',
+    'site',
+    'build',
+    '--out',
+    out,
+    '--json',
+    ...(models ? ['--models', models] : []),
+  ];
   const started = performance.now();
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: repo, maxBuffer: 1 << 26 });
   const wallS = (performance.now() - started) / 1000;

@@ -8,5 +8,5 @@ source scripts/ensure-node.sh
 [ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 node bin/mhub.js registry validate
 node bin/mhub.js registry index --out out/index
-node scripts/build-site.ts
-[ -n "${MHUB_NO_SERVE:-}" ] || exec node scripts/serve-site.ts
+node bin/mhub.js site build
+[ -n "${MHUB_NO_SERVE:-}" ] || exec node bin/mhub.js site serve

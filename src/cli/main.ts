@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { isMhubError } from '../errors.ts';
 import { registerRegistryCommands } from './commands/registry.ts';
+import { registerSiteCommands } from './commands/site.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { type CliIO, processIO } from './io.ts';
 
@@ -12,6 +13,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError('(run mhub --help for usage)');
   registerRegistryCommands(program, io, setExit);
+  registerSiteCommands(program, io);
   return program;
 }
 

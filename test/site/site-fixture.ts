@@ -1,5 +1,5 @@
-// Builds the real catalog once (the 30-card registry, via `node scripts/build-site.ts`, as
-// `npm run build` does), serves it on 127.0.0.1 and opens Chromium. Shared by the browser tests.
+// Builds the real catalog once (the 30-card registry, with `mhub site build` as `npm run build`
+// does), serves it on 127.0.0.1 and opens Chromium. Shared by the browser tests.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ export interface SiteFixture {
 export async function openSite(): Promise<SiteFixture> {
   const work = await mkdtemp(path.join(tmpdir(), 'mhub-site-test-'));
   const dir = path.join(work, 'dist');
-  await promisify(execFile)(process.execPath, ['scripts/build-site.ts', '--out', dir], { cwd: repo });
+  await promisify(execFile)(process.execPath, ['bin/mhub.js', 'site', 'build', '--out', dir], { cwd: repo });
   await mkdir(artifacts, { recursive: true });
   const server = await serveStatic(dir);
   const browser = await launchChromium();
