@@ -11,6 +11,7 @@ import { MhubError } from '../errors.ts';
 import { buildIndex, writeIndex } from '../registry/build-index.ts';
 import { loadTerminology } from '../registry/terminology.ts';
 import { loadRegistry } from '../registry/validate.ts';
+import { facetTable, pagefindIds } from './facet-table.ts';
 import { buildSiteData } from './site-model.ts';
 
 export const siteRoot = fileURLToPath(new URL('../../site/', import.meta.url));
@@ -54,7 +55,13 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
     // build instead of following it (the build machine has two cores).
     const lap = () => performance.now() - t1;
     const sideWork = Promise.all([
-      writePagefind(data.search, path.join(side, 'pagefind')).then(lap),
+      writePagefind(data.search, path.join(side, 'pagefind'))
+        .then(async () => {
+          const table = facetTable(data, await pagefindIds(path.join(side, 'pagefind')));
+          await mkdir(path.join(side, 'search'));
+          await writeFile(path.join(side, 'search', 'facets.json'), JSON.stringify(table));
+        })
+        .then(lap),
       writeIndex(index, path.join(side, 'api')).then(lap),
     ]);
     sideWork.catch(() => {}); // awaited below; keeps an early failure from going unhandled
@@ -63,6 +70,7 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
     const [search, api] = await sideWork;
     await rename(path.join(side, 'api'), path.join(temp, API_PATH));
     await rename(path.join(side, 'pagefind'), path.join(temp, 'pagefind'));
+    await rename(path.join(side, 'search'), path.join(temp, 'search'));
     await rm(outDir, { recursive: true, force: true });
     await rename(temp, outDir);
     log(`built the catalog for ${records.length} models into ${outDir}`);

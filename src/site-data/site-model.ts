@@ -162,7 +162,9 @@ function searchRecord(model: IndexedModel, entry: CatalogEntry): SearchRecord {
       commercial: entry.commercial,
       gpu: entry.gpu,
     },
-    filters: entry.facets,
+    // One constant filter: `search(null, {filters: {catalog: 'model'}})` lists every model, the
+    // handle the page needs to show any model; facets are filtered with /search/facets.json.
+    filters: { catalog: ['model'] },
     sort: { title: model.title.toLowerCase() },
   };
 }

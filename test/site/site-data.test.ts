@@ -198,7 +198,7 @@ describe('site data from the real registry', () => {
     const record = data.search.find((r) => r.url === '/models/totalsegmentator/')!;
     expect(record.content).toContain('Splenic structure');
     expect(record.content).toContain('Right kidney');
-    expect(record.filters.modality).toEqual(['CT']);
+    expect(record.filters).toEqual({ catalog: ['model'] });
     expect(record.meta.title).toBe('TotalSegmentator');
   });
 

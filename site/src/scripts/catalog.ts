@@ -1,23 +1,25 @@
-// Catalog search and facets in the browser. Pagefind answers queries and filter counts; the URL
-// holds the query (?q=) and the chosen facet values (?modality=CT&gpu=Required), so a view can
-// be shared and the back button works. The static list stays untouched until the user searches.
+// Catalog search and facets in the browser. Pagefind answers the text query; facet filtering
+// and counts come from /search/facets.json (scripts/facet-engine.ts). The URL holds the query
+// (?q=) and the chosen facet values (?modality=CT&gpu=Required), so a view can be shared and the
+// back button works. The static list stays untouched until the user searches or filters.
+import { type Bits, FacetEngine, type FacetTable } from './facet-engine.ts';
 
 interface PagefindResult {
   id: string;
   data(): Promise<{ url: string; meta: Record<string, string> }>;
 }
-interface PagefindResponse {
-  results: PagefindResult[];
-  filters: Record<string, Record<string, number>>;
-  totalFilters: Record<string, Record<string, number>>;
-}
 interface Pagefind {
   init(): Promise<void>;
-  filters(): Promise<Record<string, Record<string, number>>>;
   search(
     term: string | null,
-    options?: { filters?: Record<string, { any: string[] }>; sort?: Record<string, 'asc' | 'desc'> },
-  ): Promise<PagefindResponse>;
+    options?: { filters?: Record<string, { any: string[] }> },
+  ): Promise<{ results: PagefindResult[] }>;
+}
+interface Search {
+  pf: Pagefind;
+  engine: FacetEngine;
+  /** Every model's Pagefind result, by Pagefind id: the handle that loads its card data. */
+  records: Map<string, PagefindResult>;
 }
 
 type Filters = Record<string, string[]>;
@@ -31,17 +33,20 @@ const $$ = <T extends Element>(sel: string, root: ParentNode = document) => [
   ...root.querySelectorAll<T>(sel),
 ];
 
-let pagefind: Promise<Pagefind> | undefined;
-function loadPagefind(): Promise<Pagefind> {
+let search: Promise<Search> | undefined;
+function loadSearch(): Promise<Search> {
   // A variable URL keeps the bundler from resolving it: the file exists only in the built site.
   const url = '/pagefind/pagefind.js';
-  pagefind ??= import(/* @vite-ignore */ url).then(async (pf: Pagefind) => {
-    await pf.init();
-    // Pagefind counts only the filters whose data it has loaded: load them all up front.
-    await pf.filters();
-    return pf;
-  });
-  return pagefind;
+  search ??= Promise.all([
+    import(/* @vite-ignore */ url).then(async (pf: Pagefind) => {
+      await pf.init();
+      // Every record carries the one filter catalog=model: this lists them all.
+      const all = await pf.search(null, { filters: { catalog: { any: ['model'] } } });
+      return { pf, records: new Map(all.results.map((r) => [r.id, r])) };
+    }),
+    fetch('/search/facets.json').then((r) => r.json() as Promise<FacetTable>),
+  ]).then(([{ pf, records }, table]) => ({ pf, records, engine: new FacetEngine(table) }));
+  return search;
 }
 
 function readUrl(facetKeys: string[]): State {
@@ -65,13 +70,6 @@ function writeUrl(state: State, push: boolean) {
 }
 
 const isEmpty = (s: State) => !s.q && Object.keys(s.filters).length === 0;
-const pfFilters = (filters: Filters, except?: string) =>
-  Object.fromEntries(
-    Object.entries(filters)
-      .filter(([k]) => k !== except)
-      .map(([k, v]) => [k, { any: v }]),
-  );
-
 function modelItem(url: string, meta: Record<string, string>): HTMLLIElement {
   const li = document.createElement('li');
   li.className = 'model';
@@ -174,24 +172,23 @@ export function startCatalog() {
       return;
     }
     root.setAttribute('aria-busy', 'true');
-    const pf = await loadPagefind();
-    const term = state.q || null;
-    const sort = term ? undefined : ({ title: 'asc' } as const);
-    const main = await pf.search(term, { filters: pfFilters(state.filters), ...(sort ? { sort } : {}) });
-    // Disjunctive facets: a facet's own choices do not narrow its counts (OR within, AND across).
-    const own: Record<string, Record<string, number>> = {};
-    for (const key of Object.keys(state.filters)) {
-      const others = pfFilters(state.filters, key);
-      const r = await pf.search(term, { filters: others });
-      own[key] = (term || Object.keys(others).length ? r.filters : r.totalFilters)[key] ?? {};
-    }
+    const { pf, engine, records } = await loadSearch();
+    // Models in display order: Pagefind's ranking for a query, else the catalog (title) order.
+    let ordered: number[];
+    if (state.q) {
+      const found = await pf.search(state.q);
+      ordered = found.results.map((r) => engine.indexOf(r.id)).filter((i): i is number => i !== undefined);
+    } else ordered = Array.from({ length: engine.size }, (_, i) => i);
+    const base: Bits = state.q ? engine.setOf(ordered) : engine.all();
+    const { matches, counts } = engine.apply(base, state.filters);
+    const shown = ordered.filter((i) => FacetEngine.has(matches, i));
     if (mySeq !== seq) return;
-    setCounts((key) => own[key] ?? main.filters[key]);
-    pending = [...main.results];
+    setCounts((key) => counts[key]);
+    pending = shown.map((i) => records.get(engine.pagefindId(i))!);
     list.replaceChildren();
     await showMore(mySeq);
     if (mySeq !== seq) return;
-    const n = main.results.length;
+    const n = shown.length;
     status.textContent = `${n} model${n === 1 ? '' : 's'} found`;
     empty.hidden = n > 0;
     if (pager) pager.hidden = true;
@@ -208,7 +205,7 @@ export function startCatalog() {
     writeUrl(state, false);
     void run(state);
   });
-  input.addEventListener('focus', () => void loadPagefind(), { once: true });
+  input.addEventListener('focus', () => void loadSearch(), { once: true });
   form.addEventListener('submit', (e) => e.preventDefault());
   for (const box of boxes)
     box.addEventListener('change', () => {
