@@ -3,7 +3,7 @@
 // MHUB_SITE_DATA, the JSON API is the registry index written by writeIndex, and the search index
 // is Pagefind fed with records (titles, descriptions, segment names, SNOMED CT meanings) rather
 // than scraped HTML. The site is built into a temp folder and renamed into place on success.
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,9 +43,11 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
   const t1 = performance.now();
 
   const work = await mkdtemp(path.join(tmpdir(), 'mhub-site-'));
-  const temp = `${outDir}.tmp-${process.pid}`;
-  // Beside the output (same file system, so renames work); Astro empties `temp` when it starts.
-  const side = `${outDir}.side-${process.pid}`;
+  // Built inside site/ (one folder per process), then moved to `outDir`: Astro's intermediate
+  // server build must sit below the checkout to resolve its packages, and parallel builds must
+  // not share it. Astro empties `temp` when it starts, so Pagefind and the API go to `side`.
+  const temp = path.join(siteRoot, `.build-${process.pid}`);
+  const side = path.join(siteRoot, `.side-${process.pid}`);
   try {
     const dataFile = path.join(work, 'site-data.json');
     await writeFile(dataFile, JSON.stringify(data));
@@ -72,7 +74,7 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
     await rename(path.join(side, 'pagefind'), path.join(temp, 'pagefind'));
     await rename(path.join(side, 'search'), path.join(temp, 'search'));
     await rm(outDir, { recursive: true, force: true });
-    await rename(temp, outDir);
+    await moveDir(temp, outDir);
     log(`built the catalog for ${records.length} models into ${outDir}`);
     return {
       outDir,
@@ -91,6 +93,18 @@ async function runAstro(dataFile: string, outDir: string): Promise<void> {
   process.env.ASTRO_TELEMETRY_DISABLED = '1';
   process.env.MHUB_SITE_DATA = dataFile;
   const { build } = await import('astro');
+  // Astro puts its intermediate server build inside the output only when the output is below the
+  // working directory (else in <cwd>/.astro, shared by every build): work from the checkout.
+  const cwd = process.cwd();
+  process.chdir(path.dirname(siteRoot));
+  try {
+    await astroBuild(build, outDir);
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+async function astroBuild(build: typeof import('astro').build, outDir: string): Promise<void> {
   await build({
     root: siteRoot,
     outDir,
@@ -117,5 +131,19 @@ async function writePagefind(records: ReturnType<typeof buildSiteData>['search']
     if (written.errors.length) throw new MhubError('INTERNAL', `Pagefind: ${written.errors.join('; ')}`);
   } finally {
     await pagefind.close();
+  }
+}
+
+/** rename, or copy and delete when `to` is on another file system. */
+async function moveDir(from: string, to: string): Promise<void> {
+  await mkdir(path.dirname(to), { recursive: true });
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    const temp = `${to}.tmp-${process.pid}`;
+    await cp(from, temp, { recursive: true });
+    await rename(temp, to);
+    await rm(from, { recursive: true, force: true });
   }
 }
