@@ -95,7 +95,7 @@ run('catalog site in Chromium', () => {
     expect(await page.locator('#results .model').count()).toBe(24);
     await page.getByRole('button', { name: 'Show more' }).click();
     await page.locator('#results .model').nth(29).waitFor();
-    expect(await page.getByRole('button', { name: 'Show more' }).isHidden()).toBe(true);
+    await page.getByRole('button', { name: 'Show more' }).waitFor({ state: 'hidden' });
 
     // A shared URL restores query and facets.
     await page.goto(`${site.server.url}/?q=prostate&modality=MR`);
