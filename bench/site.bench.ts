@@ -186,8 +186,11 @@ try {
     const line = (name: string, v: number[]) =>
       `${name} p50 ${f(pct(v, 50))} ms, p95 ${f(pct(v, 95))} ms, max ${f(Math.max(...v))} ms`;
     console.log(
-      `search, ${label}: Pagefind ${line('cold', latency.engine.cold!)}; ${line('warm', latency.engine.warm!)}; ` +
-        `UI update (search + facet counts + first results) ${line('', latency.ui)} (goal <= 100 ms)`,
+      `search, ${label}: Pagefind ${line('cold', latency.engine.cold!)}; ${line('warm', latency.engine.warm!)} (goal <= 100 ms)`,
+    );
+    console.log(
+      `  UI update, input to first screenful (search + facet counts + 6 result cards): first one ` +
+        `(loads the search code and facet table) ${f(latency.ui[0]!)} ms; the others ${line('', latency.ui.slice(1))}`,
     );
   }
 } finally {

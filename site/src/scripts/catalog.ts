@@ -18,8 +18,8 @@ interface Pagefind {
 interface Search {
   pf: Pagefind;
   engine: FacetEngine;
-  /** Every model's Pagefind result, by Pagefind id: the handle that loads its card data. */
-  records: Map<string, PagefindResult>;
+  /** Every model's Pagefind result by id (the handle that loads its card data); on first need. */
+  everything(): Promise<Map<string, PagefindResult>>;
 }
 
 type Filters = Record<string, string[]>;
@@ -43,12 +43,18 @@ function loadSearch(): Promise<Search> {
   search ??= Promise.all([
     import(/* @vite-ignore */ url).then(async (pf: Pagefind) => {
       await pf.init();
-      // Every record carries the one filter catalog=model: this lists them all.
-      const all = await pf.search(null, { filters: { catalog: { any: ['model'] } } });
-      return { pf, records: new Map(all.results.map((r) => [r.id, r])) };
+      return pf;
     }),
     fetch('/search/facets.json').then((r) => r.json() as Promise<FacetTable>),
-  ]).then(([{ pf, records }, table]) => ({ pf, records, engine: new FacetEngine(table) }));
+  ]).then(([pf, table]) => {
+    let all: Promise<Map<string, PagefindResult>> | undefined;
+    // Every record carries the one filter catalog=model: this lists them all (filters only).
+    const everything = () =>
+      (all ??= pf
+        .search(null, { filters: { catalog: { any: ['model'] } } })
+        .then((r) => new Map(r.results.map((x) => [x.id, x]))));
+    return { pf, engine: new FacetEngine(table), everything };
+  });
   return search;
 }
 
@@ -194,13 +200,18 @@ export function startCatalog() {
       return;
     }
     root.setAttribute('aria-busy', 'true');
-    const { pf, engine, records } = await loadSearch();
+    const { pf, engine, everything } = await loadSearch();
     // Models in display order: Pagefind's ranking for a query, else the catalog (title) order.
     let ordered: number[];
+    let records: Map<string, PagefindResult>;
     if (state.q) {
       const found = await pf.search(state.q);
+      records = new Map(found.results.map((r) => [r.id, r]));
       ordered = found.results.map((r) => engine.indexOf(r.id)).filter((i): i is number => i !== undefined);
-    } else ordered = Array.from({ length: engine.size }, (_, i) => i);
+    } else {
+      records = await everything();
+      ordered = Array.from({ length: engine.size }, (_, i) => i);
+    }
     const base: Bits = state.q ? engine.setOf(ordered) : engine.all();
     const { matches, counts } = engine.apply(base, state.filters);
     const shown = ordered.filter((i) => FacetEngine.has(matches, i));
@@ -230,7 +241,10 @@ export function startCatalog() {
     writeUrl(state, false);
     void run(state);
   });
-  input.addEventListener('focus', () => void loadSearch(), { once: true });
+  // Fetch the search code and the facet table as soon as the user reaches for them.
+  for (const el of [form, $<HTMLElement>('.facets')])
+    el?.addEventListener('focusin', () => void loadSearch(), { once: true });
+  $<HTMLElement>('.facets')?.addEventListener('pointerover', () => void loadSearch(), { once: true });
   form.addEventListener('submit', (e) => e.preventDefault());
   for (const box of boxes)
     box.addEventListener('change', () => {
