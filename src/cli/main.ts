@@ -6,6 +6,7 @@ import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerGenerateCommands } from './commands/generate.ts';
 import { registerRegistryCommands } from './commands/registry.ts';
 import { registerRunCommand } from './commands/run.ts';
+import { registerSiteCommands } from './commands/site.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { type CliIO, processIO } from './io.ts';
 
@@ -20,6 +21,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerDoctorCommand(program, io, setExit);
   registerConvertCommand(program, io);
   registerGenerateCommands(program, io);
+  registerSiteCommands(program, io);
   return program;
 }
 

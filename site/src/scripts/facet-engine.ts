@@ -1,0 +1,95 @@
+// Facet filtering and counting over /search/facets.json with bitsets: OR within a facet, AND
+// across facets, and disjunctive counts (a facet's own choices do not narrow its counts). Pure
+// logic, no DOM: test/site/facet-engine.test.ts drives it directly.
+import type { FacetTable } from '../../../src/site-data/facet-table.ts';
+
+export type { FacetTable };
+export type Bits = Uint32Array;
+export type Counts = Record<string, Record<string, number>>;
+
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+export class FacetEngine {
+  readonly size: number;
+  private readonly words: number;
+  private readonly table: FacetTable;
+  /** bits[facet][value]: the models that have that value. */
+  private readonly bits: Bits[][];
+  private readonly byPagefindId = new Map<string, number>();
+
+  constructor(table: FacetTable) {
+    this.table = table;
+    this.size = table.models.length;
+    this.words = Math.ceil(this.size / 32);
+    this.bits = table.facets.map((f) => f.values.map(() => new Uint32Array(this.words)));
+    table.models.forEach((model, i) => {
+      this.byPagefindId.set(model.p, i);
+      model.f.forEach((values, k) => {
+        for (const v of values) this.bits[k]![v]![i >>> 5]! |= 1 << (i & 31);
+      });
+    });
+  }
+
+  /** The model (catalog position) of a Pagefind result id. */
+  indexOf(pagefindId: string): number | undefined {
+    return this.byPagefindId.get(pagefindId);
+  }
+
+  pagefindId(index: number): string {
+    return this.table.models[index]!.p;
+  }
+
+  setOf(indices: Iterable<number>): Bits {
+    const bits = new Uint32Array(this.words);
+    for (const i of indices) bits[i >>> 5]! |= 1 << (i & 31);
+    return bits;
+  }
+
+  all(): Bits {
+    return this.setOf(Array.from({ length: this.size }, (_, i) => i));
+  }
+
+  static has(bits: Bits, i: number): boolean {
+    return (bits[i >>> 5]! & (1 << (i & 31))) !== 0;
+  }
+
+  /** Models of `base` matching `filters`, and per facet the count each value would give. */
+  apply(base: Bits, filters: Record<string, string[]>): { matches: Bits; counts: Counts } {
+    const masks = this.table.facets.map((facet, k) => {
+      const chosen = filters[facet.key];
+      if (!chosen?.length) return undefined;
+      const mask = new Uint32Array(this.words);
+      for (const value of chosen) {
+        const v = facet.values.indexOf(value);
+        if (v >= 0) for (let w = 0; w < this.words; w++) mask[w]! |= this.bits[k]![v]![w]!;
+      }
+      return mask;
+    });
+    const within = (skip: number) => {
+      const out = base.slice();
+      masks.forEach((mask, k) => {
+        if (mask && k !== skip) for (let w = 0; w < this.words; w++) out[w]! &= mask[w]!;
+      });
+      return out;
+    };
+    const matches = within(-1);
+    const counts: Counts = {};
+    this.table.facets.forEach((facet, k) => {
+      // Facets without a choice count within the matches; a chosen facet ignores its own mask.
+      const scope = masks[k] ? within(k) : matches;
+      const tally: Record<string, number> = {};
+      facet.values.forEach((value, v) => {
+        const bits = this.bits[k]![v]!;
+        let n = 0;
+        for (let w = 0; w < this.words; w++) n += popcount(scope[w]! & bits[w]!);
+        tally[value] = n;
+      });
+      counts[facet.key] = tally;
+    });
+    return { matches, counts };
+  }
+}

@@ -1,0 +1,149 @@
+// `npm run build`: the catalog site from the registry, into site/dist. Cards are read through
+// src/registry only; the Astro pages get the computed SiteData through one JSON file named by
+// MHUB_SITE_DATA, the JSON API is the registry index written by writeIndex, and the search index
+// is Pagefind fed with records (titles, descriptions, segment names, SNOMED CT meanings) rather
+// than scraped HTML. The site is built into a temp folder and renamed into place on success.
+import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MhubError } from '../errors.ts';
+import { buildIndex, writeIndex } from '../registry/build-index.ts';
+import { loadTerminology } from '../registry/terminology.ts';
+import { loadRegistry } from '../registry/validate.ts';
+import { facetTable, pagefindIds } from './facet-table.ts';
+import { buildSiteData } from './site-model.ts';
+
+export const siteRoot = fileURLToPath(new URL('../../site/', import.meta.url));
+export const defaultSiteOut = path.join(siteRoot, 'dist');
+/** Where the JSON API lives on the site. */
+export const API_PATH = 'api/v1';
+
+export interface BuildSiteOptions {
+  /** Card files or folders (default: registry/models). */
+  models?: string[];
+  outDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface BuildSiteResult {
+  outDir: string;
+  models: number;
+  timings: Record<'registry' | 'astro' | 'api' | 'search' | 'total', number>;
+}
+
+export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSiteResult> {
+  const log = options.log ?? (() => {});
+  const outDir = path.resolve(options.outDir ?? defaultSiteOut);
+  const t0 = performance.now();
+  const records = await loadRegistry(options.models);
+  const terminology = loadTerminology();
+  const index = buildIndex(records, terminology);
+  const data = buildSiteData(index, terminology);
+  const t1 = performance.now();
+
+  const work = await mkdtemp(path.join(tmpdir(), 'mhub-site-'));
+  // Built inside site/ (one folder per process), then moved to `outDir`: Astro's intermediate
+  // server build must sit below the checkout to resolve its packages, and parallel builds must
+  // not share it. Astro empties `temp` when it starts, so Pagefind and the API go to `side`.
+  const temp = path.join(siteRoot, `.build-${process.pid}`);
+  const side = path.join(siteRoot, `.side-${process.pid}`);
+  try {
+    const dataFile = path.join(work, 'site-data.json');
+    await writeFile(dataFile, JSON.stringify(data));
+    await rm(temp, { recursive: true, force: true });
+    await mkdir(side, { recursive: true });
+    // Pagefind indexes in its own process and the API is file writes: both overlap the page
+    // build instead of following it (the build machine has two cores).
+    const lap = () => performance.now() - t1;
+    const sideWork = Promise.all([
+      writePagefind(data.search, path.join(side, 'pagefind'))
+        .then(async () => {
+          const table = facetTable(data, await pagefindIds(path.join(side, 'pagefind')));
+          await mkdir(path.join(side, 'search'));
+          await writeFile(path.join(side, 'search', 'facets.json'), JSON.stringify(table));
+        })
+        .then(lap),
+      writeIndex(index, path.join(side, 'api')).then(lap),
+    ]);
+    sideWork.catch(() => {}); // awaited below; keeps an early failure from going unhandled
+    await runAstro(dataFile, temp);
+    const astro = lap();
+    const [search, api] = await sideWork;
+    await rename(path.join(side, 'api'), path.join(temp, API_PATH));
+    await rename(path.join(side, 'pagefind'), path.join(temp, 'pagefind'));
+    await rename(path.join(side, 'search'), path.join(temp, 'search'));
+    await rm(outDir, { recursive: true, force: true });
+    await moveDir(temp, outDir);
+    log(`built the catalog for ${records.length} models into ${outDir}`);
+    return {
+      outDir,
+      models: records.length,
+      // Pages, API and search index are built side by side: each counts from the end of `registry`.
+      timings: { registry: t1 - t0, astro, api, search, total: performance.now() - t0 },
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    await rm(temp, { recursive: true, force: true });
+    await rm(side, { recursive: true, force: true });
+  }
+}
+
+async function runAstro(dataFile: string, outDir: string): Promise<void> {
+  process.env.ASTRO_TELEMETRY_DISABLED = '1';
+  process.env.MHUB_SITE_DATA = dataFile;
+  const { build } = await import('astro');
+  // Astro puts its intermediate server build inside the output only when the output is below the
+  // working directory (else in <cwd>/.astro, shared by every build): work from the checkout.
+  const cwd = process.cwd();
+  process.chdir(path.dirname(siteRoot));
+  try {
+    await astroBuild(build, outDir);
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+async function astroBuild(build: typeof import('astro').build, outDir: string): Promise<void> {
+  await build({
+    root: siteRoot,
+    outDir,
+    configFile: false,
+    logLevel: 'warn',
+    trailingSlash: 'always',
+    build: { format: 'directory' },
+    vite: { logLevel: 'warn', build: { chunkSizeWarningLimit: 2000 } },
+  });
+}
+
+async function writePagefind(records: ReturnType<typeof buildSiteData>['search'], outputPath: string) {
+  const pagefind = await import('pagefind');
+  const { index, errors } = await pagefind.createIndex({});
+  if (!index) throw new MhubError('INTERNAL', `Pagefind could not start: ${errors.join('; ')}`);
+  try {
+    // The service handles requests in order; batches keep the pipe busy without flooding it.
+    for (let i = 0; i < records.length; i += 200) {
+      const results = await Promise.all(records.slice(i, i + 200).map((r) => index.addCustomRecord(r)));
+      const failed = results.flatMap((r) => r.errors);
+      if (failed.length) throw new MhubError('INTERNAL', `Pagefind rejected a record: ${failed[0]}`);
+    }
+    const written = await index.writeFiles({ outputPath });
+    if (written.errors.length) throw new MhubError('INTERNAL', `Pagefind: ${written.errors.join('; ')}`);
+  } finally {
+    await pagefind.close();
+  }
+}
+
+/** rename, or copy and delete when `to` is on another file system. */
+async function moveDir(from: string, to: string): Promise<void> {
+  await mkdir(path.dirname(to), { recursive: true });
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    const temp = `${to}.tmp-${process.pid}`;
+    await cp(from, temp, { recursive: true });
+    await rename(temp, to);
+    await rm(from, { recursive: true, force: true });
+  }
+}

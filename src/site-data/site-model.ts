@@ -1,0 +1,211 @@
+// Everything the catalog renders, computed once from the registry index: list entries with
+// facet values, one view per model page, and the Pagefind search records. Pages stay dumb.
+import type { IndexedModel, RegistryIndex } from '../registry/build-index.ts';
+import type { Terminology } from '../registry/terminology.ts';
+import type { Input, ModelCard, Verification } from '../registry/types.gen.ts';
+import { toBibtex } from './bibtex.ts';
+import {
+  bodyPartName,
+  FACETS,
+  type FacetCounts,
+  type FacetValues,
+  facetCounts,
+  facetValues,
+  modalityName,
+  StructureGrouper,
+} from './facets.ts';
+import { type CommercialUse, commercialUse } from './licence.ts';
+import { type RenderedBody, renderCardBody } from './markdown.ts';
+import { type RunInstructions, runInstructions } from './run-commands.ts';
+
+export interface CatalogEntry {
+  name: string;
+  url: string;
+  title: string;
+  description: string;
+  modalities: string[];
+  licence: string;
+  commercial: CommercialUse;
+  gpu: string;
+  facets: FacetValues;
+}
+
+export interface SegmentRow {
+  label: number;
+  id: string;
+  name: string;
+  color: string;
+  codes: { role: string; scheme: string; value: string; meaning: string }[];
+}
+
+export interface OutputView {
+  id: string;
+  label: string;
+  type: string;
+  description?: string;
+  detail?: string;
+  segments?: SegmentRow[];
+}
+
+export interface ModelPageView {
+  entry: CatalogEntry;
+  card: ModelCard;
+  inputs: (Input & { modalityNames: string[]; bodyPartName?: string })[];
+  outputs: OutputView[];
+  run: RunInstructions;
+  body: RenderedBody;
+  bibtex?: string;
+  links: { label: string; url: string }[];
+  verification: { runtime: string; record?: Verification }[];
+}
+
+export interface SearchRecord {
+  url: string;
+  content: string;
+  language: string;
+  meta: Record<string, string>;
+  filters: Record<string, string[]>;
+  sort: Record<string, string>;
+}
+
+export interface SiteData {
+  models: CatalogEntry[];
+  pages: ModelPageView[];
+  facets: { key: string; label: string; values: { value: string; count: number }[] }[];
+  /** Structure facet value -> other names and SNOMED CT meanings that map to it. */
+  structureSynonyms: Record<string, string[]>;
+  search: SearchRecord[];
+}
+
+const hex = (rgb: readonly number[]) => `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
+
+const LINK_LABELS: Record<string, string> = {
+  code: 'Source code',
+  website: 'Website',
+  weights: 'Weights',
+  testData: 'Test data',
+  zenodo: 'Zenodo',
+  colab: 'Colab notebook',
+};
+
+export const modelUrl = (name: string) => `/models/${name}/`;
+
+function outputView(model: IndexedModel, output: ModelCard['outputs'][number]): OutputView {
+  const base = {
+    id: output.id,
+    label: output.label ?? output.id,
+    type: output.type,
+    description: output.description,
+  };
+  if (output.type === 'segmentation') {
+    const segments = (model.segmentDetails[output.id] ?? []).map((s, i) => ({
+      label: i + 1,
+      id: s.id,
+      name: s.name,
+      color: hex(s.color),
+      codes: [
+        { role: 'Type', ...s.type },
+        ...(s.modifier ? [{ role: 'Modifier', ...s.modifier }] : []),
+        ...(s.region ? [{ role: 'Region', ...s.region }] : []),
+        ...(s.regionModifier ? [{ role: 'Region modifier', ...s.regionModifier }] : []),
+        { role: 'Category', ...s.category },
+      ],
+    }));
+    return { ...base, segments, detail: `${segments.length} segment${segments.length === 1 ? '' : 's'}` };
+  }
+  if (output.type === 'prediction')
+    return { ...base, detail: [output.valueType, output.unit].filter(Boolean).join(', ') };
+  return { ...base, detail: `classes: ${output.classes.join(', ')}` };
+}
+
+function entryOf(model: IndexedModel, structures: StructureGrouper): CatalogEntry {
+  return {
+    name: model.name,
+    url: modelUrl(model.name),
+    title: model.title,
+    description: model.description,
+    modalities: [...new Set(model.inputs.flatMap((i) => i.modality))],
+    licence:
+      model.license.code === model.license.weights
+        ? model.license.code
+        : `${model.license.code} / ${model.license.weights}`,
+    commercial: commercialUse(model.license),
+    gpu: model.requirements.gpu,
+    facets: facetValues(model, structures),
+  };
+}
+
+function searchRecord(model: IndexedModel, entry: CatalogEntry): SearchRecord {
+  const segments = Object.values(model.segmentDetails).flat();
+  const words = new Set<string>();
+  for (const s of segments)
+    for (const code of [s.type, s.region, s.modifier]) if (code) words.add(code.meaning);
+  const content = [
+    model.title,
+    model.name.replaceAll('_', ' '),
+    model.description,
+    (model.tags ?? []).join(' '),
+    segments.map((s) => s.name).join('. '),
+    [...words].join('. '),
+  ].join('\n');
+  return {
+    url: entry.url,
+    content,
+    language: 'en',
+    meta: {
+      title: model.title,
+      description:
+        model.description.length > 240 ? `${model.description.slice(0, 237)}...` : model.description,
+      name: model.name,
+      modalities: entry.modalities.join(' '),
+      licence: entry.licence,
+      commercial: entry.commercial,
+      gpu: entry.gpu,
+    },
+    // One constant filter: `search(null, {filters: {catalog: 'model'}})` lists every model, the
+    // handle the page needs to show any model; facets are filtered with /search/facets.json.
+    filters: { catalog: ['model'] },
+    sort: { title: model.title.toLowerCase() },
+  };
+}
+
+export function buildSiteData(index: RegistryIndex, terminology: Terminology): SiteData {
+  const structures = new StructureGrouper(terminology);
+  const pages: ModelPageView[] = [];
+  for (const model of Object.values(index.models)) {
+    const { body, segmentDetails: _details, ...card } = model;
+    const entry = entryOf(model, structures);
+    const bibtex = toBibtex(card);
+    pages.push({
+      entry,
+      card,
+      inputs: card.inputs.map((i) => ({
+        ...i,
+        modalityNames: i.modality.map(modalityName),
+        ...(i.bodyPart ? { bodyPartName: bodyPartName(i.bodyPart) } : {}),
+      })),
+      outputs: card.outputs.map((o) => outputView(model, o)),
+      run: runInstructions(card),
+      body: renderCardBody(body),
+      ...(bibtex ? { bibtex } : {}),
+      links: Object.entries(card.links ?? {}).map(([k, url]) => ({ label: LINK_LABELS[k] ?? k, url: url! })),
+      verification: Object.entries(card.runtimes).map(([runtime, rt]) => ({
+        runtime: runtime === 'docker' ? 'Docker' : 'Python environment',
+        ...(rt?.verified ? { record: rt.verified } : {}),
+      })),
+    });
+  }
+  pages.sort((a, b) => a.entry.title.localeCompare(b.entry.title));
+  const models = pages.map((p) => p.entry);
+  const counts: FacetCounts = facetCounts(models.map((m) => m.facets));
+  const structureSynonyms: Record<string, string[]> = {};
+  for (const v of structures.seen.values())
+    structureSynonyms[v.label] = [...new Set([...(structureSynonyms[v.label] ?? []), ...v.synonyms])];
+  return {
+    models,
+    pages,
+    facets: FACETS.map((f) => ({ key: f.key, label: f.label, values: counts[f.key] })),
+    structureSynonyms,
+    search: pages.map((p) => searchRecord(index.models[p.entry.name]!, p.entry)),
+  };
+}

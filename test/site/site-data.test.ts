@@ -1,0 +1,216 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildIndex } from '../../src/registry/build-index.ts';
+import { loadTerminology } from '../../src/registry/terminology.ts';
+import type { ModelCard } from '../../src/registry/types.gen.ts';
+import { loadRegistry } from '../../src/registry/validate.ts';
+import { toBibtex } from '../../src/site-data/bibtex.ts';
+import { commercialUse, commercialUseOf } from '../../src/site-data/licence.ts';
+import { renderCardBody } from '../../src/site-data/markdown.ts';
+import {
+  dockerContractArgs,
+  dockerImageRef,
+  runInstructions,
+  shellQuote,
+  slicerModuleName,
+} from '../../src/site-data/run-commands.ts';
+import { buildSiteData, type SiteData } from '../../src/site-data/site-model.ts';
+
+const card = (over: Partial<ModelCard> = {}): ModelCard => ({
+  name: 'demo_model',
+  title: 'Demo',
+  version: '1.2.0',
+  status: 'reference',
+  description: 'A demo.',
+  inputs: [{ id: 'ct', label: 'CT', modality: ['CT'], format: 'nifti' }],
+  outputs: [{ id: 'seg', type: 'segmentation', segments: ['LIVER'] }],
+  license: { code: 'MIT', weights: 'CC-BY-4.0' },
+  requirements: { gpu: 'optional' },
+  runtimes: { docker: { image: 'example/demo', tag: '1.2.0', interface: 'files' } },
+  ...over,
+});
+
+describe('run commands', () => {
+  it('uses the workflow named default even when another is listed first', () => {
+    const docker = {
+      image: 'mhubai/x',
+      interface: 'mhub' as const,
+      workflows: [{ name: 'composite' }, { name: 'default' }],
+    };
+    expect(dockerContractArgs(docker).slice(-2)).toEqual(['--workflow', 'default']);
+    expect(dockerContractArgs({ ...docker, workflows: [{ name: 'only' }] }).slice(-2)).toEqual([
+      '--workflow',
+      'only',
+    ]);
+    expect(dockerContractArgs(docker, { workflow: 'composite' }).slice(-2)).toEqual([
+      '--workflow',
+      'composite',
+    ]);
+  });
+
+  it('writes the MHub contract line with the default workflow', () => {
+    const run = runInstructions(
+      card({
+        runtimes: {
+          docker: {
+            image: 'mhubai/lungmask',
+            tag: 'latest',
+            interface: 'mhub',
+            workflows: [{ name: 'slicer' }, { name: 'default' }],
+          },
+        },
+      }),
+    );
+    expect(run.docker?.command).toBe(
+      'docker run --rm --network none -v "$PWD/input:/app/data/input_data:ro" ' +
+        '-v "$PWD/output:/app/data/output_data" mhubai/lungmask:latest --workflow default',
+    );
+    expect(run.mhub).toBe('mhub run demo_model --input "$PWD/input" --output "$PWD/output"');
+    expect(run.slicer).toEqual({ module: 'MHubDemoModel', zip: '/slicer/MHubDemoModel.zip' });
+  });
+
+  it('passes no --workflow to files-interface images and pins digests', () => {
+    const docker = {
+      image: 'example/demo',
+      tag: '1.2.0',
+      digest: `sha256:${'a'.repeat(64)}`,
+      interface: 'files' as const,
+    };
+    expect(dockerImageRef(docker)).toBe(`example/demo@sha256:${'a'.repeat(64)}`);
+    const args = dockerContractArgs(docker, { input: '/data/in', output: '/data/out' });
+    expect(args).toEqual([
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      '/data/in:/app/data/input_data:ro',
+      '-v',
+      '/data/out:/app/data/output_data',
+      dockerImageRef(docker),
+    ]);
+    expect(dockerImageRef({ image: 'x/y', interface: 'files' })).toBe('x/y:latest');
+  });
+
+  it('quotes hostile paths so the shell sees one argument', () => {
+    expect(shellQuote("/tmp/it's here; rm -rf /")).toBe(`'/tmp/it'\\''s here; rm -rf /'`);
+    expect(shellQuote('$(reboot)')).toBe(`'$(reboot)'`);
+    expect(shellQuote('$PWD/out put')).toBe(`'$PWD/out put'`);
+    expect(shellQuote('/plain/path')).toBe('/plain/path');
+  });
+
+  it('lists the venv steps: hash-pinned install, checked weights, entrypoint', () => {
+    const run = runInstructions(
+      card({
+        runtimes: {
+          venv: {
+            python: '>=3.10',
+            requirements: [`numpy==2.1.0 --hash=sha256:${'b'.repeat(64)}`],
+            weights: [{ path: 'model.bin', url: 'https://example.org/m.bin', sha256: 'c'.repeat(64) }],
+            entrypoint: 'demo.run',
+            interface: 'files',
+          },
+        },
+      }),
+    );
+    expect(run.docker).toBeUndefined();
+    expect(run.venv?.mhub).toBe(
+      'mhub run demo_model --input "$PWD/input" --output "$PWD/output" --backend venv',
+    );
+    const steps = run.venv!.steps.join('\n');
+    expect(steps).toContain('python3 -m venv ~/.cache/mhub/venvs/demo_model-1.2.0');
+    expect(steps).toContain('pip install --require-hashes -r requirements.txt');
+    expect(steps).toContain(`echo '${'c'.repeat(64)}  weights/model.bin' | sha256sum -c -`);
+    expect(steps).toContain(
+      '~/.cache/mhub/venvs/demo_model-1.2.0/bin/python -m demo.run "$PWD/input" "$PWD/output"',
+    );
+  });
+
+  it('names Slicer modules in PascalCase', () => {
+    expect(slicerModuleName('bamf_nnunet_ct_kidney')).toBe('MHubBamfNnunetCtKidney');
+  });
+});
+
+describe('licences', () => {
+  it('derives commercial use from SPDX ids', () => {
+    expect(commercialUseOf('Apache-2.0')).toBe('yes');
+    expect(commercialUseOf('CC-BY-NC-SA-4.0')).toBe('no');
+    expect(commercialUseOf('PolyForm-Noncommercial-1.0.0')).toBe('no');
+    expect(commercialUseOf('NOASSERTION')).toBe('unknown');
+    expect(commercialUseOf('LicenseRef-custom')).toBe('unknown');
+    expect(commercialUse({ code: 'Apache-2.0', weights: 'CC-BY-NC-4.0' })).toBe('no');
+    expect(commercialUse({ code: 'MIT', weights: 'NONE' })).toBe('yes');
+    expect(commercialUse({ code: 'AGPL-3.0-only', weights: 'NOASSERTION' })).toBe('unknown');
+  });
+});
+
+describe('card body and citation', () => {
+  it('shows raw HTML as text and drops script URLs', () => {
+    const { html, sections } = renderCardBody(
+      '## Intended Use\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) [ok](https://example.org)\n',
+    );
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).not.toContain('javascript:');
+    expect(html).toContain('href="https://example.org"');
+    expect(sections).toEqual([{ id: 'card-intended-use', title: 'Intended Use' }]);
+  });
+
+  it('builds BibTeX from the cite text', () => {
+    const bib = toBibtex(card({ cite: 'Ada Lovelace and Alan Turing (1950). On {Machines}. J. 1:1' }))!;
+    expect(bib).toContain('@misc{demo_model,');
+    expect(bib).toContain('author = {Ada Lovelace and Alan Turing}');
+    expect(bib).toContain('year = {1950}');
+    expect(bib).toContain('On \\{Machines\\}');
+    expect(toBibtex(card())).toBeUndefined();
+  });
+});
+
+describe('site data from the real registry', () => {
+  let data: SiteData;
+  beforeAll(async () => {
+    const terminology = loadTerminology();
+    data = buildSiteData(buildIndex(await loadRegistry(), terminology), terminology);
+  });
+
+  it('has one entry, page and search record per card', () => {
+    expect(data.models.length).toBe(30);
+    expect(data.pages.length).toBe(30);
+    expect(new Set(data.search.map((r) => r.url)).size).toBe(30);
+  });
+
+  it('counts every facet value over the models that have it', () => {
+    for (const facet of data.facets)
+      for (const { value, count } of facet.values)
+        expect(count).toBe(data.models.filter((m) => m.facets[facet.key as 'gpu'].includes(value)).length);
+    const modality = data.facets.find((f) => f.key === 'modality')!.values;
+    expect(modality.find((v) => v.value === 'CT')?.count).toBeGreaterThan(10);
+  });
+
+  it('groups structures by SNOMED CT code, keeping names and meanings as synonyms', () => {
+    const total = data.models.find((m) => m.name === 'totalsegmentator')!;
+    expect(total.facets.structure).toContain('Kidney');
+    expect(total.facets.structure).not.toContain('Left kidney');
+    expect(data.structureSynonyms.Kidney).toEqual(
+      expect.arrayContaining(['Left kidney', 'Kidney structure']),
+    );
+  });
+
+  it('puts segment names and SNOMED CT meanings into the search records', () => {
+    const record = data.search.find((r) => r.url === '/models/totalsegmentator/')!;
+    expect(record.content).toContain('Splenic structure');
+    expect(record.content).toContain('Right kidney');
+    expect(record.filters).toEqual({ catalog: ['model'] });
+    expect(record.meta.title).toBe('TotalSegmentator');
+  });
+
+  it('gives segment rows in label order with colours and codes', () => {
+    const page = data.pages.find((p) => p.entry.name === 'totalsegmentator')!;
+    const rows = page.outputs[0]!.segments!;
+    expect(rows.length).toBe(104);
+    expect(rows[0]).toMatchObject({ label: 1, id: 'SPLEEN', color: '#9d6ca2' });
+    expect(rows[0]!.codes[0]).toMatchObject({
+      scheme: 'SCT',
+      value: '78961009',
+      meaning: 'Splenic structure',
+    });
+  });
+});
