@@ -4,6 +4,7 @@
 import type { ResolvedSegment, Terminology } from '../registry/terminology.ts';
 import type { ModelCard, Output } from '../registry/types.gen.ts';
 import type { CardRecord } from '../registry/validate.ts';
+import { defaultWorkflow } from '../registry/workflows.ts';
 import { htmlText } from './escape.ts';
 import { moduleName } from './names.ts';
 
@@ -64,7 +65,8 @@ export function modelSpec(record: CardRecord, terminology: Terminology) {
   const { card, body } = record;
   const docker = card.runtimes.docker;
   const venv = card.runtimes.venv;
-  const workflow = docker?.workflows?.find((w) => w.name === 'default') ?? docker?.workflows?.[0];
+  const workflowName = docker ? defaultWorkflow(docker) : undefined;
+  const workflow = docker?.workflows?.find((w) => w.name === workflowName);
   return {
     name: card.name,
     module: moduleName(card.name),

@@ -1,5 +1,6 @@
 // `mhub run`: pick a backend, stage the inputs the way the model declares them, run it,
 // check its outputs, convert them to what the user asked for, publish atomically.
+
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
@@ -7,6 +8,7 @@ import { defaultModelsDir } from '../registry/paths.ts';
 import { loadTerminology } from '../registry/terminology.ts';
 import type { ModelCard } from '../registry/types.gen.ts';
 import { type CardRecord, loadRegistry } from '../registry/validate.ts';
+import { defaultWorkflow } from '../registry/workflows.ts';
 import { type Converter, linkOrCopy, passThroughConverter } from './convert.ts';
 import { connectDocker } from './docker/client.ts';
 import { type DataFormat, detectInput, stagedInputName, type UserData } from './formats.ts';
@@ -167,8 +169,7 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
   const runtime = card.runtimes[backendName]!;
   const iface = runtime.interface;
   const workflows = backendName === 'docker' ? (card.runtimes.docker?.workflows ?? []) : [];
-  const workflow =
-    iface === 'mhub' ? (request.workflow ?? workflows[0]?.name ?? 'default') : request.workflow;
+  const workflow = iface === 'mhub' ? defaultWorkflow({ workflows }, request.workflow) : request.workflow;
   if (iface === 'mhub' && workflows.length > 0 && !workflows.some((w) => w.name === workflow)) {
     throw new MhubError(
       'USAGE',

@@ -2,7 +2,9 @@
 // the run contract, and the Python-environment (venv) steps. One function set for everyone: the
 // catalog prints these lines, and the runner builds its container arguments from
 // `dockerContractArgs` so the page and the runner cannot drift apart.
+
 import type { DockerRuntime, ModelCard, VenvRuntime } from '../registry/types.gen.ts';
+import { defaultWorkflow } from '../registry/workflows.ts';
 
 /** Where the MHub container contract mounts the input and output folders. */
 export const CONTAINER_INPUT = '/app/data/input_data';
@@ -26,11 +28,7 @@ export function dockerImageRef(runtime: DockerRuntime): string {
 }
 
 /** The workflow `--workflow` gets: the one asked for, the card's "default", its first, or "default". */
-export function defaultWorkflow(runtime: DockerRuntime, asked?: string): string {
-  if (asked) return asked;
-  const names = (runtime.workflows ?? []).map((w) => w.name);
-  return names.includes('default') ? 'default' : (names[0] ?? 'default');
-}
+export { defaultWorkflow };
 
 /**
  * The container part of the run contract as an argv after `docker run`: mounts (input
