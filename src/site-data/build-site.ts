@@ -3,6 +3,7 @@
 // MHUB_SITE_DATA, the JSON API is the registry index written by writeIndex, and the search index
 // is Pagefind fed with records (titles, descriptions, segment names, SNOMED CT meanings) rather
 // than scraped HTML. The site is built into a temp folder and renamed into place on success.
+
 import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { loadTerminology } from '../registry/terminology.ts';
 import { loadRegistry } from '../registry/validate.ts';
 import { facetTable, pagefindIds } from './facet-table.ts';
 import { buildSiteData } from './site-model.ts';
+import { writeSlicerDownloads } from './slicer-downloads.ts';
 
 export const siteRoot = fileURLToPath(new URL('../../site/', import.meta.url));
 export const defaultSiteOut = path.join(siteRoot, 'dist');
@@ -29,7 +31,7 @@ export interface BuildSiteOptions {
 export interface BuildSiteResult {
   outDir: string;
   models: number;
-  timings: Record<'registry' | 'astro' | 'api' | 'search' | 'total', number>;
+  timings: Record<'registry' | 'astro' | 'api' | 'search' | 'slicer' | 'total', number>;
 }
 
 export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSiteResult> {
@@ -65,14 +67,16 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
         })
         .then(lap),
       writeIndex(index, path.join(side, 'api')).then(lap),
+      writeSlicerDownloads(records, terminology, path.join(side, 'slicer')).then(lap),
     ]);
     sideWork.catch(() => {}); // awaited below; keeps an early failure from going unhandled
     await runAstro(dataFile, temp);
     const astro = lap();
-    const [search, api] = await sideWork;
+    const [search, api, slicer] = await sideWork;
     await rename(path.join(side, 'api'), path.join(temp, API_PATH));
     await rename(path.join(side, 'pagefind'), path.join(temp, 'pagefind'));
     await rename(path.join(side, 'search'), path.join(temp, 'search'));
+    await rename(path.join(side, 'slicer'), path.join(temp, 'slicer'));
     await rm(outDir, { recursive: true, force: true });
     await moveDir(temp, outDir);
     log(`built the catalog for ${records.length} models into ${outDir}`);
@@ -80,7 +84,7 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
       outDir,
       models: records.length,
       // Pages, API and search index are built side by side: each counts from the end of `registry`.
-      timings: { registry: t1 - t0, astro, api, search, total: performance.now() - t0 },
+      timings: { registry: t1 - t0, astro, api, search, slicer, total: performance.now() - t0 },
     };
   } finally {
     await rm(work, { recursive: true, force: true });

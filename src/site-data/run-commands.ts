@@ -3,6 +3,7 @@
 // catalog prints these lines, and the runner builds its container arguments from
 // `dockerContractArgs` so the page and the runner cannot drift apart.
 
+import { moduleName } from '../generator/names.ts';
 import type { DockerRuntime, ModelCard, VenvRuntime } from '../registry/types.gen.ts';
 import { defaultWorkflow } from '../registry/workflows.ts';
 
@@ -107,19 +108,6 @@ export function venvSteps(card: ModelCard, venv: VenvRuntime, paths: RunPaths = 
   return steps;
 }
 
-/**
- * The generated Slicer module's name, as the Slicer generator names it (src/generator/names.ts on
- * the slicer branch): `MHub` + the card name in PascalCase (`gc_lunglobes` -> `MHubGcLunglobes`).
- */
-export function slicerModuleName(name: string): string {
-  const pascal = name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('');
-  return `MHub${pascal}`;
-}
-
 export interface RunInstructions {
   /** `mhub run ...` (backend chosen automatically). */
   mhub: string;
@@ -138,7 +126,7 @@ export interface RunInstructions {
 /** Everything the catalog's "Run it" section shows, from the card alone. */
 export function runInstructions(card: ModelCard, paths: RunPaths = {}): RunInstructions {
   const { docker, venv } = card.runtimes;
-  const module = slicerModuleName(card.name);
+  const module = moduleName(card.name);
   return {
     mhub: line(['mhub', ...mhubRunArgs(card, paths)]),
     ...(docker

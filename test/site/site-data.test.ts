@@ -1,4 +1,6 @@
+import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { renderExtension } from '../../src/generator/index.ts';
 import { buildIndex } from '../../src/registry/build-index.ts';
 import { loadTerminology } from '../../src/registry/terminology.ts';
 import type { ModelCard } from '../../src/registry/types.gen.ts';
@@ -11,9 +13,9 @@ import {
   dockerImageRef,
   runInstructions,
   shellQuote,
-  slicerModuleName,
 } from '../../src/site-data/run-commands.ts';
 import { buildSiteData, type SiteData } from '../../src/site-data/site-model.ts';
+import { slicerZip } from '../../src/site-data/slicer-downloads.ts';
 
 const card = (over: Partial<ModelCard> = {}): ModelCard => ({
   name: 'demo_model',
@@ -124,8 +126,21 @@ describe('run commands', () => {
     );
   });
 
-  it('names Slicer modules in PascalCase', () => {
-    expect(slicerModuleName('bamf_nnunet_ct_kidney')).toBe('MHubBamfNnunetCtKidney');
+  it('links the Slicer download the build writes, named like the generated module', async () => {
+    const records = await loadRegistry();
+    const kidney = records.find((r) => r.card.name === 'bamf_nnunet_ct_kidney')!;
+    expect(runInstructions(kidney.card).slicer.zip).toBe('/slicer/MHubBamfNnunetCtKidney.zip');
+    const zip = unzipSync(slicerZip(kidney, records, loadTerminology()));
+    const expected = renderExtension([kidney], loadTerminology(), { registry: records }).map(
+      (f) => `MHubBamfNnunetCtKidney/${f.path}`,
+    );
+    expect(Object.keys(zip).sort()).toEqual(expected.sort());
+    expect(Object.keys(zip)).toContain(
+      'MHubBamfNnunetCtKidney/MHubBamfNnunetCtKidney/MHubBamfNnunetCtKidney.py',
+    );
+    expect(slicerZip(kidney, records, loadTerminology())).toEqual(
+      slicerZip(kidney, records, loadTerminology()),
+    );
   });
 });
 
@@ -166,15 +181,18 @@ describe('card body and citation', () => {
 
 describe('site data from the real registry', () => {
   let data: SiteData;
+  let cards = 0;
   beforeAll(async () => {
     const terminology = loadTerminology();
-    data = buildSiteData(buildIndex(await loadRegistry(), terminology), terminology);
+    const records = await loadRegistry();
+    cards = records.length;
+    data = buildSiteData(buildIndex(records, terminology), terminology);
   });
 
   it('has one entry, page and search record per card', () => {
-    expect(data.models.length).toBe(30);
-    expect(data.pages.length).toBe(30);
-    expect(new Set(data.search.map((r) => r.url)).size).toBe(30);
+    expect(data.models.length).toBe(cards);
+    expect(data.pages.length).toBe(cards);
+    expect(new Set(data.search.map((r) => r.url)).size).toBe(cards);
   });
 
   it('counts every facet value over the models that have it', () => {
