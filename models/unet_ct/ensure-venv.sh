@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Creates (or reuses) the Python virtual environment of unet_ct and prints its path on stdout.
 # The folder is keyed by the hash of requirements.txt, so a changed pin gets a fresh venv and
-# an unchanged one is reused: .cache/venvs/unet_ct-<hash16> (override the root: MHUB_VENV_CACHE).
+# an unchanged one is reused: ~/.cache/mhub/dev-venvs/unet_ct-<hash16>, outside the checkout so
+# every clone (and CI) shares it (override the root: MHUB_VENV_CACHE).
 # pip installs from the local index / /opt/wheels only (--require-hashes, --no-deps: every
 # dependency is pinned in the file).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
 REQ="$HERE/requirements.txt"
 KEY="$(sha256sum "$REQ" | cut -c1-16)"
-CACHE="${MHUB_VENV_CACHE:-$ROOT/.cache/venvs}"
+CACHE="${MHUB_VENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mhub/dev-venvs}"
 VENV="$CACHE/unet_ct-$KEY"
 if [[ -f "$VENV/.complete" ]]; then
   echo "$VENV"
