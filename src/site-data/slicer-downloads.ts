@@ -1,40 +1,54 @@
 // The catalog's "download the Slicer module" files: for each model, a zip of the extension the
-// generator makes for that model alone (its module, the model browser and the shared Lib).
+// generator makes for that model alone (its module, the model browser and the shared Lib), and
+// one zip of the whole extension. Files shared by every zip are compressed once per build.
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { zipSync } from 'fflate';
 import { moduleName, renderExtension } from '../generator/index.ts';
 import type { Terminology } from '../registry/terminology.ts';
 import type { CardRecord } from '../registry/validate.ts';
+import { type ZipEntry, zipArchive, zipEntry } from './zip.ts';
 
-/** Zip bytes of one model's extension; entries sit under a folder named after the module. */
-export function slicerZip(
-  record: CardRecord,
-  registry: readonly CardRecord[],
-  terminology: Terminology,
-): Uint8Array {
-  const root = moduleName(record.card.name);
-  const entries: Record<string, Uint8Array> = {};
-  for (const file of renderExtension([record], terminology, { registry })) {
-    entries[`${root}/${file.path}`] =
-      typeof file.content === 'string' ? Buffer.from(file.content) : file.content;
-  }
-  // A fixed timestamp keeps the archive byte-identical for the same registry.
-  return zipSync(entries, { level: 6, mtime: new Date('2020-01-01T00:00:00Z') });
+export const FULL_EXTENSION_ZIP = 'MHubModels.zip';
+
+/** Compressed entries keyed by name and content, so repeated files are deflated once. */
+function entryCache(): (name: string, content: string | Buffer) => ZipEntry {
+  const cache = new Map<string, ZipEntry>();
+  return (name, content) => {
+    const key = `${name}\0${createHash('sha1').update(content).digest('hex')}`;
+    let entry = cache.get(key);
+    if (!entry) cache.set(key, (entry = zipEntry(name, content)));
+    return entry;
+  };
 }
 
-/** Writes `<outDir>/<Module>.zip` for every record; returns how many. */
+/** Zip of the extension generated for `records`, under a folder named `root`. */
+export function slicerZip(
+  records: readonly CardRecord[],
+  terminology: Terminology,
+  root: string,
+  entry = entryCache(),
+): Buffer {
+  // Each download's browser lists the models it carries; it refreshes from the catalog online.
+  const files = renderExtension(records, terminology, { registry: records });
+  return zipArchive(files.map((f) => entry(`${root}/${f.path}`, f.content)));
+}
+
+/** Writes `<outDir>/<Module>.zip` per model and the whole extension; returns how many zips. */
 export async function writeSlicerDownloads(
   records: readonly CardRecord[],
   terminology: Terminology,
   outDir: string,
 ): Promise<number> {
   await mkdir(outDir, { recursive: true });
+  const entry = entryCache();
   for (const record of records) {
-    await writeFile(
-      path.join(outDir, `${moduleName(record.card.name)}.zip`),
-      slicerZip(record, records, terminology),
-    );
+    const name = moduleName(record.card.name);
+    await writeFile(path.join(outDir, `${name}.zip`), slicerZip([record], terminology, name, entry));
   }
-  return records.length;
+  await writeFile(
+    path.join(outDir, FULL_EXTENSION_ZIP),
+    slicerZip(records, terminology, 'MHubModels', entry),
+  );
+  return records.length + 1;
 }

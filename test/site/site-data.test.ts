@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderExtension } from '../../src/generator/index.ts';
@@ -130,16 +134,22 @@ describe('run commands', () => {
     const records = await loadRegistry();
     const kidney = records.find((r) => r.card.name === 'bamf_nnunet_ct_kidney')!;
     expect(runInstructions(kidney.card).slicer.zip).toBe('/slicer/MHubBamfNnunetCtKidney.zip');
-    const zip = unzipSync(slicerZip(kidney, records, loadTerminology()));
-    const expected = renderExtension([kidney], loadTerminology(), { registry: records }).map(
-      (f) => `MHubBamfNnunetCtKidney/${f.path}`,
-    );
-    expect(Object.keys(zip).sort()).toEqual(expected.sort());
+    const zipBytes = slicerZip([kidney], loadTerminology(), 'MHubBamfNnunetCtKidney');
+    const zip = unzipSync(zipBytes);
+    const rendered = renderExtension([kidney], loadTerminology(), { registry: [kidney] });
+    expect(Object.keys(zip).sort()).toEqual(rendered.map((f) => `MHubBamfNnunetCtKidney/${f.path}`).sort());
+    for (const f of rendered) {
+      expect(Buffer.from(zip[`MHubBamfNnunetCtKidney/${f.path}`]!).equals(Buffer.from(f.content))).toBe(true);
+    }
     expect(Object.keys(zip)).toContain(
       'MHubBamfNnunetCtKidney/MHubBamfNnunetCtKidney/MHubBamfNnunetCtKidney.py',
     );
-    expect(slicerZip(kidney, records, loadTerminology())).toEqual(
-      slicerZip(kidney, records, loadTerminology()),
+    expect(slicerZip([kidney], loadTerminology(), 'MHubBamfNnunetCtKidney').equals(zipBytes)).toBe(true);
+    // An independent reader checks the archive (CRCs, sizes, directory).
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'mhub-zip-')), 'module.zip');
+    await writeFile(file, zipBytes);
+    expect(execFileSync('/usr/bin/python3', ['-m', 'zipfile', '-t', file], { encoding: 'utf8' })).toMatch(
+      /Done testing/,
     );
   });
 });
