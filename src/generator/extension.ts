@@ -105,7 +105,15 @@ function scriptedModule(module: string, script: string, resources: GeneratedFile
   return files.map((f) => ({ ...f, path: `${module}/${f.path}` }));
 }
 
+// The Lib is the same for every extension a process renders (the site renders one per model).
+let libCache: GeneratedFile[] | undefined;
+
 function libFiles(): GeneratedFile[] {
+  libCache ??= readLibFiles();
+  return libCache;
+}
+
+function readLibFiles(): GeneratedFile[] {
   const files: GeneratedFile[] = [];
   for (const pkg of [LIB_PACKAGE, SLICER_PACKAGE]) {
     for (const file of readFolder(path.join(templatesDir, pkg))) {

@@ -1,7 +1,6 @@
 // The catalog's "download the Slicer module" files: for each model, a zip of the extension the
 // generator makes for that model alone (its module, the model browser and the shared Lib), and
 // one zip of the whole extension. Files shared by every zip are compressed once per build.
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { moduleName, renderExtension } from '../generator/index.ts';
@@ -11,13 +10,20 @@ import { type ZipEntry, zipArchive, zipEntry } from './zip.ts';
 
 export const FULL_EXTENSION_ZIP = 'MHubModels.zip';
 
-/** Compressed entries keyed by name and content, so repeated files are deflated once. */
+/** Compressed entries by name, reused while the content is the same, so shared files are deflated once. */
 function entryCache(): (name: string, content: string | Buffer) => ZipEntry {
-  const cache = new Map<string, ZipEntry>();
+  const cache = new Map<string, { content: string | Buffer; entry: ZipEntry }>();
   return (name, content) => {
-    const key = `${name}\0${createHash('sha1').update(content).digest('hex')}`;
-    let entry = cache.get(key);
-    if (!entry) cache.set(key, (entry = zipEntry(name, content)));
+    const hit = cache.get(name);
+    if (
+      hit &&
+      (hit.content === content ||
+        (Buffer.isBuffer(content) && Buffer.isBuffer(hit.content) && content.equals(hit.content)))
+    ) {
+      return hit.entry;
+    }
+    const entry = zipEntry(name, content);
+    cache.set(name, { content, entry });
     return entry;
   };
 }

@@ -15,8 +15,13 @@ export function registerSiteCommands(program: Command, io: CliIO): void {
     .option('--out <dir>', 'folder to write', defaultSiteOut)
     .option('--models <dir>', 'folder of cards (default: registry/models)')
     .option('--json', 'print the result as JSON (for the benchmark)')
-    .action(async (opts: { out: string; models?: string; json?: boolean }) => {
-      const result = await buildSite({ outDir: opts.out, ...(opts.models ? { models: [opts.models] } : {}) });
+    .option('--no-slicer-downloads', 'skip the per-model Slicer extension zips under /slicer/')
+    .action(async (opts: { out: string; models?: string; json?: boolean; slicerDownloads: boolean }) => {
+      const result = await buildSite({
+        outDir: opts.out,
+        slicerDownloads: opts.slicerDownloads,
+        ...(opts.models ? { models: [opts.models] } : {}),
+      });
       if (opts.json) {
         // This process's CPU time (Pagefind's own process is not included).
         const cpu = process.cpuUsage();
