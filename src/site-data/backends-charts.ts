@@ -54,7 +54,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 export function barChart(title: string, groups: { label: string; bars: Bar[] }[]): string {
   const width = 640;
   const left = 150;
-  const right = 110;
+  const right = 170;
   const barH = 18;
   const gap = 6;
   const groupGap = 18;
@@ -104,8 +104,9 @@ function chart(
     bars: Object.entries(m.backends).flatMap(([backend, figures]) => {
       const v = pick(figures);
       if (!v) return [];
+      // The range only when it shows: a spread that rounds to nothing is left out.
       const text =
-        v.min !== undefined && v.max !== undefined && v.min !== v.max
+        v.min !== undefined && v.max !== undefined && format(v.min) !== format(v.max)
           ? `${format(v.value)} (${format(v.min)}–${format(v.max)})`
           : format(v.value);
       texts.push(text);
