@@ -8,8 +8,9 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRegistry } from '../../src/registry/validate.ts';
+import { type BackendsData, backendCharts, mebibytes, seconds } from '../../src/site-data/backends-charts.ts';
 import { chromiumAvailable } from './browser.ts';
-import { artifacts, openSite, type SiteFixture, watchedPage } from './site-fixture.ts';
+import { artifacts, openSite, repo, type SiteFixture, watchedPage } from './site-fixture.ts';
 
 // In CI a missing Chromium fails the suite (scripts/ci/site.sh installs it); elsewhere it skips.
 const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
@@ -161,7 +162,13 @@ run('catalog site in Chromium', () => {
         viewport: { width: 1280, height: 900 },
       });
       const { page, problems: seen } = await watchedPage(context);
-      for (const url of ['/', '/models/totalsegmentator/', '/guides/docker/', '/api/']) {
+      for (const url of [
+        '/',
+        '/models/totalsegmentator/',
+        '/guides/docker/',
+        '/guides/docker-or-python/',
+        '/api/',
+      ]) {
         await page.goto(`${site.server.url}${url}`);
         await page.addScriptTag({ content: axeSource });
         const violations = await page.evaluate(async () => {
@@ -247,6 +254,46 @@ run('catalog site in Chromium', () => {
         await context.close();
       }
     }
+  });
+
+  it('shows the backend benchmark figures from site/src/data/backends.json', async () => {
+    const data = JSON.parse(
+      await readFile(path.join(repo, 'site/src/data/backends.json'), 'utf8'),
+    ) as BackendsData;
+    const page = await site.browser.newPage();
+    await page.goto(`${site.server.url}/guides/docker-or-python/`);
+    const rows = await page
+      .locator('#bench-table tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim())),
+      );
+    const expected = data.models.flatMap((m) =>
+      Object.entries(m.backends).map(([backend, f]) => [
+        `${m.model} ${m.version}`,
+        backend,
+        f.provision ? seconds(f.provision.ms) : 'not measured',
+        mebibytes(f.imageOrEnvBytes),
+        seconds(f.cold.totalMs),
+        seconds(f.warm.totalMs.median),
+        seconds(f.warm.firstOutputMs.median),
+        mebibytes(f.warm.peakRssBytes.median),
+      ]),
+    );
+    expect(rows).toEqual(expected);
+    // One SVG chart per figure, each labelled with the JSON's values.
+    const charts = backendCharts(data);
+    expect(await page.locator('figure.bench-chart svg').count()).toBe(charts.length);
+    for (const chart of charts) {
+      const text = await page.locator(`#chart-${chart.id} svg`).textContent();
+      for (const t of chart.texts) expect(text).toContain(t);
+    }
+    expect(await page.locator('#bench-machine').textContent()).toContain(data.versions.docker);
+    // Linked from the Docker guide and from every model page's run section.
+    await page.goto(`${site.server.url}/guides/docker/`);
+    expect(await page.locator('a[href="/guides/docker-or-python/"]').count()).toBeGreaterThan(0);
+    await page.goto(`${site.server.url}/models/unet_ct/`);
+    expect(await page.locator('#run a[href="/guides/docker-or-python/"]').count()).toBe(1);
+    await page.close();
   });
 
   it('logged no console errors, page errors or failed requests', () => {

@@ -1,4 +1,6 @@
 // `mhub doctor [model]`: prints each check with its fix; exit 4 when something blocks a run.
+import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT_CODES } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
@@ -10,22 +12,49 @@ export function registerDoctorCommand(program: Command, io: CliIO, setExit: (cod
     .argument('[model]', 'registry name')
     .option('--registry <path...>', 'card files or folders to find the model in')
     .option('--json', 'print the checks as JSON')
-    .action(async (model: string | undefined, opts: { registry?: string[]; json?: boolean }) => {
-      const [{ doctor }, { resolveModel }] = await Promise.all([
-        import('../../runner/doctor.ts'),
-        import('../../runner/run.ts'),
-      ]);
-      const record = model ? await resolveModel(model, opts.registry) : undefined;
-      const checks = await doctor(record);
-      if (opts.json) io.out(JSON.stringify(checks, null, 2));
-      else {
-        for (const c of checks) {
-          io.out(
-            `${c.status === 'ok' ? 'ok     ' : c.status === 'warn' ? 'warn   ' : 'NOT OK '} ${c.name}: ${c.detail}`,
-          );
-          if (c.fix && c.status !== 'ok') io.out(`        fix: ${c.fix}`);
+    .option(
+      '--report [file]',
+      'also test-run the reference models under each backend and write a shareable report (.json, else Markdown)',
+    )
+    .action(
+      async (
+        model: string | undefined,
+        opts: { registry?: string[]; json?: boolean; report?: string | true },
+      ) => {
+        if (opts.report !== undefined) {
+          const file = path.resolve(opts.report === true ? 'mhub-doctor-report.md' : opts.report);
+          const { doctorReport, reportMarkdown } = await import('../../runner/doctor-report.ts');
+          const report = await doctorReport({ onRun: (m, b) => io.err(`test run: ${m} under ${b}...`) });
+          const text = file.endsWith('.json')
+            ? `${JSON.stringify(report, null, 2)}\n`
+            : reportMarkdown(report);
+          await writeFile(`${file}.tmp`, text);
+          await rename(`${file}.tmp`, file);
+          for (const t of report.testRuns) {
+            io.out(
+              `${t.ok ? 'ok    ' : 'FAILED'} ${t.model} under ${t.backend} in ${(t.durationMs / 1000).toFixed(1)} s`,
+            );
+          }
+          io.out(`wrote ${file}: home folder shown as ~, user name removed; attach it to an issue`);
+          setExit(report.testRuns.every((t) => !t.ok) ? EXIT_CODES.ENVIRONMENT : 0);
+          return;
         }
-      }
-      setExit(checks.some((c) => c.status === 'fail') ? EXIT_CODES.ENVIRONMENT : 0);
-    });
+        const [{ doctor }, { resolveModel }] = await Promise.all([
+          import('../../runner/doctor.ts'),
+          import('../../runner/run.ts'),
+        ]);
+        const record = model ? await resolveModel(model, opts.registry) : undefined;
+        const checks = await doctor(record);
+        if (opts.json) io.out(JSON.stringify(checks, null, 2));
+        else {
+          for (const c of checks) {
+            io.out(
+              `${c.status === 'ok' ? 'ok     ' : c.status === 'warn' ? 'warn   ' : 'NOT OK '} ${c.name}: ${c.detail}`,
+            );
+            if (c.fix && c.status !== 'ok') io.out(`        fix: ${c.fix}`);
+          }
+        }
+        setExit(checks.some((c) => c.status === 'fail') ? EXIT_CODES.ENVIRONMENT : 0);
+      },
+    );
 }
