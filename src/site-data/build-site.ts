@@ -58,7 +58,8 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
     await rm(temp, { recursive: true, force: true });
     await mkdir(side, { recursive: true });
     // Pagefind indexes in its own process and the API is file writes: both overlap the page
-    // build instead of following it (the build machine has two cores).
+    // build instead of following it (the build machine has two cores). The Slicer zips are CPU
+    // work on this thread: they interleave with Astro rather than run beside it.
     const lap = () => performance.now() - t1;
     const sideWork = Promise.all([
       writePagefind(data.search, path.join(side, 'pagefind'))

@@ -1,4 +1,4 @@
-// Builds the real catalog once (the 30-card registry, with `mhub site build` as `npm run build`
+// Builds the real catalog once (the real registry, with `mhub site build` as `npm run build`
 // does), serves it on 127.0.0.1 and opens Chromium. Shared by the browser tests.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
