@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runModel } from '../../src/runner/run.ts';
 import type { BackendName } from '../../src/runner/types.ts';
 import { hasDocker, repo, tempDir } from '../runner/support.ts';
+import { venvPython } from '../support/requirements.ts';
 
 const fixtures = path.join(repo, 'test/backends/fixtures');
 const cards = path.join(fixtures, 'cards');
@@ -65,7 +66,7 @@ describe.runIf(hasDocker)('conflicting dependencies under Docker', () => {
   }, 120_000);
 });
 
-describe('conflicting dependencies under Python environments (venv)', () => {
+describe.runIf(venvPython())('conflicting dependencies under Python environments (venv)', () => {
   it('gives each model its own environment, so both pins hold at the same time', async () => {
     const { older, newer } = await sideBySide('venv', await tempDir('deps-home'));
     expect(older).toBe('1.26.4');

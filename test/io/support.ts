@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requirement } from '../support/requirements.ts';
 
 export const PYTHON = '/usr/bin/python3';
 const pyDir = fileURLToPath(new URL('./py/', import.meta.url));
@@ -14,22 +15,15 @@ function works(cmd: string, args: string[]): boolean {
   return r.status === 0;
 }
 
-/**
- * Whether the external checkers are installed. In CI a missing tool fails the suite (it must
- * never skip silently); elsewhere the suites that need them skip with a message.
- */
+/** Whether the external checkers are installed (see test/support/requirements.ts). */
 export const tools = (() => {
   const missing: string[] = [];
   if (!works(PYTHON, ['-c', 'import pydicom, nibabel, numpy']))
     missing.push('python3-pydicom/python3-nibabel/python3-numpy');
   if (!works('dcm2niix', ['-v']) && !works('dcm2niix', ['-h'])) missing.push('dcm2niix');
   if (spawnSync('dciodvfy', [], { stdio: 'ignore' }).error) missing.push('dicom3tools (dciodvfy)');
-  if (missing.length && process.env.CI) {
-    throw new Error(`io tests need ${missing.join(', ')}: run scripts/ci/io.sh first`);
-  }
-  if (missing.length)
-    console.warn(`io tests skipped: missing ${missing.join(', ')} (scripts/ci/io.sh installs them)`);
-  return { ok: missing.length === 0, missing };
+  const ok = requirement(missing.join(', '), missing.length === 0, 'scripts/ci/io.sh installs them');
+  return { ok, missing };
 })();
 
 export function tempDir(prefix = 'mhub-io-'): { dir: string; cleanup: () => void } {

@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { numpyPython } from '../support/requirements.ts';
 import { labelCounts, makePhantom, niftiVoxels, repo, tempDir } from './support.ts';
 
 const env = {
@@ -13,7 +14,7 @@ const env = {
 };
 const py = (code: string) => execFileSync('python3', ['-c', code], { env, encoding: 'utf8' });
 
-describe('classical_ct reference model', () => {
+describe.runIf(numpyPython())('classical_ct reference model', () => {
   it('segments the phantom exactly and prints JSON progress lines', async () => {
     const dir = await tempDir('cct');
     makePhantom(dir);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll } from 'vitest';
+import { requirement } from '../support/requirements.ts';
 
 export const repo = fileURLToPath(new URL('../../', import.meta.url));
 export const fixtureCards = path.join(repo, 'test/runner/fixtures/cards');
@@ -28,16 +29,12 @@ function dockerUp(): boolean {
   }
 }
 
-/** True when the Docker suites can run. In CI a missing Docker is an error, not a skip. */
-export const hasDocker: boolean = (() => {
-  const up = dockerUp();
-  if (!up && process.env.CI) {
-    throw new Error('Docker is not reachable: in CI, scripts/ci/runner.sh must start it before npm test');
-  }
-  if (!up)
-    console.warn('[runner tests] Docker is not reachable here: Docker suites are skipped (never in CI)');
-  return up;
-})();
+/** True when the Docker suites can run (see test/support/requirements.ts). */
+export const hasDocker: boolean = requirement(
+  'a running Docker daemon',
+  dockerUp(),
+  'scripts/ci/runner.sh installs and starts it',
+);
 
 /** Builds (or reuses by source hash) the reference and fixture images. */
 export function ensureImages(): void {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../src/runner/progress-events.ts';
 import { resolveModel, runModel } from '../../src/runner/run.ts';
 import { ensureEnv, envPaths, STAMP } from '../../src/runner/venv/env.ts';
+import { venvPython } from '../support/requirements.ts';
 import { fixtureCards, processesWith, spawnMhub, tempDir } from './support.ts';
 
 async function faultyInput(behaviour: string, marker = 'none'): Promise<string> {
@@ -31,7 +32,7 @@ async function noProcessesWith(marker: string): Promise<number[]> {
   return processesWith(marker);
 }
 
-describe('venv backend', () => {
+describe.runIf(venvPython())('venv backend', () => {
   let home: string;
   beforeAll(async () => {
     home = await tempDir('venv-home');

@@ -9,11 +9,13 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRegistry } from '../../src/registry/validate.ts';
 import { type BackendsData, backendCharts, mebibytes, seconds } from '../../src/site-data/backends-charts.ts';
+import { requirement } from '../support/requirements.ts';
 import { chromiumAvailable } from './browser.ts';
 import { artifacts, openSite, repo, type SiteFixture, watchedPage } from './site-fixture.ts';
 
-// In CI a missing Chromium fails the suite (scripts/ci/site.sh installs it); elsewhere it skips.
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
+const run = requirement('Chromium (/usr/bin/chromium)', chromiumAvailable(), 'scripts/ci/site.sh installs it')
+  ? describe
+  : describe.skip;
 
 const resultTitles = (page: Page) => page.locator('#results .model h3').allTextContents();
 

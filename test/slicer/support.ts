@@ -5,15 +5,23 @@ import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pythonCan, requirement } from '../support/requirements.ts';
 
 export const repo = fileURLToPath(new URL('../../', import.meta.url));
 export const here = fileURLToPath(new URL('./', import.meta.url));
 export const fixtures = path.join(here, 'fixtures');
-export const inCI = Boolean(process.env.CI);
 
 /** Debian's python3 has numpy and nibabel (the fake Slicer needs them); pyenv's may not. */
 export const python =
   process.env.MHUB_TEST_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+
+/** The FAKE slicer package stores volumes as numpy arrays and reads NIfTI with nibabel. */
+export const fakeSlicerPython = (): boolean =>
+  requirement(
+    `${python} with numpy and nibabel (the FAKE Slicer needs them)`,
+    pythonCan(python, ['numpy', 'nibabel']),
+    'Debian: python3-numpy python3-nibabel',
+  );
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), `mhub-slicer-${prefix}-`));
@@ -46,8 +54,7 @@ export function has(command: string, args: string[]): boolean {
 
 /** Fails in CI when a tool the suite needs is missing; elsewhere the suite is skipped. */
 export function need(what: string, available: boolean): boolean {
-  if (!available && inCI) throw new Error(`${what} is required in CI (run scripts/ci/slicer.sh)`);
-  return available;
+  return requirement(what, available, 'scripts/ci/slicer.sh installs it');
 }
 
 /** Configures the extension with real CMake and the FAKE Slicer package. */
