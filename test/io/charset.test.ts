@@ -13,9 +13,11 @@ import { type DataSet, parseDicom } from '../../src/io/dicom/parse.ts';
 import {
   labelsFromSegments,
   pickSeries,
+  readDicomSeg,
   scanDicom,
   seriesGeometry,
   type Volume,
+  writeDicomSeg,
   writeLabelMapNifti,
 } from '../../src/io/index.ts';
 import { makeSeries, python, pythonJson, tempDir, tools } from './support.ts';
@@ -276,6 +278,17 @@ describe.skipIf(!tools.ok)(
         expect(dcmdumpValue(files[0]!, '0010,0010')).toBe(c.name);
         expect(dcmdumpValue(files[0]!, '0008,1030')).toBe(c.study);
       }
+      // DCMTK can turn our UTF-8 back into the source's set (not into ISO 2022 sets, which
+      // dcmconv cannot write): the name survives, in the bytes pydicom itself would write.
+      if (dcmtk && c.charset.length === 1) {
+        const conv = path.join(root, `conv-${CASES.indexOf(c)}.dcm`);
+        const r = spawnSync('dcmconv', ['+C', c.charset[0]!, files[0]!, conv], { encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stderr).not.toMatch(/^[EFW]:/m);
+        const back = pythonJson<PyText>('read_text.py', [conv])[conv]!;
+        expect(back.SpecificCharacterSet).toBe(c.charset[0]);
+        expect(back.text['(0010,0010)']).toBe(c.name);
+      }
       // And our reader reads our writing: a second pass keeps the text.
       const again = capture();
       expect(await main(['convert', out, '--list'], again)).toBe(0);
@@ -303,6 +316,25 @@ describe.skipIf(!tools.ok)(
         expect(dcmdumpValue(seg, '0010,0010')).toBe(c.name);
         expect(dcmdumpValue(seg, '0008,1030')).toBe(c.study);
       }
+    });
+
+    it('writes our own text (segment labels) in any script, read back by us and pydicom', async () => {
+      const dir = dirs.get('Russian')!;
+      const reference = pickSeries(await scanDicom(dir));
+      const grid = seriesGeometry(reference);
+      const data = new Uint8Array(grid.size[0] * grid.size[1] * grid.size[2]).fill(1, 0, 20);
+      const name = 'Milz — 脾臓 — Селезёнка';
+      const labels = labelsFromSegments(['SPLEEN']).map((l) => ({ ...l, name }));
+      const seg = path.join(root, 'seg-labels.dcm');
+      await writeDicomSeg(seg, { ...grid, data }, labels, reference, { algorithm: 'Modèle ü' });
+      const back = await readDicomSeg(seg, { reference: grid });
+      expect(back.labels[0]!.name).toBe(name);
+      expect(back.warnings).toEqual([]);
+      const py = pythonJson<{ segments: { label: string }[] }>('read_seg.py', [seg]);
+      expect(py.segments[0]!.label).toBe(name);
+      expect(pythonJson<PyText>('read_text.py', [seg])[seg]!.text['(0008,103E)']).toBe(
+        'Modèle ü segmentation',
+      );
     });
   },
 );
