@@ -19,7 +19,10 @@ import {
   type Volume,
   writeDicomSeg,
   writeLabelMapNifti,
+  writeNifti,
 } from '../../src/io/index.ts';
+import { loadTerminology } from '../../src/registry/terminology.ts';
+import { ioConverter } from '../../src/runner/io-converter.ts';
 import { makeSeries, python, pythonJson, tempDir, tools } from './support.ts';
 
 const dcmtk = (() => {
@@ -317,6 +320,32 @@ describe.skipIf(!tools.ok)(
         expect(dcmdumpValue(seg, '0008,1030')).toBe(c.study);
       }
     });
+
+    // What `mhub run --output-format dicomseg` does once the model has written its label map.
+    it.each(CASES.filter((c) => ['Russian', 'Japanese', 'Korean'].includes(c.lang)))(
+      '$lang: the runner writes a SEG with the name, read back by pydicom',
+      async (c) => {
+        const dir = dirs.get(c.lang)!;
+        const grid = seriesGeometry(pickSeries(await scanDicom(dir)));
+        const data = new Uint8Array(grid.size[0] * grid.size[1] * grid.size[2]).fill(1, 5, 25);
+        const nii = path.join(root, `run-${CASES.indexOf(c)}.nii.gz`);
+        await writeNifti(nii, { ...grid, data });
+        const seg = path.join(root, `run-${CASES.indexOf(c)}.seg.dcm`);
+        await ioConverter().convertOutput({
+          source: nii,
+          sourceFormat: 'nifti',
+          target: seg,
+          targetFormat: 'dicomseg',
+          segments: [loadTerminology().resolve('SPLEEN')!],
+          reference: { path: dir, format: 'dicom' },
+          progress: () => {},
+        });
+        const py = pythonJson<PyText>('read_text.py', [seg])[seg]!;
+        expect(py.SpecificCharacterSet).toBe('ISO_IR 192');
+        expect(py.text['(0010,0010)']).toBe(c.name);
+        expect(py.text['(0008,1030)']).toBe(c.study);
+      },
+    );
 
     it('writes our own text (segment labels) in any script, read back by us and pydicom', async () => {
       const dir = dirs.get('Russian')!;
