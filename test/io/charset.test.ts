@@ -152,6 +152,11 @@ describe('decoding: bytes that are not valid in the declared set', () => {
     expect(decodeText(bytes('J\xe9r\xf4me'), 'PN', charset('ISO_IR_100'), 0x00100010)).toBe('Jérôme');
   });
 
+  it('reads ISO_IR 13 (JIS X 0201) 0x7E as an overline, as iconv (DCMTK) does, even in an ASCII-only value', () => {
+    expect(decodeText(bytes('Abc~'), 'LT', charset('ISO_IR 13'), 0x00081030)).toBe('Abc\u203e');
+    expect(decodeText(bytes('Abc~\xb1'), 'LT', charset('ISO_IR 13'), 0x00081030)).toBe('Abc\u203e\uff71');
+  });
+
   it('keeps values of non-text VRs (CS, UI, DA...) as their bytes', () => {
     const cs = charset('ISO_IR 192');
     expect(decodeText(bytes('1.2.3'), 'UI', cs, 0x00080018)).toBe('1.2.3');
@@ -319,6 +324,16 @@ describe.skipIf(!tools.ok)(
         expect(dcmdumpValue(seg, '0010,0010')).toBe(c.name);
         expect(dcmdumpValue(seg, '0008,1030')).toBe(c.study);
       }
+    });
+
+    it('reads implicit VR files by the same rules (VRs from the dictionary)', async () => {
+      const dir = makeSeries(path.join(root, 'implicit'), { size: [8, 6, 2], implicit: true });
+      const c = CASES.find((x) => x.lang === 'Japanese')!;
+      python('set_text.py', [dir, JSON.stringify({ charset: c.charset, text: { PatientName: c.name } })]);
+      const scan = await scanDicom(dir);
+      expect(scan.series[0]!.instances[0]!.transferSyntax).toBe('1.2.840.10008.1.2');
+      expect(scan.studies[0]!.patientName).toBe(c.name);
+      expect(scan.series[0]!.warnings).toEqual([]);
     });
 
     // What `mhub run --output-format dicomseg` does once the model has written its label map.

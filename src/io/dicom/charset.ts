@@ -47,6 +47,7 @@ function normalTerm(term: string): string {
 export function charset(declared: string | undefined, warnings: string[] = []): Charset {
   const label = (declared ?? '').replace(/[\0 ]+$/, '');
   const cs: Charset = { terms: [], label: label || '(none)', warnings };
+  if (!label) return cs;
   const terms = label.split('\\').map(normalTerm);
   const known = terms.filter((t, n) => (t === '' && n === 0) || characterSets[t] !== undefined);
   for (const t of terms) {
@@ -79,42 +80,61 @@ export function decodeText(bytes: Uint8Array, vr: string, cs: Charset, tag: numb
   // Other VRs hold the default repertoire only; latin1 keeps their bytes one to one.
   if (!TEXT_VRS.has(vr)) return latin1(bytes);
   // JIS X 0201 (ISO_IR 13) puts yen and overline at 0x5C and 0x7E: its ASCII is not ASCII.
-  const romaji = /\bIR 13$/.test(cs.terms[0] ?? '');
+  const romaji = /[ _]IR 13$/.test(cs.terms[0] ?? '');
   if (!romaji && isPlainAscii(bytes)) return latin1(bytes);
-  const where = tagLabel(tag);
-  if (cs.terms.length === 0) return undeclared(bytes, cs, where);
+  // A series repeats its names in every file: decode each distinct value once.
+  const key = `${cs.label}|${vr}|${tag}|${latin1(bytes)}`;
+  let hit = decoded.get(key);
+  if (!hit) {
+    if (decoded.size >= 4096) decoded.clear();
+    hit = decodeNonAscii(bytes, vr, cs, tagLabel(tag));
+    decoded.set(key, hit);
+  }
+  if (hit.warning) warn(cs, hit.warning);
+  return hit.text;
+}
+
+const decoded = new Map<string, { text: string; warning?: string }>();
+
+function decodeNonAscii(
+  bytes: Uint8Array,
+  vr: string,
+  cs: Charset,
+  where: string,
+): { text: string; warning?: string } {
+  if (cs.terms.length === 0) return undeclared(bytes, where);
   const terms = effectiveTerms(cs.terms);
   let text: string;
   try {
     text = convertBytes(terms.join('\\'), redesignate(bytes, vr, terms), { vr });
   } catch (error) {
-    warn(
-      cs,
-      `${where} cannot be decoded as ${cs.label} (${(error as Error).message}); what could not be read was replaced by U+FFFD`,
-    );
-    return Array.from(bytes, (b) => (b < 0x80 && b !== ESC ? String.fromCharCode(b) : '\ufffd')).join('');
+    return {
+      text: Array.from(bytes, (b) => (b < 0x80 && b !== ESC ? String.fromCharCode(b) : '\ufffd')).join(''),
+      warning: `${where} cannot be decoded as ${cs.label} (${(error as Error).message}); what could not be read was replaced by U+FFFD`,
+    };
   }
-  if (text.includes('\ufffd'))
-    warn(cs, `${where} holds bytes that are not valid ${cs.label}; they were replaced by U+FFFD`);
-  return text;
+  if (!text.includes('\ufffd')) return { text };
+  return {
+    text,
+    warning: `${where} holds bytes that are not valid ${cs.label}; they were replaced by U+FFFD`,
+  };
 }
 
 // Non-ASCII without a declared set breaks PS3.5; such files are mostly UTF-8 from new tools or
 // latin1 from old ones. UTF-8 cannot be valid by accident, so it is tried first.
-function undeclared(bytes: Uint8Array, cs: Charset, where: string): string {
-  let text: string;
-  let read = 'UTF-8';
+function undeclared(bytes: Uint8Array, where: string): { text: string; warning: string } {
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return {
+      text,
+      warning: `${where} holds non-ASCII bytes but no usable character set is declared; read as UTF-8`,
+    };
   } catch {
-    text = latin1(bytes);
-    read = 'latin-1 (ISO_IR 100)';
+    return {
+      text: latin1(bytes),
+      warning: `${where} holds non-ASCII bytes but no usable character set is declared; read as latin-1 (ISO_IR 100)`,
+    };
   }
-  warn(
-    cs,
-    `${where} holds non-ASCII bytes but ${cs.label === '(none)' ? 'no character set is declared' : `the character set ${cs.label} has no such characters`}; read as ${read}`,
-  );
-  return text;
 }
 
 // The library's own rules (README "Differences from DICOM standard"): a multi-byte set without
