@@ -79,7 +79,7 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
     typeof options.labels === 'string'
       ? await loadLabels(options.labels, { outputId: options.outputId })
       : (options.labels ?? read.labels);
-  const warnings: string[] = [];
+  const warnings: string[] = [...(reference?.warnings ?? []), ...(read.warnings ?? [])];
   if (read.overlaps)
     warnings.push(`${read.overlaps} voxel(s) belong to several segments; the higher segment number was kept`);
   if (!labels) {
@@ -136,7 +136,7 @@ async function convertImage(
   progress: Progress,
 ): Promise<ConvertResult> {
   const { volume, series, scan } = await readVolume(input, { series: options.series, progress });
-  const warnings: string[] = [];
+  const warnings: string[] = [...(series?.warnings ?? [])];
   const base = {
     input: format,
     to: options.to,
@@ -158,6 +158,7 @@ async function convertImage(
       if (options.reference) {
         // Identifiers of the reference study, so the new series joins it.
         const ref = await readReference(options.reference, { series: options.series });
+        warnings.push(...ref.warnings);
         const f = ref.instances[0]!;
         v = {
           ...v,

@@ -100,6 +100,8 @@ export interface ReadLabelMapResult {
   /** The label table the file carries (SEG, seg.nrrd, NIfTI sidecar), when it has one. */
   labels?: LabelEntry[];
   overlaps?: number;
+  /** Text in the file that had to be repaired while decoding (segment labels...). */
+  warnings?: string[];
 }
 
 /**
@@ -114,7 +116,7 @@ export async function readLabelMap(
   let result: ReadLabelMapResult;
   if (format === 'dicomseg') {
     const seg = await readDicomSeg(input, { reference: options.reference });
-    result = { labelMap: seg.labelMap, labels: seg.labels, overlaps: seg.overlaps };
+    result = { labelMap: seg.labelMap, labels: seg.labels, overlaps: seg.overlaps, warnings: seg.warnings };
   } else if (format === 'seg.nrrd') {
     result = await readSegNrrd(input);
   } else if (format === 'nifti') {

@@ -85,9 +85,13 @@ async function list(input: string, io: CliIO, json?: boolean): Promise<void> {
   const scan = await scanDicom(input);
   if (json) {
     const series = scan.series.map(({ instances, ...s }) => ({ ...s, files: instances.length }));
+    const studies = scan.studies.map(({ series: inStudy, ...st }) => ({
+      ...st,
+      series: inStudy.map((s) => s.seriesInstanceUid),
+    }));
     io.out(
       JSON.stringify(
-        { root: scan.root, fileCount: scan.fileCount, skipped: scan.skipped.length, series },
+        { root: scan.root, fileCount: scan.fileCount, skipped: scan.skipped.length, studies, series },
         null,
         2,
       ),
@@ -97,11 +101,14 @@ async function list(input: string, io: CliIO, json?: boolean): Promise<void> {
   io.out(`${scan.fileCount} file(s), ${scan.skipped.length} skipped (not DICOM)`);
   for (const study of scan.studies) {
     io.out(
-      `study ${study.studyInstanceUid} patient ${study.patientId ?? '?'} ${study.studyDate ?? ''} ${study.description ?? ''}`.trimEnd(),
+      `study ${study.studyInstanceUid} patient ${study.patientId ?? '?'} ${study.patientName ?? ''} ${study.studyDate ?? ''} ${study.description ?? ''}`
+        .replace(/ {2,}/g, ' ')
+        .trimEnd(),
     );
     for (const s of study.series) {
       io.out(`  ${describeSeries(s)}${s.multiFrame ? ' multi-frame' : ''}`);
       for (const p of s.problems) io.out(`    cannot be read as a volume: ${p}`);
+      for (const w of s.warnings) io.out(`    warning: ${w}`);
     }
   }
 }

@@ -26,6 +26,11 @@ export function vrOf(t: number): string {
 
 export const hex4 = (n: number): string => n.toString(16).toUpperCase().padStart(4, '0');
 export const tagName = (t: number): string => `(${hex4(t >>> 16)},${hex4(t & 0xffff)})`;
+/** "(0010,0010) PatientName": a tag as messages name it. */
+export function tagLabel(t: number): string {
+  const name = dcmjs.data.DicomMetaDictionary.dictionary[tagName(t)]?.name;
+  return name ? `${tagName(t)} ${name}` : tagName(t);
+}
 
 export const T = {
   TransferSyntaxUID: tag(0x0002, 0x0010),

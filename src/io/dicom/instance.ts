@@ -59,6 +59,8 @@ export interface Instance {
   framePlanes?: FramePlane[];
   /** For a frame of a multi-frame file: its 1-based frame number. */
   frameNumber?: number;
+  /** Text that could not be decoded cleanly in its character set (see charset.ts). */
+  textWarnings?: string[];
 }
 
 export interface FramePlane {
@@ -199,5 +201,7 @@ export function instanceFromDataset(path: string, parsed: ParsedFile): Instance 
     pixelLength: pixel && pixel.length >= 0 ? pixel.length : undefined,
     encapsulated: pixel !== undefined && pixel.length < 0,
     ...((d.number(T.NumberOfFrames) ?? 1) > 1 ? { framePlanes: framePlanes(d) } : {}),
+    // Last: filled by the string reads above.
+    ...(d.charset.warnings.length ? { textWarnings: d.charset.warnings } : {}),
   };
 }

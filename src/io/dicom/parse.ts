@@ -1,6 +1,7 @@
 // A small DICOM Part 10 parser: little-endian explicit and implicit VR, nested sequences,
 // undefined lengths, encapsulated pixel data. Elements keep offsets into the file buffer
 // instead of copies, so a header scan allocates little and pixel data can be read in place.
+import { assignCharsets, type Charset, charset, decodeText } from './charset.ts';
 import { T, vrOf } from './dictionary.ts';
 
 export interface Element {
@@ -21,6 +22,8 @@ export const isLongVr = (vr: string): boolean => LONG_VRS.has(vr);
 export class DataSet {
   readonly elements = new Map<number, Element>();
   readonly buf: Buffer;
+  /** How its text is decoded: set for the whole tree by parseDicom (assignCharsets). */
+  charset: Charset = charset(undefined);
   constructor(buf: Buffer) {
     this.buf = buf;
   }
@@ -29,12 +32,11 @@ export class DataSet {
     return this.elements.has(t);
   }
 
-  /** Trimmed string value (all values joined by '\\'); undefined when absent. */
+  /** Trimmed string value (all values joined by '\\'), decoded by VR and charset; undefined when absent. */
   string(t: number): string | undefined {
     const e = this.elements.get(t);
     if (!e || e.length < 0) return undefined;
-    return this.buf
-      .toString('latin1', e.offset, e.offset + e.length)
+    return decodeText(this.buf.subarray(e.offset, e.offset + e.length), e.vr, this.charset, t)
       .replace(/[\0 ]+$/, '')
       .replace(/^ +/, '');
   }
@@ -250,5 +252,6 @@ export function parseDicom(buf: Buffer, options: { headerOnly?: boolean } = {}):
   const explicit = transferSyntax !== IMPLICIT_LE;
   const dataset = new DataSet(buf);
   parseElements(buf, cur, buf.length, explicit, options.headerOnly ? T.PixelData : undefined, dataset);
+  assignCharsets(dataset);
   return { meta, dataset, transferSyntax, pixelData: dataset.elements.get(T.PixelData) };
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { MhubError } from '../../errors.ts';
 import { noProgress, type Progress } from '../../progress.ts';
 import { cross, dot, type Vec3 } from '../volume.ts';
+import { textWarnings } from './charset.ts';
 import { ITK_DECODABLE } from './decode-itk.ts';
 import { expandFrames, type Instance, readInstanceHeader } from './instance.ts';
 import { EXPLICIT_LE, IMPLICIT_LE } from './parse.ts';
@@ -29,6 +30,8 @@ export interface SeriesSummary {
   problems: string[];
   /** Instances, image series sorted along the slice normal. */
   instances: Instance[];
+  /** Text (names, descriptions) that had to be repaired while decoding; empty when none. */
+  warnings: string[];
 }
 
 export interface StudySummary {
@@ -208,6 +211,7 @@ function summariseSeries(instances: Instance[]): SeriesSummary {
     decodable,
     problems,
     instances,
+    warnings: textWarnings(instances),
   };
 }
 

@@ -6,6 +6,7 @@ import { MhubError } from '../../errors.ts';
 import { noProgress, type Progress } from '../../progress.ts';
 import { writeAtomic } from '../atomic.ts';
 import { add, cross, type ImageInfo, scale, unit, type Volume } from '../volume.ts';
+import { WRITTEN_CHARSET } from './charset.ts';
 import { T, tag } from './dictionary.ts';
 import { clip, dataset, type Encoded, el, fileMeta, newUid, nowDaTm, pixelDataHeader } from './write.ts';
 
@@ -74,7 +75,7 @@ export async function writeDicomSeries(
   const frameUid = info.frameOfReferenceUid ?? newUid();
   const t = tag;
   const common: Encoded[] = [
-    el(t(0x0008, 0x0005), 'CS', 'ISO_IR 192'),
+    el(t(0x0008, 0x0005), 'CS', WRITTEN_CHARSET),
     el(t(0x0008, 0x0008), 'CS', ['DERIVED', 'SECONDARY', 'AXIAL']),
     el(T.SOPClassUID, 'UI', sopClass),
     el(T.StudyDate, 'DA', info.studyDate ?? now.da),

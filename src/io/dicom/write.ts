@@ -2,6 +2,7 @@
 // encoded bottom-up into Buffers, so a dataset is a sorted list of byte chunks and large pixel
 // data can be written straight from its own buffers without one big copy.
 import { randomUUID } from 'node:crypto';
+import { encodeText } from './charset.ts';
 import { isLongVr } from './parse.ts';
 
 export interface Encoded {
@@ -79,8 +80,7 @@ function valueBytes(vr: string, value: Value): Buffer {
   const text = values
     .map((v) => (typeof v === 'number' ? (vr === 'DS' ? formatDS(v) : String(v)) : v))
     .join('\\');
-  // Text is UTF-8: every file we write declares SpecificCharacterSet ISO_IR 192.
-  const b = Buffer.from(text, 'utf8');
+  const b = encodeText(text, vr);
   if (b.length % 2 === 0) return b;
   return Buffer.concat([b, Buffer.from(vr === 'UI' || vr === 'OB' ? '\0' : ' ', 'latin1')]);
 }

@@ -16,6 +16,8 @@ export interface DicomSegContents {
   /** Voxels claimed by more than one segment (the higher segment number wins). */
   overlaps: number;
   referencedSeriesUid?: string;
+  /** Text (segment labels, code meanings) that could not be decoded cleanly, with the file named. */
+  warnings: string[];
 }
 
 const MaximumFractionalValue = tag(0x0062, 0x000e);
@@ -183,5 +185,6 @@ export async function readDicomSeg(
     labels,
     overlaps,
     ...(referenced ? { referencedSeriesUid: referenced } : {}),
+    warnings: d.charset.warnings.map((w) => `${file}: ${w}`),
   };
 }

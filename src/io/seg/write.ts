@@ -5,6 +5,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { MhubError } from '../../errors.ts';
 import { noProgress, type Progress } from '../../progress.ts';
 import { writeAtomic } from '../atomic.ts';
+import { WRITTEN_CHARSET } from '../dicom/charset.ts';
 import { T, tag } from '../dicom/dictionary.ts';
 import type { SeriesSummary } from '../dicom/scan.ts';
 import { seriesGeometry } from '../dicom/series.ts';
@@ -198,7 +199,7 @@ export async function writeDicomSeg(
   const dimOrg = newUid();
   const thickness = first.sliceThickness ?? labelMap.spacing[2];
   const elements: Encoded[] = [
-    el(TAGS.SpecificCharacterSet, 'CS', 'ISO_IR 192'),
+    el(TAGS.SpecificCharacterSet, 'CS', WRITTEN_CHARSET),
     el(TAGS.ImageType, 'CS', ['DERIVED', 'PRIMARY']),
     el(TAGS.InstanceCreationDate, 'DA', now.da),
     el(TAGS.InstanceCreationTime, 'TM', now.tm),
