@@ -29,6 +29,7 @@ export const tagName = (t: number): string => `(${hex4(t >>> 16)},${hex4(t & 0xf
 
 export const T = {
   TransferSyntaxUID: tag(0x0002, 0x0010),
+  ImageType: tag(0x0008, 0x0008),
   SOPClassUID: tag(0x0008, 0x0016),
   SOPInstanceUID: tag(0x0008, 0x0018),
   StudyDate: tag(0x0008, 0x0020),
@@ -90,6 +91,12 @@ export const T = {
   PlaneOrientationSequence: tag(0x0020, 0x9116),
   PixelValueTransformationSequence: tag(0x0028, 0x9145),
   ReferencedSeriesSequence: tag(0x0008, 0x1115),
+  GridFrameOffsetVector: tag(0x3004, 0x000c),
+  DoseGridScaling: tag(0x3004, 0x000e),
+  SiemensMrHeaderCreator: tag(0x0019, 0x0010),
+  SiemensNumberOfImagesInMosaic: tag(0x0019, 0x100a),
+  SiemensCsaImageHeaderCreator: tag(0x0029, 0x0010),
+  SiemensCsaImageHeader: tag(0x0029, 0x1010),
   PixelData: tag(0x7fe0, 0x0010),
   Item: tag(0xfffe, 0xe000),
   ItemDelimitation: tag(0xfffe, 0xe00d),
