@@ -1,7 +1,7 @@
 // `mhub convert` as a function: read what the user has, write the format asked for.
 import { MhubError } from '../errors.ts';
 import { noProgress, type Progress } from '../progress.ts';
-import type { SeriesSummary } from './dicom/scan.ts';
+import { type SeriesSummary, scanWarnings } from './dicom/scan.ts';
 import { seriesGeometry } from './dicom/series.ts';
 import { writeDicomSeries } from './dicom/write-series.ts';
 import type { OutputFormat } from './formats.ts';
@@ -136,7 +136,7 @@ async function convertImage(
   progress: Progress,
 ): Promise<ConvertResult> {
   const { volume, series, scan } = await readVolume(input, { series: options.series, progress });
-  const warnings: string[] = [];
+  const warnings: string[] = scan ? scanWarnings(scan) : [];
   const base = {
     input: format,
     to: options.to,

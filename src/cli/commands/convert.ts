@@ -87,14 +87,23 @@ async function list(input: string, io: CliIO, json?: boolean): Promise<void> {
     const series = scan.series.map(({ instances, ...s }) => ({ ...s, files: instances.length }));
     io.out(
       JSON.stringify(
-        { root: scan.root, fileCount: scan.fileCount, skipped: scan.skipped.length, series },
+        {
+          root: scan.root,
+          fileCount: scan.fileCount,
+          skipped: scan.skipped.length,
+          unreadable: scan.unreadable,
+          series,
+        },
         null,
         2,
       ),
     );
     return;
   }
-  io.out(`${scan.fileCount} file(s), ${scan.skipped.length} skipped (not DICOM)`);
+  io.out(
+    `${scan.fileCount} file(s), ${scan.skipped.length} skipped (not DICOM)${scan.unreadable.length ? `, ${scan.unreadable.length} unreadable` : ''}`,
+  );
+  for (const u of scan.unreadable) io.out(`unreadable: ${u.file}: ${u.reason}`);
   for (const study of scan.studies) {
     io.out(
       `study ${study.studyInstanceUid} patient ${study.patientId ?? '?'} ${study.studyDate ?? ''} ${study.description ?? ''}`.trimEnd(),
