@@ -5,8 +5,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
-import { readVolume, scanDicom, writeNifti } from '../../src/io/index.ts';
-import { dcm2niix, python, pythonJson, tempDir, tools } from './support.ts';
+import { correctTilt, readNrrd, readVolume, scanDicom, writeNifti } from '../../src/io/index.ts';
+import { dcm2niix, makeSeries, python, pythonJson, tempDir, tools } from './support.ts';
 
 const PYDICOM = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
 const MOSAIC = '/usr/share/doc/dicom3tools/examples/0051.dcm';
@@ -45,10 +45,12 @@ describe.skipIf(!tools.ok)('DICOM fidelity with real files', () => {
     const ours = path.join(root, 'mosaic.nii');
     await writeNifti(ours, volume);
     mkdirSync(path.join(root, 'mosaic-ref'));
-    const cmp = pythonJson<{ shapeA: number[]; shapeB: number[]; maxValueDiff: number; maxAffineDiff: number }>(
-      'compare_nifti.py',
-      [ours, dcm2niix(dir, path.join(root, 'mosaic-ref'), false)],
-    );
+    const cmp = pythonJson<{
+      shapeA: number[];
+      shapeB: number[];
+      maxValueDiff: number;
+      maxAffineDiff: number;
+    }>('compare_nifti.py', [ours, dcm2niix(dir, path.join(root, 'mosaic-ref'), false)]);
     expect(cmp.shapeA).toEqual(cmp.shapeB);
     expect(cmp.maxValueDiff).toBe(0);
     expect(cmp.maxAffineDiff).toBeLessThan(1e-3);
@@ -108,6 +110,50 @@ describe.skipIf(!tools.ok)('DICOM fidelity with real files', () => {
     const scan = await scanDicom(path.join(PYDICOM, 'SC_rgb_jpeg.dcm'));
     expect(scan.unreadable).toEqual([]);
     expect(scan.series[0]!.modality).toBe('OT');
+  });
+
+  it("--tilt-correct resamples a gantry-tilted series onto dcm2niix's orthogonal grid, voxels exact", async () => {
+    const dir = makeSeries(path.join(root, 'tilt'), { size: [32, 24, 12], tilt: 15 });
+    const { volume } = await readVolume(dir);
+    const { volume: fixed, correction } = correctTilt(volume);
+    expect(correction!.angleDegrees).toBeCloseTo(15, 3);
+    // The phantom is linear, so bilinear resampling must reproduce it: value = 3i + 5y + 7k - 1000.
+    const dv = (Math.tan((15 * Math.PI) / 180) * 2.5) / 0.7;
+    const [mx, my, nz] = fixed.size;
+    let worst = 0;
+    for (let k = 0; k < nz; k++)
+      for (let j = 0; j < my; j++)
+        for (let i = 0; i < mx; i++) {
+          const y = j - k * dv;
+          if (y < 0 || y > 23) continue;
+          worst = Math.max(
+            worst,
+            Math.abs(fixed.data[i + mx * (j + my * k)]! - (3 * i + 5 * y + 7 * k - 1000)),
+          );
+        }
+    expect(worst).toBeLessThanOrEqual(0.5);
+    // Geometry: dcm2niix's _Tilt_1 output (same matrix growth, same affine).
+    const ours = path.join(root, 'tilt.nii');
+    await writeNifti(ours, fixed);
+    mkdirSync(path.join(root, 'tilt-ref'));
+    dcm2niix(dir, path.join(root, 'tilt-ref'), false);
+    const cmp = pythonJson<{ shapeA: number[]; shapeB: number[]; maxAffineDiff: number }>(
+      'compare_nifti.py',
+      [ours, path.join(root, 'tilt-ref', 'ref_Tilt_1.nii')],
+    );
+    expect(cmp.shapeA).toEqual(cmp.shapeB);
+    expect(cmp.maxAffineDiff).toBeLessThan(1e-3);
+    // The CLI warns without the option and records the choice with it.
+    const plain = capture();
+    expect(
+      await main(['convert', dir, '--to', 'nrrd', '--out', path.join(root, 'tilt-plain.nrrd')], plain),
+    ).toBe(0);
+    expect(plain.stderr.join('\n')).toMatch(/15\.00 degrees off[\s\S]*--tilt-correct/);
+    const io = capture();
+    const out = path.join(root, 'tilt-fixed.nrrd');
+    expect(await main(['convert', dir, '--to', 'nrrd', '--out', out, '--tilt-correct'], io)).toBe(0);
+    expect(io.stderr.join('\n')).toMatch(/note: resampled from a 15\.00 degree/);
+    expect((await readNrrd(out)).fields.mhub_tilt_correction).toMatch(/15\.00 degree/);
   });
 
   it('skips an unreadable file with a warning naming it, and converts the good series', async () => {

@@ -116,6 +116,8 @@ describe.skipIf(!tools.ok)('DICOM discovery', () => {
     expect(() => pickSeries(scan)).toThrow(/holds no readable DICOM files.*broken\.dcm/);
     const empty = path.join(root, 'empty');
     mkdirSync(empty);
-    await expect(scanDicom(empty).then((s) => pickSeries(s))).rejects.toThrow(/holds no readable DICOM files/);
+    await expect(scanDicom(empty).then((s) => pickSeries(s))).rejects.toThrow(
+      /holds no readable DICOM files/,
+    );
   });
 });

@@ -52,6 +52,8 @@ export interface PhantomOptions {
   seriesNumber?: number;
   shuffle?: boolean;
   rle?: boolean;
+  /** Gantry tilt in degrees (slices shift along the column direction). */
+  tilt?: number;
 }
 
 /** Writes a phantom series with pydicom: voxel (i,j,k) stores (3i + 5j + 7k) % 2000 - 1000. */

@@ -3,7 +3,6 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { add, cross, scale, type Vec3 } from '../volume.ts';
 import { T } from './dictionary.ts';
 import { type MosaicInfo, parseCsa } from './mosaic.ts';
-import { frameBytes } from './pixels.ts';
 import {
   type DataSet,
   EXPLICIT_BE,
@@ -14,6 +13,7 @@ import {
   TruncatedError,
   UnsupportedEncodingError,
 } from './parse.ts';
+import { frameBytes } from './pixels.ts';
 
 export interface Instance {
   path: string;

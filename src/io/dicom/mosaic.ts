@@ -23,7 +23,10 @@ export function parseCsa(buf: Buffer | undefined): Map<string, string[]> {
       const length = buf.readInt32LE(pos + 4);
       pos += 16;
       if (length < 0 || pos + length > buf.length) return out;
-      const text = buf.toString('latin1', pos, pos + length).replace(/\0.*$/s, '').trim();
+      const text = buf
+        .toString('latin1', pos, pos + length)
+        .replace(/\0.*$/s, '')
+        .trim();
       if (text !== '') values.push(text);
       pos += Math.ceil(length / 4) * 4;
     }

@@ -42,7 +42,11 @@ export class PixelReader {
         this.cachedBody = parsed.dataset.buf;
       } catch (error) {
         if (!(error instanceof ParseError)) throw error;
-        throw new MhubError('INVALID_INPUT', `${s.path}: ${error.message}`, 'replace that file with an intact copy');
+        throw new MhubError(
+          'INVALID_INPUT',
+          `${s.path}: ${error.message}`,
+          'replace that file with an intact copy',
+        );
       }
       this.cachedPath = s.path;
     }

@@ -8,8 +8,8 @@ import { cross, dot, type Vec3 } from '../volume.ts';
 import { ITK_DECODABLE } from './decode-itk.ts';
 import { expandFrames, type Instance, readInstanceHeader } from './instance.ts';
 import { expandMosaic } from './mosaic.ts';
-import { frameBytes } from './pixels.ts';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from './parse.ts';
+import { frameBytes } from './pixels.ts';
 
 export type SeriesKind = 'image' | 'seg' | 'rtstruct' | 'sr' | 'other';
 
@@ -263,7 +263,9 @@ function expandMosaics(instances: Instance[]): string[] {
   if (!first.mosaic || first.mosaic.count < 1)
     return ['it is a Siemens MOSAIC without NumberOfImagesInMosaic, so its tiles cannot be told apart'];
   if (first.encapsulated || first.frames > 1)
-    return ["it is a compressed or multi-frame Siemens MOSAIC; decompress it first, e.g. with 'gdcmconv --raw'"];
+    return [
+      "it is a compressed or multi-frame Siemens MOSAIC; decompress it first, e.g. with 'gdcmconv --raw'",
+    ];
   const slices = expandMosaic(first);
   if (typeof slices === 'string') return [slices];
   instances.splice(0, 1, ...slices);
