@@ -42,7 +42,8 @@ export function seriesGeometry(series: SeriesSummary): Geometry {
   const rowDir: Vec3 = [o[0], o[1], o[2]];
   const colDir: Vec3 = [o[3], o[4], o[5]];
   let sliceDir = unit(cross(rowDir, colDir));
-  let sliceSpacing = first.sliceThickness ?? 1;
+  // One slice: the step a stack would have (dcm2niix's choice), else its thickness.
+  let sliceSpacing = first.spacingBetweenSlices ?? first.sliceThickness ?? 1;
   if (nz > 1) {
     // The mean step between slices: exact for even spacing, and right for gantry tilt too.
     const step = scale(sub(slices[nz - 1]!.position!, first.position!), 1 / (nz - 1));

@@ -1,0 +1,61 @@
+"""References for the DICOM corpus suite, all files in one run (one interpreter start).
+argv[1]: JSON list of {name, dicom, oursRaw, oursNifti, refNifti}; prints a JSON list of
+{name, pydicom: {shape, maxDiff} | {error}, dcm2niix: {shapeA, shapeB, maxValueDiff,
+maxAffineDiff} | null}. oursRaw holds our real values (float64, file order: frame, row, col)."""
+import json
+import os
+import sys
+import warnings
+
+import nibabel as nib
+import numpy as np
+import pydicom
+
+warnings.filterwarnings("ignore")
+
+
+def pydicom_real(path):
+    ds = pydicom.dcmread(path)
+    a = ds.pixel_array.astype(np.float64)
+    frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
+    if frames == 1 and a.ndim == 2:
+        a = a[np.newaxis]
+    slope = float(getattr(ds, "RescaleSlope", 1) or 1)
+    intercept = float(getattr(ds, "RescaleIntercept", 0) or 0)
+    dose = float(getattr(ds, "DoseGridScaling", 1) or 1)
+    return a * slope * dose + intercept
+
+
+def as3d(img):
+    img = nib.as_closest_canonical(img)
+    data = np.asarray(img.get_fdata())
+    while data.ndim < 3:
+        data = data[..., np.newaxis]
+    if data.ndim > 3 and all(s == 1 for s in data.shape[3:]):
+        data = data.reshape(data.shape[:3])
+    return img.affine, data
+
+
+out = []
+for job in json.load(open(sys.argv[1])):
+    row = {"name": job["name"], "pydicom": None, "dcm2niix": None}
+    if job.get("dicom") and os.path.isfile(job["dicom"]):
+        try:
+            ref = pydicom_real(job["dicom"])
+            row["pydicom"] = {"shape": list(ref.shape)}
+            if job.get("oursRaw"):
+                ours = np.fromfile(job["oursRaw"], dtype=np.float64)
+                if ours.size == ref.size:
+                    row["pydicom"]["maxDiff"] = float(np.max(np.abs(ours - ref.ravel()))) if ref.size else 0.0
+        except Exception as e:  # noqa: BLE001 - the reason is the result
+            row["pydicom"] = {"error": f"{type(e).__name__}: {e}"[:160]}
+    if job.get("oursNifti") and job.get("refNifti"):
+        aa, da = as3d(nib.load(job["oursNifti"]))
+        ab, db = as3d(nib.load(job["refNifti"]))
+        r = {"shapeA": list(da.shape), "shapeB": list(db.shape)}
+        r["maxAffineDiff"] = float(np.max(np.abs(aa - ab)))
+        if da.shape == db.shape:
+            r["maxValueDiff"] = float(np.max(np.abs(da - db)))
+        row["dcm2niix"] = r
+    out.append(row)
+print(json.dumps(out))
