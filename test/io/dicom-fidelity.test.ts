@@ -182,6 +182,21 @@ describe.skipIf(!tools.ok)('DICOM fidelity with real files', () => {
     expect(text).toMatch(/--series/);
   });
 
+  it('treats a non-DICOM file the same for --list and --to (exit 3), and names a header-less dataset', async () => {
+    const text = path.join(root, 'notes.txt');
+    writeFileSync(text, 'hello, not an image');
+    for (const args of [['--list'], ['--to', 'nifti', '--out', path.join(root, 'notes.nii')]]) {
+      const io = capture();
+      expect(await main(['convert', text, ...args], io)).toBe(3);
+      expect(io.stderr.join('\n')).toMatch(/notes\.txt is not a format mhub reads/);
+    }
+    for (const name of ['ExplVR_LitEndNoMeta.dcm', 'ExplVR_BigEndNoMeta.dcm']) {
+      const bare = capture();
+      expect(await main(['convert', path.join(PYDICOM, name), '--list'], bare)).toBe(3);
+      expect(bare.stderr.join('\n')).toMatch(/without the Part 10 header[\s\S]*dcmconv \+F/);
+    }
+  });
+
   it('lists an object without a SeriesInstanceUID under a key --series accepts', async () => {
     const scan = await scanDicom(path.join(PYDICOM, 'UN_sequence.dcm'));
     expect(scan.series[0]!.key).not.toBe('');

@@ -1,5 +1,6 @@
 // DICOM discovery: walk a folder tree reading headers only, group files by study and series,
 // sort slices along the slice normal and explain what would stop a series from being a volume.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../../errors.ts';
@@ -115,6 +116,11 @@ function kindOf(i: Instance): SeriesKind {
 export async function scanDicom(root: string, options: { progress?: Progress } = {}): Promise<DicomScan> {
   const progress = options.progress ?? noProgress;
   const files = await listFiles(root);
+  if (files.length === 1 && files[0] === root) {
+    // One file named on the command line: not DICOM is an error, as it is for --to.
+    const one = readHeaderOrWhy(root);
+    if (!one.ok && one.reason === 'not-dicom') throw notDicom(root);
+  }
   const skipped: string[] = [];
   const unreadable: DicomScan['unreadable'] = [];
   const bySeries = new Map<string, Instance[]>();
@@ -171,6 +177,31 @@ function readHeaderOrWhy(file: string): ReturnType<typeof readInstanceHeader> {
     // An unreadable file (permissions, a vanished file) is reported like a damaged one.
     return { ok: false, reason: 'corrupt', detail: (error as Error).message };
   }
+}
+
+/** The refusal for a file that is not DICOM Part 10 (shared by --list and --to). */
+export function notDicom(file: string): MhubError {
+  const head = Buffer.alloc(8);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, head, 0, 8, 0);
+  } finally {
+    closeSync(fd);
+  }
+  // A bare dataset (no preamble, no "DICM") usually starts with group 0002 or 0008.
+  const groups = [head.readUInt16LE(0), head.readUInt16BE(0)];
+  if (groups.some((g) => g === 0x0002 || g === 0x0008)) {
+    return new MhubError(
+      'INVALID_INPUT',
+      `${file} looks like a DICOM dataset without the Part 10 header (no "DICM" at byte 128), which mhub does not read`,
+      `add the header first, e.g. 'dcmconv +F ${file} fixed.dcm'`,
+    );
+  }
+  return new MhubError(
+    'INVALID_INPUT',
+    `${file} is not a format mhub reads`,
+    'give a DICOM folder or file, .nii / .nii.gz, .nrrd or .seg.nrrd',
+  );
 }
 
 /** Objects without a SeriesInstanceUID are grouped by folder and SeriesNumber, as dcm2niix does. */
@@ -279,7 +310,9 @@ export function sortSlices(instances: Instance[]): string[] {
   const problems: string[] = [];
   const first = instances[0]!;
   if (instances.some((i) => !i.position || !i.orientation || !i.pixelSpacing)) {
-    problems.push('some slices lack ImagePositionPatient, ImageOrientationPatient or PixelSpacing');
+    problems.push(
+      'some slices lack ImagePositionPatient, ImageOrientationPatient or PixelSpacing, so their place in the patient is unknown (common for secondary captures, ultrasound and NM): mhub converts only images with patient geometry',
+    );
     instances.sort((a, b) => (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0));
     return problems;
   }
