@@ -5,7 +5,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
-import { correctTilt, readNrrd, readVolume, scanDicom, writeNifti } from '../../src/io/index.ts';
+import { correctTilt, readNifti, readNrrd, readVolume, scanDicom, writeNifti } from '../../src/io/index.ts';
+import { passThroughConverter } from '../../src/runner/convert.ts';
+import { ioConverter } from '../../src/runner/io-converter.ts';
 import { dcm2niix, makeSeries, python, pythonJson, tempDir, tools } from './support.ts';
 
 const PYDICOM = '/usr/lib/python3/dist-packages/pydicom/data/test_files';
@@ -154,6 +156,31 @@ describe.skipIf(!tools.ok)('DICOM fidelity with real files', () => {
     expect(await main(['convert', dir, '--to', 'nrrd', '--out', out, '--tilt-correct'], io)).toBe(0);
     expect(io.stderr.join('\n')).toMatch(/note: resampled from a 15\.00 degree/);
     expect((await readNrrd(out)).fields.mhub_tilt_correction).toMatch(/15\.00 degree/);
+  });
+
+  it('mhub run --tilt-correct: the runner converts inputs with it, and refuses it where nothing is converted', async () => {
+    const dir = makeSeries(path.join(root, 'tilt-run'), { size: [16, 12, 6], tilt: 10 });
+    const converter = passThroughConverter(ioConverter());
+    const target = path.join(root, 'tilt-run.nii');
+    const source = { path: dir, format: 'dicom' as const };
+    await converter.convertInput({
+      source,
+      target,
+      targetFormat: 'nifti',
+      tiltCorrect: true,
+      progress: () => {},
+    });
+    const staged = await readNifti(target);
+    expect(staged.size[1]).toBeGreaterThan(12); // grown to hold the shifted slices
+    await expect(
+      converter.convertInput({
+        source,
+        target: path.join(root, 'tilt-run-dicom'),
+        targetFormat: 'dicom',
+        tiltCorrect: true,
+        progress: () => {},
+      }),
+    ).rejects.toThrow(/--tilt-correct resamples while converting/);
   });
 
   it('skips an unreadable file with a warning naming it, and converts the good series', async () => {
