@@ -160,7 +160,8 @@ function parseElements(
         buf,
         valueOffset,
         undefinedLength ? -1 : length,
-        vr === 'UN' ? { explicit: false, le } : enc,
+        // PS3.5 6.2.2: such a UN sequence is implicit VR little endian, whatever the file uses.
+        vr === 'UN' ? { explicit: false, le: true } : enc,
         cur,
       );
     } else if (undefinedLength && t === T.PixelData) {

@@ -9,21 +9,9 @@ import warnings
 
 import nibabel as nib
 import numpy as np
-import pydicom
+from dicom_real import pydicom_real
 
 warnings.filterwarnings("ignore")
-
-
-def pydicom_real(path):
-    ds = pydicom.dcmread(path)
-    a = ds.pixel_array.astype(np.float64)
-    frames = int(getattr(ds, "NumberOfFrames", 1) or 1)
-    if frames == 1 and a.ndim == 2:
-        a = a[np.newaxis]
-    slope = float(getattr(ds, "RescaleSlope", 1) or 1)
-    intercept = float(getattr(ds, "RescaleIntercept", 0) or 0)
-    dose = float(getattr(ds, "DoseGridScaling", 1) or 1)
-    return a * slope * dose + intercept
 
 
 def as3d(img):
@@ -41,7 +29,7 @@ for job in json.load(open(sys.argv[1])):
     row = {"name": job["name"], "pydicom": None, "dcm2niix": None}
     if job.get("dicom") and os.path.isfile(job["dicom"]):
         try:
-            ref = pydicom_real(job["dicom"])
+            _, ref = pydicom_real(job["dicom"])
             row["pydicom"] = {"shape": list(ref.shape)}
             if job.get("oursRaw"):
                 ours = np.fromfile(job["oursRaw"], dtype=np.float64)
