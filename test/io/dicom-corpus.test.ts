@@ -34,7 +34,7 @@ const DOCUMENTED: Record<string, string> = {
   'tilted --tilt-correct':
     "same grid as dcm2niix's _Tilt_1 output; its voxels differ by about 4 (0.8 voxel) even on the unshifted first slice and it fills the uncovered corners differently; mhub's match the analytic phantom to rounding (dicom-fidelity.test.ts)",
   'J2K_pixelrep_mismatch.dcm':
-    "unsigned J2K codestream under PixelRepresentation 1: mhub (GDCM in itk-wasm) reads the 13 stored bits as signed, as the header says; dcm2niix keeps 0..8191. For this single oblique slice dcm2niix's slice column is 5.96 mm and off the normal; mhub's is the normal x 5 mm (PS3.3 C.7.6.2.1.1)",
+    "unsigned J2K codestream under PixelRepresentation 1: mhub (GDCM in itk-wasm, and mhub's own reader on gdcmconv's raw copy alike) reads the 13 stored bits as signed, as the header says, giving -2000 (CT padding) to 1896 HU; dcm2niix, and pydicom 2.3 on gdcmconv's raw copy, keep 0..8191. For this single oblique slice dcm2niix's slice column is 5.96 mm and off the normal; mhub's is the normal x 5 mm (PS3.3 C.7.6.2.1.1)",
 };
 
 /** Lossy codecs: decoders may differ by a little. */
@@ -49,15 +49,24 @@ interface Entry {
   hostile?: boolean;
 }
 
+interface Reference {
+  shape?: number[];
+  maxDiff?: number;
+  error?: string;
+}
+
 interface Row {
   entry: Entry;
   kind: string;
   volume?: Volume;
   refusal?: { code: string; message: string; hint?: string };
   crash?: string;
-  pydicom?: { shape?: number[]; maxDiff?: number; error?: string } | null;
+  pydicom?: Reference | null;
+  /** GDCM's decoding (gdcmconv --raw, then read by pydicom): for compressed files. */
+  gdcm?: Reference | null;
   dcm2niix?: { shapeA: number[]; shapeB: number[]; maxValueDiff?: number; maxAffineDiff: number } | null;
   lossy: boolean;
+  compressed: boolean;
 }
 
 describe.skipIf(!tools.ok || !haveDerivers)('DICOM corpus against pydicom and dcm2niix', () => {
@@ -108,7 +117,7 @@ describe.skipIf(!tools.ok || !haveDerivers)('DICOM corpus against pydicom and dc
 
     const jobs: object[] = [];
     for (const [n, entry] of entries.entries()) {
-      const row: Row = { entry, kind: '', lossy: false };
+      const row: Row = { entry, kind: '', lossy: false, compressed: false };
       rows.push(row);
       try {
         const scan = await scanDicom(entry.input);
@@ -119,6 +128,7 @@ describe.skipIf(!tools.ok || !haveDerivers)('DICOM corpus against pydicom and dc
             ? 'unreadable'
             : 'not DICOM';
         row.lossy = first ? LOSSY.includes(first.transferSyntax) : false;
+        row.compressed = first?.encapsulated ?? false;
       } catch (error) {
         row.kind = `scan failed: ${(error as Error).message.slice(0, 60)}`;
       }
@@ -148,12 +158,19 @@ describe.skipIf(!tools.ok || !haveDerivers)('DICOM corpus against pydicom and dc
       spawnSync('dcm2niix', ['-z', 'n', '-f', 'ref', '-o', path.join(dir, 'ref'), dicomDir], {
         stdio: 'ignore',
       });
+      const isFile = statSync(entry.input).isFile();
+      let gdcmRaw: string | null = null;
+      if (isFile && row.compressed) {
+        gdcmRaw = path.join(dir, 'gdcm-raw.dcm');
+        if (spawnSync('gdcmconv', ['--raw', entry.input, gdcmRaw]).status !== 0) gdcmRaw = null;
+      }
       const niis = readdirSync(path.join(dir, 'ref')).filter((f) => f.endsWith('.nii'));
       const want = entry.tiltCorrect ? 'ref_Tilt_1.nii' : 'ref.nii';
       const ref = niis.includes(want) ? want : niis.find((f) => !f.includes('_Tilt_'));
       jobs.push({
         name: entry.name,
-        dicom: statSync(entry.input).isFile() ? entry.input : null,
+        dicom: isFile ? entry.input : null,
+        gdcmRaw,
         oursRaw: path.join(dir, 'ours.f64'),
         oursNifti: path.join(dir, 'ours.nii'),
         refNifti: ref ? path.join(dir, 'ref', ref) : null,
@@ -166,10 +183,11 @@ describe.skipIf(!tools.ok || !haveDerivers)('DICOM corpus against pydicom and dc
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
       }),
-    ) as { name: string; pydicom: Row['pydicom']; dcm2niix: Row['dcm2niix'] }[];
+    ) as { name: string; pydicom: Row['pydicom']; gdcm: Row['gdcm']; dcm2niix: Row['dcm2niix'] }[];
     for (const r of results) {
       const row = rows.find((x) => x.entry.name === r.name)!;
       row.pydicom = r.pydicom;
+      row.gdcm = r.gdcm;
       row.dcm2niix = r.dcm2niix;
     }
     mkdirSync(path.dirname(TABLE), { recursive: true });
@@ -202,6 +220,15 @@ describe.skipIf(!tools.ok || !haveDerivers)('DICOM corpus against pydicom and dc
     expect(disagree.map((r) => `${r.entry.name}: ${r.pydicom!.maxDiff}`)).toEqual([]);
   });
 
+  it('agrees with GDCM voxel for voxel on every compressed file it reads', () => {
+    const checked = rows.filter((r) => r.volume && r.gdcm?.maxDiff !== undefined);
+    expect(checked.length).toBeGreaterThan(10);
+    const disagree = checked.filter(
+      (r) => !DOCUMENTED[r.entry.name] && r.gdcm!.maxDiff! > (r.lossy ? 3 : 1e-4),
+    );
+    expect(disagree.map((r) => `${r.entry.name}: ${r.gdcm!.maxDiff}`)).toEqual([]);
+  });
+
   it('agrees with dcm2niix in geometry and voxels, except the documented choices', () => {
     const disagree = rows.filter((r) => {
       const d = r.dcm2niix;
@@ -217,8 +244,8 @@ describe.skipIf(!tools.ok || !haveDerivers)('DICOM corpus against pydicom and dc
 function table(rows: Row[]): string {
   const fmt = (x: number | undefined) => (x === undefined ? '-' : x === 0 ? '0' : x.toExponential(1));
   const lines = [
-    '| file | kind | result | pydicom voxels (max diff) | dcm2niix affine (max diff, mm) | dcm2niix voxels (max diff) |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| file | kind | result | pydicom voxels (max diff) | GDCM voxels (max diff) | dcm2niix affine (max diff, mm) | dcm2niix voxels (max diff) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
     const result = r.volume
@@ -235,6 +262,7 @@ function table(rows: Row[]): string {
           : r.pydicom.maxDiff === undefined
             ? `n/a (pydicom shape ${r.pydicom.shape?.join('x')})`
             : fmt(r.pydicom.maxDiff);
+    const gd = !r.volume || !r.gdcm ? '-' : r.gdcm.error ? 'n/a' : fmt(r.gdcm.maxDiff);
     const d = r.dcm2niix;
     const note = DOCUMENTED[r.entry.name] ? ` (documented: ${DOCUMENTED[r.entry.name]})` : '';
     const aff = !r.volume ? '-' : !d ? 'n/a (no dcm2niix output)' : `${fmt(d.maxAffineDiff)}${note}`;
@@ -246,7 +274,7 @@ function table(rows: Row[]): string {
           ? `shape ${d.shapeA.join('x')} vs ${d.shapeB.join('x')}`
           : fmt(d.maxValueDiff);
     lines.push(
-      `| ${r.entry.name} | ${r.kind.replaceAll('|', '/')} | ${result.replaceAll('|', '/')} | ${py} | ${aff} | ${vox} |`,
+      `| ${r.entry.name} | ${r.kind.replaceAll('|', '/')} | ${result.replaceAll('|', '/')} | ${py} | ${gd} | ${aff} | ${vox} |`,
     );
   }
   return `${lines.join('\n')}\n`;
