@@ -24,6 +24,10 @@ export const tools = (() => {
     missing.push('python3-pydicom/python3-nibabel/python3-numpy');
   if (!works('dcm2niix', ['-v']) && !works('dcm2niix', ['-h'])) missing.push('dcm2niix');
   if (spawnSync('dciodvfy', [], { stdio: 'ignore' }).error) missing.push('dicom3tools (dciodvfy)');
+  // The DICOM corpus derives files in every transfer syntax with DCMTK and GDCM.
+  if (spawnSync('dcmconv', ['--version'], { stdio: 'ignore' }).error) missing.push('dcmtk (dcmconv)');
+  if (spawnSync('gdcmconv', ['--version'], { stdio: 'ignore' }).error)
+    missing.push('libgdcm-tools (gdcmconv)');
   if (missing.length && process.env.CI) {
     throw new Error(`io tests need ${missing.join(', ')}: run scripts/ci/io.sh first`);
   }
