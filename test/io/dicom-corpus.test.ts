@@ -125,7 +125,7 @@ describe.skipIf(!tools.ok)('DICOM corpus against pydicom and dcm2niix', () => {
         row.lossy = first ? LOSSY.includes(first.transferSyntax) : false;
         row.compressed = first?.encapsulated ?? false;
       } catch (error) {
-        row.kind = `scan failed: ${(error as Error).message.slice(0, 60)}`;
+        row.kind = `not scanned: ${(error as Error).message.replace(entry.input, 'the file').slice(0, 70)}`;
       }
       try {
         let { volume } = await readVolume(entry.input);
@@ -268,7 +268,10 @@ function table(rows: Row[]): string {
     const result = r.volume
       ? `read ${r.volume.size.join('x')}`
       : r.refusal
-        ? `refused, exit 3: ${r.refusal.message.replace(/\/[^ ]*\//g, '').slice(0, 140)}`
+        ? `refused, exit 3: ${r.refusal.message
+            .replace(/\/[^ ]*\//g, '')
+            .replace(/^series \S+ \(.*?\) cannot be read as a volume: /, '')
+            .slice(0, 150)}`
         : `CRASH ${r.crash?.split('\n')[0]}`;
     const py = !r.volume
       ? '-'

@@ -243,7 +243,12 @@ function summariseSeries(key: string, instances: Instance[]): SeriesSummary {
         `its pixel data is compressed as ${bad.join(', ')}, which this reader cannot decode (decompress it first, e.g. with 'gdcmconv --raw' or 'dcmdjpeg')`,
       );
     }
-    const short = shortPixelData(instances);
+    const colour = instances.find((i) => i.samplesPerPixel !== 1);
+    if (colour)
+      problems.push(
+        `it is a colour image (SamplesPerPixel ${colour.samplesPerPixel}, ${colour.photometric ?? 'no PhotometricInterpretation'}); mhub reads greyscale volumes, so convert it to greyscale first`,
+      );
+    const short = colour ? [] : shortPixelData(instances);
     const mosaics = instances.filter((i) => i.mosaic).length;
     if (short.length > 0) problems.push(...short.slice(0, 3));
     else if (mosaics > 0) problems.push(...expandMosaics(instances));
