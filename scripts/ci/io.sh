@@ -5,7 +5,7 @@
 # Idempotent: installs only what is missing, and fails loudly when it cannot.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-pkgs=(dcm2niix dicom3tools dcmtk python3 python3-pydicom python3-nibabel python3-numpy)
+pkgs=(dcm2niix dicom3tools dcmtk libgdcm-tools python3 python3-pydicom python3-nibabel python3-numpy)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

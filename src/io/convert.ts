@@ -1,7 +1,7 @@
 // `mhub convert` as a function: read what the user has, write the format asked for.
 import { MhubError } from '../errors.ts';
 import { noProgress, type Progress } from '../progress.ts';
-import type { SeriesSummary } from './dicom/scan.ts';
+import { type SeriesSummary, scanWarnings } from './dicom/scan.ts';
 import { seriesGeometry } from './dicom/series.ts';
 import { writeDicomSeries } from './dicom/write-series.ts';
 import type { OutputFormat } from './formats.ts';
@@ -12,6 +12,7 @@ import { detectFormat, type Format, onGrid, readLabelMap, readReference, readVol
 import { writeDicomSeg } from './seg/write.ts';
 import { writeSegNrrd } from './segnrrd.ts';
 import { writeLabelMapNifti } from './sidecar.ts';
+import { correctTilt, describeTilt, shearAngle, type TiltCorrection } from './tilt.ts';
 import type { ImageInfo, Volume } from './volume.ts';
 
 export { OUTPUT_FORMATS, type OutputFormat } from './formats.ts';
@@ -35,6 +36,8 @@ export interface ConvertOptions {
   /** Identifiers for a DICOM series written from NIfTI/NRRD. */
   info?: ImageInfo;
   algorithm?: string;
+  /** Resample a tilted/sheared grid (CT gantry tilt) onto an orthogonal one. */
+  tiltCorrect?: boolean;
   progress?: Progress;
 }
 
@@ -49,6 +52,8 @@ export interface ConvertResult {
   skipped?: number;
   segments?: number;
   frames?: number;
+  /** Present when --tilt-correct resampled the image: what was done. */
+  tiltCorrection?: TiltCorrection;
   warnings: string[];
 }
 
@@ -135,8 +140,15 @@ async function convertImage(
   options: ConvertOptions,
   progress: Progress,
 ): Promise<ConvertResult> {
-  const { volume, series, scan } = await readVolume(input, { series: options.series, progress });
-  const warnings: string[] = [...(series?.warnings ?? [])];
+  const read = await readVolume(input, { series: options.series, progress });
+  const { series, scan } = read;
+  const warnings: string[] = [...(series?.warnings ?? []), ...(scan ? scanWarnings(scan) : [])];
+  const { volume, correction } = options.tiltCorrect ? correctTilt(read.volume) : { volume: read.volume };
+  const angle = shearAngle(read.volume);
+  if (!options.tiltCorrect && angle >= 1e-3)
+    warnings.push(
+      `the slices are stacked ${angle.toFixed(2)} degrees off their normal (gantry tilt or a sheared grid); the output keeps that grid, and --tilt-correct resamples it to an orthogonal one`,
+    );
   const base = {
     input: format,
     to: options.to,
@@ -145,14 +157,30 @@ async function convertImage(
     warnings,
     ...(series ? { seriesInstanceUid: series.seriesInstanceUid } : {}),
     ...(scan ? { skipped: scan.skipped.length } : {}),
+    ...(correction ? { tiltCorrection: correction } : {}),
   };
-  let v: Volume = volume;
+  // The choice travels with the data where the format has room for it.
+  const note = correction ? describeTilt(correction) : undefined;
+  let v: Volume = note
+    ? {
+        ...volume,
+        info: {
+          ...volume.info,
+          seriesDescription: `${volume.info?.seriesDescription ?? ''} [tilt-corrected]`.trim(),
+        },
+      }
+    : volume;
   switch (options.to) {
     case 'nifti':
       await writeNifti(options.out, v, { level: options.level, progress });
       return { ...base, outputs: [options.out] };
     case 'nrrd':
-      await writeNrrd(options.out, v, { level: options.level, gzip: options.compress ?? true, progress });
+      await writeNrrd(options.out, v, {
+        level: options.level,
+        gzip: options.compress ?? true,
+        progress,
+        ...(note ? { fields: { mhub_tilt_correction: note } } : {}),
+      });
       return { ...base, outputs: [options.out] };
     case 'dicom': {
       if (options.reference) {

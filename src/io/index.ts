@@ -47,6 +47,7 @@ export { type DicomSegContents, readDicomSeg } from './seg/read.ts';
 export { type DicomSegOptions, type DicomSegResult, SEG_SOP_CLASS, writeDicomSeg } from './seg/write.ts';
 export { readSegNrrd, terminologyEntry, writeSegNrrd } from './segnrrd.ts';
 export { readSidecar, sidecarPath, writeLabelMapNifti } from './sidecar.ts';
+export { correctTilt, describeTilt, shearAngle, type TiltCorrection } from './tilt.ts';
 export {
   type Geometry,
   geometryMismatch,

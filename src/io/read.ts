@@ -2,7 +2,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { MhubError } from '../errors.ts';
 import type { Progress } from '../progress.ts';
-import { type DicomScan, pickSeries, type SeriesSummary, scanDicom } from './dicom/scan.ts';
+import { type DicomScan, notDicom, pickSeries, type SeriesSummary, scanDicom } from './dicom/scan.ts';
 import { readDicomSeries, seriesGeometry } from './dicom/series.ts';
 import type { LabelEntry } from './labels.ts';
 import { readNifti } from './nifti.ts';
@@ -41,11 +41,7 @@ export function detectFormat(input: string): Format {
     // Modality "SEG" in the header: cheap check before a full parse.
     return text.includes('1.2.840.10008.5.1.4.1.1.66.4') ? 'dicomseg' : 'dicom';
   }
-  throw new MhubError(
-    'INVALID_INPUT',
-    `${input} is not a format mhub reads`,
-    'give a DICOM folder or file, .nii / .nii.gz, .nrrd or .seg.nrrd',
-  );
+  throw notDicom(input);
 }
 
 export interface ReadImageResult {

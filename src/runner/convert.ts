@@ -17,6 +17,8 @@ export interface InputConversion {
   /** The file or folder to create. */
   target: string;
   targetFormat: 'dicom' | 'nifti' | 'nrrd';
+  /** --tilt-correct: resample a tilted/sheared grid onto an orthogonal one. */
+  tiltCorrect?: boolean;
   progress: Progress;
 }
 
@@ -71,6 +73,13 @@ export function passThroughConverter(next?: Converter): Converter {
   return {
     async convertInput(request) {
       const { source, target, targetFormat } = request;
+      if (source.format === targetFormat && request.tiltCorrect) {
+        throw new MhubError(
+          'USAGE',
+          `--tilt-correct resamples while converting, but the model reads ${source.path} as ${targetFormat} unconverted`,
+          'drop --tilt-correct, or resample first with mhub convert --tilt-correct and pass that file',
+        );
+      }
       if (source.format === targetFormat) {
         if (source.format === 'dicom') return linkTree(source.path, target);
         if (source.format === 'nifti' && !source.gzipped && target.endsWith('.gz')) {

@@ -6,8 +6,8 @@ export function ioConverter(): Converter {
   // Loaded on first use: runs that need no conversion don't pay for the DICOM stack.
   const io = () => import('../io/index.ts');
   return {
-    async convertInput({ source, target, targetFormat, progress }) {
-      await (await io()).convert(source.path, { to: targetFormat, out: target, progress });
+    async convertInput({ source, target, targetFormat, tiltCorrect, progress }) {
+      await (await io()).convert(source.path, { to: targetFormat, out: target, tiltCorrect, progress });
     },
     async convertOutput({ source, target, targetFormat, segments, reference, progress }) {
       const labels = segments.map(({ id, ...rest }, index) => ({ value: index + 1, id, ...rest }));

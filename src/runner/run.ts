@@ -208,7 +208,15 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
   const { workspace, createdOutput } = await createWorkspace(request.output, runId);
   let succeeded = false;
   try {
-    const inputDir = await stageInputs(card, iface, inputs, workspace, convert, progress);
+    const inputDir = await stageInputs(
+      card,
+      iface,
+      inputs,
+      workspace,
+      convert,
+      progress,
+      request.tiltCorrect,
+    );
     const timer = new AbortController();
     const timeout = request.timeoutMs
       ? setTimeout(() => timer.abort({ timeoutMs: request.timeoutMs }), request.timeoutMs)
@@ -259,10 +267,18 @@ async function stageInputs(
   workspace: Workspace,
   convert: Converter,
   progress: RunRequest['progress'] & {},
+  tiltCorrect?: boolean,
 ): Promise<string> {
   // An MHub image with one DICOM input reads the user's folder itself (mounted read-only).
   if (iface === 'mhub' && card.inputs.length === 1) {
     const only = inputs.get(card.inputs[0]!.id)!;
+    if (only.format === 'dicom' && tiltCorrect) {
+      throw new MhubError(
+        'USAGE',
+        `--tilt-correct resamples while converting, but ${card.name} reads the DICOM folder ${only.path} itself`,
+        'drop --tilt-correct, or pass a NIfTI made with mhub convert --tilt-correct if the model accepts one',
+      );
+    }
     if (only.format === 'dicom') return only.path;
   }
   for (const decl of card.inputs) {
@@ -270,7 +286,13 @@ async function stageInputs(
     const targetFormat = declaredFormat(decl.format);
     const name = iface === 'mhub' && card.inputs.length === 1 ? '.' : stagedInputName(decl.id, targetFormat);
     progress({ phase: 'convert', done: 0, message: `${decl.id}: ${source.format} -> ${targetFormat}` });
-    await convert.convertInput({ source, target: path.join(workspace.input, name), targetFormat, progress });
+    await convert.convertInput({
+      source,
+      target: path.join(workspace.input, name),
+      targetFormat,
+      tiltCorrect,
+      progress,
+    });
   }
   return workspace.input;
 }

@@ -22,6 +22,8 @@ export interface RunRequest {
   timeoutMs?: number;
   /** Docker memory limit in bytes (containers only). */
   memoryBytes?: number;
+  /** Resample tilted/sheared input grids onto orthogonal ones while converting inputs. */
+  tiltCorrect?: boolean;
   signal?: AbortSignal;
   progress?: Progress;
   /** Lines the model prints that are not progress events. */

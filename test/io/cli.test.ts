@@ -32,7 +32,7 @@ describe.skipIf(!tools.ok)('mhub convert', () => {
   it('asks for --series when a folder holds several, and converts the one picked', async () => {
     const io = capture();
     const out = path.join(root, 'out.nii.gz');
-    expect(await main(['convert', path.join(root, 'two'), '--to', 'nifti', '--out', out], io)).toBe(2);
+    expect(await main(['convert', path.join(root, 'two'), '--to', 'nifti', '--out', out], io)).toBe(3);
     expect(io.stderr.join('\n')).toMatch(/holds 2 image series[\s\S]*Fix: pick one with --series/);
     expect(existsSync(out)).toBe(false);
     const list = capture();

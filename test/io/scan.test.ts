@@ -109,9 +109,15 @@ describe.skipIf(!tools.ok)('DICOM discovery', () => {
     const good = readdirSync(axial)[0]!;
     const bytes = readFileSync(path.join(axial, good));
     writeFileSync(path.join(dir, 'broken.dcm'), bytes.subarray(0, 600));
-    await expect(scanDicom(dir)).rejects.toThrow(/broken\.dcm is a damaged DICOM file/);
+    // A damaged file is left out and named, never fatal for the scan.
+    const scan = await scanDicom(dir);
+    expect(scan.unreadable).toHaveLength(1);
+    expect(scan.unreadable[0]!.file).toMatch(/broken\.dcm$/);
+    expect(() => pickSeries(scan)).toThrow(/holds no readable DICOM files.*broken\.dcm/);
     const empty = path.join(root, 'empty');
     mkdirSync(empty);
-    await expect(scanDicom(empty).then((s) => pickSeries(s))).rejects.toThrow(/holds no DICOM files/);
+    await expect(scanDicom(empty).then((s) => pickSeries(s))).rejects.toThrow(
+      /holds no readable DICOM files/,
+    );
   });
 });

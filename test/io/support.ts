@@ -22,6 +22,10 @@ export const tools = (() => {
     missing.push('python3-pydicom/python3-nibabel/python3-numpy');
   if (!works('dcm2niix', ['-v']) && !works('dcm2niix', ['-h'])) missing.push('dcm2niix');
   if (spawnSync('dciodvfy', [], { stdio: 'ignore' }).error) missing.push('dicom3tools (dciodvfy)');
+  // The DICOM corpus derives files in every transfer syntax with DCMTK and GDCM.
+  if (spawnSync('dcmconv', ['--version'], { stdio: 'ignore' }).error) missing.push('dcmtk (dcmconv)');
+  if (spawnSync('gdcmconv', ['--version'], { stdio: 'ignore' }).error)
+    missing.push('libgdcm-tools (gdcmconv)');
   const ok = requirement(missing.join(', '), missing.length === 0, 'scripts/ci/io.sh installs them');
   return { ok, missing };
 })();
@@ -46,6 +50,8 @@ export interface PhantomOptions {
   seriesNumber?: number;
   shuffle?: boolean;
   rle?: boolean;
+  /** Gantry tilt in degrees (slices shift along the column direction). */
+  tilt?: number;
 }
 
 /** Writes a phantom series with pydicom: voxel (i,j,k) stores (3i + 5j + 7k) % 2000 - 1000. */

@@ -17,6 +17,7 @@ interface ConvertFlags {
   level?: string;
   compress: boolean;
   list?: boolean;
+  tiltCorrect?: boolean;
   json?: boolean;
 }
 
@@ -35,6 +36,10 @@ export function registerConvertCommand(program: Command, io: CliIO): void {
     .option('--level <n>', 'gzip level 1-9 for compressed outputs (default 6)')
     .option('--no-compress', 'write NRRD data uncompressed')
     .option('--list', 'only list the studies and series the input holds')
+    .option(
+      '--tilt-correct',
+      'resample a tilted/sheared grid (CT gantry tilt) to an orthogonal one, as dcm2niix does',
+    )
     .option('--json', 'print the result as JSON; progress as plain lines')
     .action(async (input: string, flags: ConvertFlags) => {
       const renderer = progressRenderer({ isTTY: io.isTTY, json: flags.json, err: io.err });
@@ -55,7 +60,7 @@ export function registerConvertCommand(program: Command, io: CliIO): void {
             'give a whole number from 1 to 9',
           );
         }
-        const { convert } = await import('../../io/index.ts');
+        const { convert, describeTilt } = await import('../../io/index.ts');
         const result = await convert(input, {
           to: flags.to,
           out: flags.out,
@@ -66,11 +71,13 @@ export function registerConvertCommand(program: Command, io: CliIO): void {
           dropEmpty: flags.dropEmpty,
           level,
           compress: flags.compress,
+          tiltCorrect: flags.tiltCorrect,
           progress: renderer.progress,
         });
         renderer.close();
         if (flags.json) return io.out(JSON.stringify(result, null, 2));
         for (const w of result.warnings) io.err(`warning: ${w}`);
+        if (result.tiltCorrection) io.err(`note: ${describeTilt(result.tiltCorrection)}`);
         if (result.skipped) io.err(`skipped ${result.skipped} non-DICOM file(s)`);
         const what = result.segments !== undefined ? `, ${result.segments} segments` : '';
         io.out(`wrote ${result.outputs.join(', ')} (${result.size.join('x')} voxels${what})`);
@@ -91,14 +98,24 @@ async function list(input: string, io: CliIO, json?: boolean): Promise<void> {
     }));
     io.out(
       JSON.stringify(
-        { root: scan.root, fileCount: scan.fileCount, skipped: scan.skipped.length, studies, series },
+        {
+          root: scan.root,
+          fileCount: scan.fileCount,
+          skipped: scan.skipped.length,
+          unreadable: scan.unreadable,
+          studies,
+          series,
+        },
         null,
         2,
       ),
     );
     return;
   }
-  io.out(`${scan.fileCount} file(s), ${scan.skipped.length} skipped (not DICOM)`);
+  io.out(
+    `${scan.fileCount} file(s), ${scan.skipped.length} skipped (not DICOM)${scan.unreadable.length ? `, ${scan.unreadable.length} unreadable` : ''}`,
+  );
+  for (const u of scan.unreadable) io.out(`unreadable: ${u.file}: ${u.reason}`);
   for (const study of scan.studies) {
     io.out(
       `study ${study.studyInstanceUid} patient ${study.patientId ?? '?'} ${study.patientName ?? ''} ${study.studyDate ?? ''} ${study.description ?? ''}`

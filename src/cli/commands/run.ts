@@ -14,6 +14,7 @@ interface RunOptions {
   outputFormat?: string[];
   timeout?: string;
   memory?: string;
+  tiltCorrect?: boolean;
   registry?: string[];
   json?: boolean;
   quiet?: boolean;
@@ -63,6 +64,7 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
     )
     .option('--timeout <seconds>', 'stop the model after this many seconds')
     .option('--memory <size>', 'memory limit for the container, e.g. 8g')
+    .option('--tilt-correct', 'resample tilted/sheared inputs (CT gantry tilt) to an orthogonal grid')
     .option('--registry <path...>', 'card files or folders to find the model in')
     .option('--json', 'progress as JSON lines on stderr, the result as JSON on stdout')
     .option('-q, --quiet', 'do not print the model output')
@@ -92,6 +94,7 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
           outputFormats: opts.outputFormat as OutputFormat[] | undefined,
           timeoutMs: timeout === undefined ? undefined : timeout * 1000,
           memoryBytes: opts.memory ? parseSize(opts.memory) : undefined,
+          tiltCorrect: opts.tiltCorrect,
           registry: opts.registry,
           signal: controller.signal,
           progress: renderer.progress,

@@ -34,6 +34,7 @@ export function tagLabel(t: number): string {
 
 export const T = {
   TransferSyntaxUID: tag(0x0002, 0x0010),
+  ImageType: tag(0x0008, 0x0008),
   SOPClassUID: tag(0x0008, 0x0016),
   SOPInstanceUID: tag(0x0008, 0x0018),
   StudyDate: tag(0x0008, 0x0020),
@@ -95,6 +96,12 @@ export const T = {
   PlaneOrientationSequence: tag(0x0020, 0x9116),
   PixelValueTransformationSequence: tag(0x0028, 0x9145),
   ReferencedSeriesSequence: tag(0x0008, 0x1115),
+  GridFrameOffsetVector: tag(0x3004, 0x000c),
+  DoseGridScaling: tag(0x3004, 0x000e),
+  SiemensMrHeaderCreator: tag(0x0019, 0x0010),
+  SiemensNumberOfImagesInMosaic: tag(0x0019, 0x100a),
+  SiemensCsaImageHeaderCreator: tag(0x0029, 0x0010),
+  SiemensCsaImageHeader: tag(0x0029, 0x1010),
   PixelData: tag(0x7fe0, 0x0010),
   Item: tag(0xfffe, 0xe000),
   ItemDelimitation: tag(0xfffe, 0xe00d),

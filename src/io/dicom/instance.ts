@@ -1,9 +1,11 @@
 // One DICOM file's header, read without its pixel data: what discovery and conversion need.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { Vec3 } from '../volume.ts';
+import { add, cross, scale, type Vec3 } from '../volume.ts';
 import { T } from './dictionary.ts';
+import { type MosaicInfo, parseCsa } from './mosaic.ts';
 import {
   type DataSet,
+  EXPLICIT_BE,
   hasDicmPrefix,
   type ParsedFile,
   ParseError,
@@ -11,6 +13,7 @@ import {
   TruncatedError,
   UnsupportedEncodingError,
 } from './parse.ts';
+import { frameBytes } from './pixels.ts';
 
 export interface Instance {
   path: string;
@@ -49,12 +52,31 @@ export interface Instance {
   /** PixelSpacing: between rows, then between columns (mm). */
   pixelSpacing?: [number, number];
   sliceThickness?: number;
+  spacingBetweenSlices?: number;
+  imageType: string[];
+  /** Included in rescaleSlope: RT Dose's stored-to-Gy factor. */
+  doseGridScaling?: number;
   rescaleSlope: number;
   rescaleIntercept: number;
-  /** Native pixel data: offset and length in the file; undefined when absent or encapsulated. */
+  /** Native pixel data: offset and length; undefined when absent or encapsulated. */
   pixelOffset?: number;
   pixelLength?: number;
+  /**
+   * Where pixelOffset points: the file, or the inflated dataset of a deflated file (which
+   * must be inflated again to read the pixels).
+   */
+  pixelSource: 'file' | 'inflated';
+  /** Deflated files: the most the dataset may inflate to, from what its header declares. */
+  inflatedLimit?: number;
+  /** Explicit VR big endian: pixel words are swapped on reading. */
+  bigEndian: boolean;
   encapsulated: boolean;
+  /** Siemens MOSAIC: how many slices the one frame tiles. */
+  mosaic?: MosaicInfo;
+  /** A slice cut from a MOSAIC frame: which tile, and the whole frame's layout. */
+  tile?: { index: number; perSide: number; mosaicColumns: number; mosaicRows: number };
+  /** RT Dose: offsets of the frames along the slice normal (GridFrameOffsetVector). */
+  gridFrameOffsets?: number[];
   /** Multi-frame images (Enhanced CT/MR...): each frame's plane from the functional groups. */
   framePlanes?: FramePlane[];
   /** For a frame of a multi-frame file: its 1-based frame number. */
@@ -97,7 +119,7 @@ function framePlanes(d: DataSet): FramePlane[] | undefined {
 
 /** A native multi-frame instance as one pseudo-instance per frame (pixel offsets per frame). */
 export function expandFrames(i: Instance): Instance[] | undefined {
-  const planes = i.framePlanes;
+  const planes = i.framePlanes ?? gridPlanes(i);
   if (!planes || planes.length !== i.frames || i.pixelOffset === undefined) return undefined;
   const frameBytes = (i.rows ?? 0) * (i.columns ?? 0) * ((i.bitsAllocated ?? 0) / 8) * i.samplesPerPixel;
   if (frameBytes <= 0 || (i.pixelLength ?? 0) < frameBytes * i.frames) return undefined;
@@ -113,6 +135,25 @@ export function expandFrames(i: Instance): Instance[] | undefined {
       pixelLength: frameBytes,
     };
   });
+}
+
+/**
+ * RT Dose frames: one plane, repeated along the normal at GridFrameOffsetVector. Offsets are
+ * relative when the first is 0, else absolute (PS3.3 C.8.8.3.2); both become relative here.
+ */
+function gridPlanes(i: Instance): FramePlane[] | undefined {
+  const offsets = i.gridFrameOffsets;
+  if (!offsets || !i.position || !i.orientation || offsets.length !== i.frames) return undefined;
+  const o = i.orientation;
+  const normal = cross([o[0], o[1], o[2]], [o[3], o[4], o[5]]);
+  return offsets.map((z) => ({
+    position: add(i.position!, scale(normal, z - offsets[0]!)),
+    orientation: o,
+    pixelSpacing: i.pixelSpacing,
+    sliceThickness: i.sliceThickness,
+    rescaleSlope: i.rescaleSlope,
+    rescaleIntercept: i.rescaleIntercept,
+  }));
 }
 
 const HEAD_BYTES = 16 * 1024;
@@ -140,8 +181,23 @@ export function readInstanceHeader(path: string): ReadHeaderResult {
       parsed = parseDicom(buf, { headerOnly: true });
     }
     const instance = instanceFromDataset(path, parsed);
-    if (instance.pixelOffset !== undefined && instance.pixelOffset + (instance.pixelLength ?? 0) > size) {
+    if (
+      instance.pixelSource === 'file' &&
+      instance.pixelOffset !== undefined &&
+      instance.pixelOffset + (instance.pixelLength ?? 0) > size
+    ) {
       return { ok: false, reason: 'corrupt', detail: 'the file ends before its pixel data does' };
+    }
+    if (instance.pixelSource === 'inflated' && instance.pixelOffset !== undefined) {
+      // The header says how much pixel data there is; the inflated stream may not hold more.
+      const declared = frameBytes(instance) * instance.frames;
+      if ((instance.pixelLength ?? 0) > declared + 1024 * 1024)
+        return {
+          ok: false,
+          reason: 'corrupt',
+          detail: `its deflated pixel data claims ${instance.pixelLength} bytes where its header (Rows, Columns, NumberOfFrames, BitsAllocated) declares ${declared}`,
+        };
+      instance.inflatedLimit = instance.pixelOffset + declared + 1024 * 1024;
     }
     return { ok: true, instance };
   } catch (error) {
@@ -161,6 +217,7 @@ export function instanceFromDataset(path: string, parsed: ParsedFile): Instance 
   const d: DataSet = parsed.dataset;
   const s = (t: number) => d.string(t) || undefined;
   const pixel = parsed.pixelData;
+  const imageType = d.strings(T.ImageType).map((v) => v.toUpperCase());
   return {
     path,
     sopClassUid: d.string(T.SOPClassUID) ?? '',
@@ -195,13 +252,42 @@ export function instanceFromDataset(path: string, parsed: ParsedFile): Instance 
     orientation: vec(d.numbers(T.ImageOrientationPatient), 6) as Instance['orientation'],
     pixelSpacing: vec(d.numbers(T.PixelSpacing), 2) as [number, number] | undefined,
     sliceThickness: d.number(T.SliceThickness),
-    rescaleSlope: d.number(T.RescaleSlope) ?? 1,
+    spacingBetweenSlices: positive(d.number(T.SpacingBetweenSlices)),
+    imageType,
+    // RT Dose stores its scale apart from the rescale pair (PS3.3 C.8.8.3): stored x scaling = Gy.
+    rescaleSlope: (d.number(T.RescaleSlope) ?? 1) * (d.number(T.DoseGridScaling) ?? 1),
+    doseGridScaling: d.number(T.DoseGridScaling),
     rescaleIntercept: d.number(T.RescaleIntercept) ?? 0,
     pixelOffset: pixel && pixel.length >= 0 ? pixel.offset : undefined,
     pixelLength: pixel && pixel.length >= 0 ? pixel.length : undefined,
+    pixelSource: parsed.layout,
+    bigEndian: parsed.transferSyntax === EXPLICIT_BE,
     encapsulated: pixel !== undefined && pixel.length < 0,
+    ...(imageType.includes('MOSAIC') ? { mosaic: mosaicInfo(d) } : {}),
+    ...(d.has(T.GridFrameOffsetVector) ? { gridFrameOffsets: d.numbers(T.GridFrameOffsetVector) } : {}),
     ...((d.number(T.NumberOfFrames) ?? 1) > 1 ? { framePlanes: framePlanes(d) } : {}),
     // Last: filled by the string reads above.
     ...(d.charset.warnings.length ? { textWarnings: d.charset.warnings } : {}),
+  };
+}
+
+const positive = (v: number | undefined): number | undefined => (v !== undefined && v > 0 ? v : undefined);
+
+/** NumberOfImagesInMosaic and the slice normal, from the CSA header or Siemens' private tag. */
+function mosaicInfo(d: DataSet): MosaicInfo {
+  const csa = d.string(T.SiemensCsaImageHeaderCreator)?.startsWith('SIEMENS CSA HEADER')
+    ? parseCsa(d.bytes(T.SiemensCsaImageHeader))
+    : new Map<string, string[]>();
+  const fromCsa = Number(csa.get('NumberOfImagesInMosaic')?.[0]);
+  const fromTag =
+    d.string(T.SiemensMrHeaderCreator) === 'SIEMENS MR HEADER'
+      ? d.number(T.SiemensNumberOfImagesInMosaic)
+      : undefined;
+  const normal = (csa.get('SliceNormalVector') ?? []).map(Number);
+  return {
+    count: fromCsa > 0 ? fromCsa : (fromTag ?? 0),
+    ...(normal.length === 3 && normal.every(Number.isFinite) && normal.some((v) => v !== 0)
+      ? { sliceNormal: normal as Vec3 }
+      : {}),
   };
 }

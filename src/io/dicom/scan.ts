@@ -1,5 +1,6 @@
 // DICOM discovery: walk a folder tree reading headers only, group files by study and series,
 // sort slices along the slice normal and explain what would stop a series from being a volume.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../../errors.ts';
@@ -8,12 +9,16 @@ import { cross, dot, type Vec3 } from '../volume.ts';
 import { textWarnings } from './charset.ts';
 import { ITK_DECODABLE } from './decode-itk.ts';
 import { expandFrames, type Instance, readInstanceHeader } from './instance.ts';
-import { EXPLICIT_LE, IMPLICIT_LE } from './parse.ts';
+import { expandMosaic } from './mosaic.ts';
+import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from './parse.ts';
+import { frameBytes } from './pixels.ts';
 
 export type SeriesKind = 'image' | 'seg' | 'rtstruct' | 'sr' | 'other';
 
 export interface SeriesSummary {
   seriesInstanceUid: string;
+  /** What --series takes: the SeriesInstanceUID, or a stand-in for objects that lack one. */
+  key: string;
   studyInstanceUid: string;
   modality: string;
   description?: string;
@@ -49,6 +54,8 @@ export interface DicomScan {
   fileCount: number;
   /** Files that are not DICOM (skipped and counted). */
   skipped: string[];
+  /** DICOM files that could not be read (skipped with a warning naming each). */
+  unreadable: { file: string; reason: string }[];
   studies: StudySummary[];
   /** All series, studies in order. */
   series: SeriesSummary[];
@@ -61,6 +68,8 @@ const SOP = {
 };
 
 const TRANSFER_SYNTAX_NAMES: Record<string, string> = {
+  '1.2.840.10008.1.2': 'implicit VR little endian',
+  '1.2.840.10008.1.2.1': 'explicit VR little endian',
   '1.2.840.10008.1.2.4.50': 'JPEG baseline',
   '1.2.840.10008.1.2.4.51': 'JPEG extended',
   '1.2.840.10008.1.2.4.57': 'JPEG lossless',
@@ -82,8 +91,9 @@ const TRANSFER_SYNTAX_NAMES: Record<string, string> = {
 export const transferSyntaxName = (uid: string): string =>
   TRANSFER_SYNTAX_NAMES[uid] ? `${TRANSFER_SYNTAX_NAMES[uid]} (${uid})` : uid;
 
+/** Uncompressed pixel data, whatever the dataset's encoding. */
 export function isNativeTransferSyntax(uid: string): boolean {
-  return uid === EXPLICIT_LE || uid === IMPLICIT_LE;
+  return uid === EXPLICIT_LE || uid === IMPLICIT_LE || uid === EXPLICIT_BE || uid === DEFLATED_LE;
 }
 
 async function listFiles(root: string): Promise<string[]> {
@@ -109,27 +119,23 @@ function kindOf(i: Instance): SeriesKind {
 export async function scanDicom(root: string, options: { progress?: Progress } = {}): Promise<DicomScan> {
   const progress = options.progress ?? noProgress;
   const files = await listFiles(root);
+  if (files.length === 1 && files[0] === root) {
+    // One file named on the command line: not DICOM is an error, as it is for --to.
+    const one = readHeaderOrWhy(root);
+    if (!one.ok && one.reason === 'not-dicom') throw notDicom(root);
+  }
   const skipped: string[] = [];
+  const unreadable: DicomScan['unreadable'] = [];
   const bySeries = new Map<string, Instance[]>();
   for (let n = 0; n < files.length; n++) {
     const file = files[n]!;
-    const result = readInstanceHeader(file);
+    const result = readHeaderOrWhy(file);
     if (!result.ok) {
+      // One bad file must not hide the good series next to it: it is named and left out.
       if (result.reason === 'not-dicom') skipped.push(file);
-      else if (result.reason === 'unsupported')
-        throw new MhubError(
-          'INVALID_INPUT',
-          `${file} cannot be read: ${result.detail}`,
-          "convert it to explicit VR little endian first, e.g. with 'gdcmconv --raw'",
-        );
-      else
-        throw new MhubError(
-          'INVALID_INPUT',
-          `${file} is a damaged DICOM file: ${result.detail}`,
-          'remove or replace that file, then run again',
-        );
+      else unreadable.push({ file, reason: result.detail });
     } else {
-      const key = result.instance.seriesInstanceUid;
+      const key = seriesKey(root, result.instance);
       const list = bySeries.get(key) ?? [];
       list.push(result.instance);
       bySeries.set(key, list);
@@ -140,7 +146,7 @@ export async function scanDicom(root: string, options: { progress?: Progress } =
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  const series = [...bySeries.values()].map(summariseSeries);
+  const series = [...bySeries.entries()].map(([key, list]) => summariseSeries(key, list));
   const studies = new Map<string, StudySummary>();
   for (const s of series) {
     const first = s.instances[0]!;
@@ -161,12 +167,70 @@ export async function scanDicom(root: string, options: { progress?: Progress } =
     root,
     fileCount: files.length,
     skipped,
+    unreadable,
     studies: studyList,
     series: studyList.flatMap((st) => st.series),
   };
 }
 
-function summariseSeries(instances: Instance[]): SeriesSummary {
+function readHeaderOrWhy(file: string): ReturnType<typeof readInstanceHeader> {
+  try {
+    return readInstanceHeader(file);
+  } catch (error) {
+    // An unreadable file (permissions, a vanished file) is reported like a damaged one.
+    return { ok: false, reason: 'corrupt', detail: (error as Error).message };
+  }
+}
+
+/** The refusal for a file that is not DICOM Part 10 (shared by --list and --to). */
+export function notDicom(file: string): MhubError {
+  const head = Buffer.alloc(8);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, head, 0, 8, 0);
+  } finally {
+    closeSync(fd);
+  }
+  // A bare dataset (no preamble, no "DICM") usually starts with group 0002 or 0008.
+  const groups = [head.readUInt16LE(0), head.readUInt16BE(0)];
+  if (groups.some((g) => g === 0x0002 || g === 0x0008)) {
+    return new MhubError(
+      'INVALID_INPUT',
+      `${file} looks like a DICOM dataset without the Part 10 header (no "DICM" at byte 128), which mhub does not read`,
+      `add the header first, e.g. 'dcmconv +F ${file} fixed.dcm'`,
+    );
+  }
+  return new MhubError(
+    'INVALID_INPUT',
+    `${file} is not a format mhub reads`,
+    'give a DICOM folder or file, .nii / .nii.gz, .nrrd or .seg.nrrd',
+  );
+}
+
+/** Objects without a SeriesInstanceUID are grouped by folder and SeriesNumber, as dcm2niix does. */
+function seriesKey(root: string, i: Instance): string {
+  if (i.seriesInstanceUid) return i.seriesInstanceUid;
+  const folder = path.relative(root, path.dirname(i.path));
+  const where = folder === '' || folder.startsWith('..') ? '.' : folder;
+  return `no-uid:${where}${i.seriesNumber !== undefined ? `:${i.seriesNumber}` : ''}${i.modality ? `:${i.modality}` : ''}`;
+}
+
+/** Native pixel data shorter than Rows x Columns x frames x BitsAllocated says. */
+function shortPixelData(instances: Instance[]): string[] {
+  const out: string[] = [];
+  for (const i of instances) {
+    if (i.encapsulated || i.pixelOffset === undefined) continue;
+    const need = frameBytes(i) * i.frames;
+    if ((i.pixelLength ?? 0) < need) {
+      out.push(
+        `${i.path} declares ${i.columns}x${i.rows} pixels x ${i.frames} frame(s) x ${i.samplesPerPixel} sample(s) x ${i.bitsAllocated} bits (${need} bytes) but holds ${i.pixelLength ?? 0} bytes of pixel data; replace it with an intact copy`,
+      );
+    }
+  }
+  return out;
+}
+
+function summariseSeries(key: string, instances: Instance[]): SeriesSummary {
   const first = instances[0]!;
   const kind = kindOf(first);
   const transferSyntaxes = [...new Set(instances.map((i) => i.transferSyntax))];
@@ -182,8 +246,22 @@ function summariseSeries(instances: Instance[]): SeriesSummary {
         `its pixel data is compressed as ${bad.join(', ')}, which this reader cannot decode (decompress it first, e.g. with 'gdcmconv --raw' or 'dcmdjpeg')`,
       );
     }
-    const frames = multiFrame && instances.length === 1 ? expandFrames(first) : undefined;
-    if (frames) {
+    const colour = instances.find((i) => i.samplesPerPixel !== 1);
+    if (colour)
+      problems.push(
+        `it is a colour image (SamplesPerPixel ${colour.samplesPerPixel}, ${colour.photometric ?? 'no PhotometricInterpretation'}); mhub reads greyscale volumes, so convert it to greyscale first`,
+      );
+    const short = colour ? [] : shortPixelData(instances);
+    const mosaics = instances.filter((i) => i.mosaic).length;
+    if (short.length > 0) problems.push(...short.slice(0, 3));
+    else if (mosaics > 0) problems.push(...expandMosaics(instances));
+    const frames =
+      short.length === 0 && mosaics === 0 && multiFrame && instances.length === 1
+        ? expandFrames(first)
+        : undefined;
+    if (short.length > 0 || mosaics > 0) {
+      // Already explained (or already expanded) above.
+    } else if (frames) {
       // One native multi-frame file (Enhanced CT/MR): its frames are the slices.
       instances.splice(0, 1, ...frames);
       problems.push(...sortSlices(instances));
@@ -199,6 +277,7 @@ function summariseSeries(instances: Instance[]): SeriesSummary {
   }
   return {
     seriesInstanceUid: first.seriesInstanceUid,
+    key,
     studyInstanceUid: first.studyInstanceUid,
     modality: first.modality,
     description: first.seriesDescription,
@@ -215,12 +294,34 @@ function summariseSeries(instances: Instance[]): SeriesSummary {
   };
 }
 
+/** One MOSAIC file becomes its slices (in place); several are a 4-D series, refused. */
+function expandMosaics(instances: Instance[]): string[] {
+  const first = instances[0]!;
+  if (instances.length > 1) {
+    return [
+      `it holds ${instances.length} Siemens MOSAIC volumes (a time series or diffusion directions), and mhub reads one 3-D volume: convert one of them by giving its file, e.g. ${first.path}`,
+    ];
+  }
+  if (!first.mosaic || first.mosaic.count < 1)
+    return ['it is a Siemens MOSAIC without NumberOfImagesInMosaic, so its tiles cannot be told apart'];
+  if (first.encapsulated || first.frames > 1)
+    return [
+      "it is a compressed or multi-frame Siemens MOSAIC; decompress it first, e.g. with 'gdcmconv --raw'",
+    ];
+  const slices = expandMosaic(first);
+  if (typeof slices === 'string') return [slices];
+  instances.splice(0, 1, ...slices);
+  return sortSlices(instances);
+}
+
 /** Sorts single-frame slices along the slice normal (in place); returns what is wrong. */
 export function sortSlices(instances: Instance[]): string[] {
   const problems: string[] = [];
   const first = instances[0]!;
   if (instances.some((i) => !i.position || !i.orientation || !i.pixelSpacing)) {
-    problems.push('some slices lack ImagePositionPatient, ImageOrientationPatient or PixelSpacing');
+    problems.push(
+      'some slices lack ImagePositionPatient, ImageOrientationPatient or PixelSpacing, so their place in the patient is unknown (common for secondary captures, ultrasound and NM): mhub converts only images with patient geometry',
+    );
     instances.sort((a, b) => (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0));
     return problems;
   }
@@ -271,20 +372,22 @@ export function sortSlices(instances: Instance[]): string[] {
 /** The one image series a conversion should read: by UID when given, else the only one. */
 export function pickSeries(scan: DicomScan, seriesUid?: string): SeriesSummary {
   if (seriesUid) {
-    const found = scan.series.find((s) => s.seriesInstanceUid === seriesUid);
+    const found = scan.series.find((s) => s.key === seriesUid);
     if (!found)
       throw new MhubError(
         'NOT_FOUND',
-        `${scan.root} holds no series ${seriesUid}`,
-        `pick one of: ${scan.series.map((s) => s.seriesInstanceUid).join(', ') || '(none)'}`,
+        `${scan.root} holds no series ${seriesUid}${unreadableNote(scan)}`,
+        `pick one of: ${scan.series.map((s) => s.key).join(', ') || '(none)'}`,
       );
     return found;
   }
   if (scan.series.length === 0) {
     throw new MhubError(
       'INVALID_INPUT',
-      `${scan.root} holds no DICOM files${scan.skipped.length ? ` (${scan.skipped.length} other file(s) skipped)` : ''}`,
-      'give the folder that holds the DICOM series',
+      `${scan.root} holds no readable DICOM files${scan.skipped.length ? ` (${scan.skipped.length} other file(s) skipped)` : ''}${unreadableNote(scan)}`,
+      scan.unreadable.length
+        ? 'replace the damaged files with intact copies'
+        : 'give the folder that holds the DICOM series',
     );
   }
   const images = scan.series.filter((s) => s.kind === 'image');
@@ -297,12 +400,24 @@ export function pickSeries(scan: DicomScan, seriesUid?: string): SeriesSummary {
       'give a folder with an image series',
     );
   throw new MhubError(
-    'USAGE',
-    `${scan.root} holds ${images.length} image series: ${images.map(describeSeries).join('; ')}`,
-    'pick one with --series <SeriesInstanceUID>',
+    'INVALID_INPUT',
+    `${scan.root} holds ${images.length} image series, and one is needed: ${images.map(describeSeries).join('; ')}`,
+    `pick one with --series <SeriesInstanceUID>, e.g. --series ${images[0]!.key}`,
   );
 }
 
+function unreadableNote(scan: DicomScan): string {
+  if (scan.unreadable.length === 0) return '';
+  const shown = scan.unreadable.slice(0, 3).map((u) => `${u.file}: ${u.reason}`);
+  return `; ${scan.unreadable.length} unreadable file(s) left out (${shown.join('; ')}${scan.unreadable.length > 3 ? '; ...' : ''})`;
+}
+
+/** Warnings for the files a scan left out, one per file. */
+export function scanWarnings(scan: DicomScan): string[] {
+  return scan.unreadable.map((u) => `${u.file} was skipped: ${u.reason}`);
+}
+
 export function describeSeries(s: SeriesSummary): string {
-  return `${s.seriesInstanceUid} (${s.modality || '?'}${s.description ? ` "${s.description}"` : ''}, ${s.instanceCount} file(s))`;
+  const id = s.seriesInstanceUid || `${s.key} (no SeriesInstanceUID)`;
+  return `${id} (${s.modality || '?'}${s.description ? ` "${s.description}"` : ''}, ${s.instanceCount} file(s))`;
 }

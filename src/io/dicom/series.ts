@@ -1,6 +1,6 @@
 // A scanned single-frame DICOM series -> Volume. Slices are read straight from each file's
 // pixel data offset into one preallocated buffer: no per-file copies, no re-parsing.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { MhubError } from '../../errors.ts';
 import { noProgress, type Progress } from '../../progress.ts';
 import {
@@ -18,6 +18,7 @@ import {
 } from '../volume.ts';
 import { decodeWithItk } from './decode-itk.ts';
 import type { Instance } from './instance.ts';
+import { PixelReader } from './pixels.ts';
 import { describeSeries, isNativeTransferSyntax, type SeriesSummary } from './scan.ts';
 
 function voxelTypeOf(i: Instance): VoxelType {
@@ -41,7 +42,8 @@ export function seriesGeometry(series: SeriesSummary): Geometry {
   const rowDir: Vec3 = [o[0], o[1], o[2]];
   const colDir: Vec3 = [o[3], o[4], o[5]];
   let sliceDir = unit(cross(rowDir, colDir));
-  let sliceSpacing = first.sliceThickness ?? 1;
+  // One slice: the step a stack would have (dcm2niix's choice), else its thickness.
+  let sliceSpacing = first.spacingBetweenSlices ?? first.sliceThickness ?? 1;
   if (nz > 1) {
     // The mean step between slices: exact for even spacing, and right for gantry tilt too.
     const step = scale(sub(slices[nz - 1]!.position!, first.position!), 1 / (nz - 1));
@@ -71,6 +73,7 @@ export async function readDicomSeries(
   }
   const slices = series.instances;
   const first = slices[0]!;
+  checkSize(series);
   if (first.samplesPerPixel !== 1) {
     throw new MhubError(
       'INVALID_INPUT',
@@ -86,7 +89,10 @@ export async function readDicomSeries(
       total: series.instances.length,
       message: 'slices (decoded)',
     });
-    return { ...seriesGeometry(series), data, info: infoOf(first) };
+    // ITK applies the rescale pair, not RT Dose's DoseGridScaling: that stays ours.
+    const dose = first.doseGridScaling;
+    const doseRescale = dose !== undefined && dose !== 1 ? { rescale: { slope: dose, intercept: 0 } } : {};
+    return { ...seriesGeometry(series), data, ...doseRescale, info: infoOf(first) };
   }
   const type = voxelTypeOf(first);
   const nx = first.columns!;
@@ -96,22 +102,9 @@ export async function readDicomSeries(
   const sliceBytes = nx * ny * bytes;
   const buffer = new ArrayBuffer(sliceBytes * nz);
   const view = Buffer.from(buffer);
+  const reader = new PixelReader();
   slices.forEach((s, k) => {
-    if (s.pixelOffset === undefined || (s.pixelLength ?? 0) < sliceBytes) {
-      throw new MhubError(
-        'INVALID_INPUT',
-        `${s.path} holds ${s.pixelLength ?? 0} bytes of pixel data where ${sliceBytes} are needed`,
-        'replace that file with an intact copy',
-      );
-    }
-    const fd = openSync(s.path, 'r');
-    try {
-      const got = readSync(fd, view, k * sliceBytes, sliceBytes, s.pixelOffset);
-      if (got !== sliceBytes)
-        throw new MhubError('INVALID_INPUT', `${s.path} ends inside its pixel data`, 'replace that file');
-    } finally {
-      closeSync(fd);
-    }
+    reader.read(s, view, k * sliceBytes, sliceBytes);
     if (k % 32 === 31 || k === nz - 1) progress({ phase: 'read', done: k + 1, total: nz, message: 'slices' });
   });
   let data = allocate(type, nx * ny * nz, buffer);
@@ -141,6 +134,24 @@ export async function readDicomSeries(
     ...(rescale ? { rescale } : {}),
     info: infoOf(first),
   };
+}
+
+/** The most voxel bytes one volume may take: half this machine's memory. */
+export const volumeCeiling = (): number => Math.floor(totalmem() / 2);
+
+/** Refuses a volume whose declared size cannot be held, before anything is allocated. */
+function checkSize(series: SeriesSummary): void {
+  const first = series.instances[0]!;
+  const nz = series.instances.length;
+  const bytes = Math.max(first.bitsAllocated ?? 16, 16) / 8;
+  const total = (first.columns ?? 0) * (first.rows ?? 0) * nz * first.samplesPerPixel * bytes;
+  if (total > volumeCeiling()) {
+    throw new MhubError(
+      'INVALID_INPUT',
+      `series ${describeSeries(series)} declares ${first.columns}x${first.rows}x${nz} voxels (${(total / 1024 ** 3).toFixed(1)} GiB), more than the ${(volumeCeiling() / 1024 ** 3).toFixed(1)} GiB this machine can hold (half its memory)`,
+      'check Rows, Columns and the number of slices in that series; a genuine volume this large needs a machine with more memory',
+    );
+  }
 }
 
 function infoOf(first: Instance): ImageInfo {

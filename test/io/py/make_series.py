@@ -46,6 +46,7 @@ def main():
         "seriesNumber": 1,
         "shuffle": True,
         "rle": False,  # RLE Lossless compressed pixel data
+        "tilt": 0,  # gantry tilt in degrees: slice k moves k*tan(tilt)*step along the columns
     }
     opts.update(json.loads(sys.argv[2]) if len(sys.argv) > 2 else {})
     nx, ny, nz = opts["size"]
@@ -93,7 +94,9 @@ def main():
         ds.SeriesDescription = "phantom %dx%dx%d" % (nx, ny, nz)
         ds.InstanceNumber = k + 1
         ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
-        pos = origin + normal * sz * k
+        pos = origin + normal * sz * k + col * np.tan(np.radians(opts["tilt"])) * sz * k
+        if opts["tilt"]:
+            ds.GantryDetectorTilt = opts["tilt"]
         ds.ImagePositionPatient = [float("%.6f" % v) for v in pos]
         ds.ImageOrientationPatient = [float("%.8f" % v) for v in list(row) + list(col)]
         ds.PixelSpacing = [sy, sx]
