@@ -28,6 +28,8 @@ export interface ConvertOptions {
   /** Output id of the card's segmentation output, when the card has several. */
   outputId?: string;
   dropEmpty?: boolean;
+  /** Which volume (from 0) of a 4-D NIfTI input to read; required when it has several. */
+  volume?: number;
   /** gzip level for .gz / .nrrd outputs (1-9). */
   level?: number;
   /** NRRD outputs: gzip the data (default true; NIfTI follows the .nii / .nii.gz name). */
@@ -74,7 +76,7 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
     );
   }
   const grid = reference ? seriesGeometry(reference) : undefined;
-  const read = await readLabelMap(input, { reference: grid });
+  const read = await readLabelMap(input, { reference: grid, volume: options.volume });
   const labels =
     typeof options.labels === 'string'
       ? await loadLabels(options.labels, { outputId: options.outputId })
@@ -135,7 +137,11 @@ async function convertImage(
   options: ConvertOptions,
   progress: Progress,
 ): Promise<ConvertResult> {
-  const { volume, series, scan } = await readVolume(input, { series: options.series, progress });
+  const { volume, series, scan } = await readVolume(input, {
+    series: options.series,
+    volume: options.volume,
+    progress,
+  });
   const warnings: string[] = [];
   const base = {
     input: format,
