@@ -143,6 +143,13 @@ async function convertImage(
     progress,
   });
   const warnings: string[] = [];
+  // NRRD and DICOM have no way to say "these are not patient positions": say it here.
+  if (volume.space && volume.space !== 'scanner' && options.to !== 'nifti')
+    warnings.push(
+      volume.space === 'none'
+        ? `${input} has no spatial transform (NIfTI qform and sform codes 0): the ${options.to} output places voxels at index times spacing, not at patient positions`
+        : `${input} is in ${volume.space} space, not scanner space: the ${options.to} output gives its coordinates as patient positions`,
+    );
   const base = {
     input: format,
     to: options.to,

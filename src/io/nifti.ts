@@ -243,7 +243,7 @@ export async function readNifti(file: string, options: NiftiReadOptions = {}): P
     if (options.volume === undefined && layout.volumes > 1)
       throw bad(
         `it is 4-D and holds ${layout.volumes} volumes of ${layout.size.join('x')}`,
-        `pick one with --volume <0-${layout.volumes - 1}> (convert's volume option)`,
+        `pick one with mhub convert --volume <0-${layout.volumes - 1}> (a 3-D file it writes can go to mhub run)`,
       );
     if (!(Number.isInteger(volume) && volume >= 0 && volume < layout.volumes))
       throw bad(
