@@ -56,24 +56,10 @@ try {
   for (const gib of sizes) {
     const file = await bomb(gib);
     const out = path.join(root, 'out.nii');
-    const ours = measure([
-      process.execPath,
-      path.join(repo, 'bin', 'mhub.js'),
-      'convert',
-      file,
-      '--to',
-      'nifti',
-      '--out',
-      out,
-    ]);
-    const gunzip = measure(['sh', '-c', `gzip -dc '${file}' > /dev/null`]);
-    console.log(
-      `${gib} GiB bomb: mhub ${ours.seconds} s, ${ours.mb} MB, exit ${ours.exit}; gzip -dc ${gunzip.seconds} s, ${gunzip.mb} MB; time ratio ${(ours.seconds / gunzip.seconds).toFixed(3)}`,
-    );
-    if (base) {
-      const old = measure([
+    const convert = (checkout: string) =>
+      measure([
         process.execPath,
-        path.join(base, 'bin', 'mhub.js'),
+        path.join(checkout, 'bin', 'mhub.js'),
         'convert',
         file,
         '--to',
@@ -81,6 +67,13 @@ try {
         '--out',
         out,
       ]);
+    const ours = convert(repo);
+    const gunzip = measure(['sh', '-c', `gzip -dc '${file}' > /dev/null`]);
+    console.log(
+      `${gib} GiB bomb: mhub ${ours.seconds} s, ${ours.mb} MB, exit ${ours.exit}; gzip -dc ${gunzip.seconds} s, ${gunzip.mb} MB; time ratio ${(ours.seconds / gunzip.seconds).toFixed(3)}`,
+    );
+    if (base) {
+      const old = convert(base);
       console.log(`  base ${base}: ${old.seconds} s, ${old.mb} MB, exit ${old.exit}`);
     }
     if (ours.exit !== 3) throw new Error(`mhub accepted the ${gib} GiB bomb (exit ${ours.exit})`);
