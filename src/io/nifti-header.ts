@@ -211,6 +211,8 @@ export interface NiftiSpace {
 }
 
 const finite = (xs: number[]) => xs.every(Number.isFinite);
+/** Header floats as people wrote them (0.9, not float32's 0.8999999761581421). */
+const show = (xs: number[]) => xs.map((x) => String(Number(x.toPrecision(7)))).join(', ');
 
 /**
  * The transform the NIfTI standard says to use: sform when its code is set, else qform, else
@@ -222,7 +224,7 @@ export function niftiSpace(h: NiftiHeader, bad: Bad): NiftiSpace {
   const spacing = () => {
     const sp = h.pixdim.slice(1, 4).map((p) => Math.abs(p));
     if (!finite(sp) || sp.some((p) => p === 0))
-      throw bad(`pixdim (voxel spacing) ${h.pixdim.slice(1, 4).join(', ')} is not finite and non-zero`, fix);
+      throw bad(`pixdim (voxel spacing) ${show(h.pixdim.slice(1, 4))} is not finite and non-zero`, fix);
     return sp;
   };
   let affine: number[][];
@@ -230,7 +232,7 @@ export function niftiSpace(h: NiftiHeader, bad: Bad): NiftiSpace {
   if (h.sformCode > 0) {
     code = h.sformCode;
     affine = h.srow.map((row) => [...row]);
-    if (!finite(affine.flat())) throw bad(`its sform (srow_x/y/z) holds ${affine.flat().join(', ')}`, fix);
+    if (!finite(affine.flat())) throw bad(`its sform (srow_x/y/z) holds ${show(affine.flat())}`, fix);
   } else if (h.qformCode > 0) {
     code = h.qformCode;
     const [b, c, d] = h.quatern;
@@ -240,7 +242,7 @@ export function niftiSpace(h: NiftiHeader, bad: Bad): NiftiSpace {
     // nifti1.h: a = sqrt(1 - b^2 - c^2 - d^2); nibabel refuses b^2+c^2+d^2 > 1 beyond float32 noise.
     const w2 = 1 - (b * b + c * c + d * d);
     if (w2 < -3 * 2 ** -23)
-      throw bad(`its qform quaternion (b, c, d) = (${b}, ${c}, ${d}) is longer than 1`, fix);
+      throw bad(`its qform quaternion (b, c, d) = (${show([b, c, d])}) is longer than 1`, fix);
     const a = Math.sqrt(Math.max(0, w2));
     const qfac = h.pixdim[0]! < 0 ? -1 : 1;
     const R = [
@@ -279,7 +281,7 @@ export function niftiSpace(h: NiftiHeader, bad: Bad): NiftiSpace {
   // nifti1.h: scl_slope 0 means "no scaling"; nibabel reads NaN so too.
   if (h.slope !== 0 && !Number.isNaN(h.slope)) {
     if (!Number.isFinite(h.slope) || !Number.isFinite(h.intercept))
-      throw bad(`its scaling (scl_slope ${h.slope}, scl_inter ${h.intercept}) is not finite`, fix);
+      throw bad(`its scaling (scl_slope, scl_inter = ${show([h.slope, h.intercept])}) is not finite`, fix);
     if (h.slope !== 1 || h.intercept !== 0) {
       out.slope = h.slope;
       out.intercept = h.intercept;

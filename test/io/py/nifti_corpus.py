@@ -2,7 +2,7 @@
 with nibabel (other byte order, NIfTI-2, .hdr/.img pairs, no transform, sheared sform).
 
   nifti_corpus.py derive OUTDIR      writes the derived files, prints [{file, kind}] as JSON
-  nifti_corpus.py describe FILE      nibabel's view of FILE: kind, shape, codes, as JSON
+  nifti_corpus.py shipped            nibabel's own NIfTI/Analyze files, [{file, kind}] as JSON
   nifti_corpus.py compare ORIG VOL OURS
       nibabel reads volume VOL of ORIG and OURS (a 3-D NIfTI mhub wrote from it) and prints
       shapes, the largest voxel difference (scaling applied) and the largest affine difference.
@@ -137,8 +137,6 @@ if __name__ == "__main__":
         print(json.dumps(derive(sys.argv[2])))
     elif mode == "shipped":
         print(json.dumps([{"file": f, "kind": kind(f)} for f in shipped()]))
-    elif mode == "describe":
-        print(json.dumps({"kind": kind(sys.argv[2])}))
     elif mode == "compare":
         compare(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     else:
