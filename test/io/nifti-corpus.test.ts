@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMhubError } from '../../src/errors.ts';
-import { readNifti, writeNifti } from '../../src/io/index.ts';
+import { convert, readNifti, writeNifti } from '../../src/io/index.ts';
 import { pythonJson, tempDir, tools } from './support.ts';
 
 interface Entry {
@@ -117,5 +117,26 @@ describe.skipIf(!tools.ok)('NIfTI corpus against nibabel', () => {
       code: 'INVALID_INPUT',
       message: expect.stringMatching(/volume 20/),
     });
+  });
+
+  it('converts pairs and one volume of a 4-D file through convert(), as the CLI does', async () => {
+    const derived = (name: string) => corpus.find((e) => path.basename(e.file) === name)!.file;
+    for (const [input, volume] of [
+      [derived('anatomical-pair.img').replace(/\.img$/, '.hdr'), undefined],
+      [derived('example4d-pair2.img.gz'), 1],
+    ] as const) {
+      const out = path.join(tmp.dir, `convert-${path.basename(input)}.nii.gz`);
+      const result = await convert(input, { to: 'nifti', out, volume });
+      expect(result.input).toBe('nifti');
+      const cmp = pythonJson<Comparison>('nifti_corpus.py', [
+        'compare',
+        input.replace(/\.hdr$/, '.img'),
+        String(volume ?? 0),
+        out,
+      ]);
+      expect(cmp.shapeOurs).toEqual(cmp.shapeRef);
+      expect(cmp.maxValueDiff).toBe(0);
+      expect(cmp.maxAffineDiff).toBeLessThan(1e-4);
+    }
   });
 });
