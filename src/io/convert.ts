@@ -56,6 +56,16 @@ export interface ConvertResult {
 
 const LABEL_FORMATS = new Set<Format>(['dicomseg', 'seg.nrrd']);
 
+/** NRRD and DICOM cannot say "these are not patient positions" (only NIfTI can): say it here. */
+function spaceWarnings(input: string, volume: Volume, to: OutputFormat): string[] {
+  if (!volume.space || volume.space === 'scanner' || to === 'nifti') return [];
+  return [
+    volume.space === 'none'
+      ? `${input} has no spatial transform (NIfTI qform and sform codes 0): the ${to} output places voxels at index times spacing, not at patient positions`
+      : `${input} is in ${volume.space} space, not scanner space: the ${to} output gives its coordinates as patient positions`,
+  ];
+}
+
 export async function convert(input: string, options: ConvertOptions): Promise<ConvertResult> {
   const progress = options.progress ?? noProgress;
   const format = detectFormat(input);
@@ -81,7 +91,7 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
     typeof options.labels === 'string'
       ? await loadLabels(options.labels, { outputId: options.outputId })
       : (options.labels ?? read.labels);
-  const warnings: string[] = [];
+  const warnings = spaceWarnings(input, read.labelMap, options.to);
   if (read.overlaps)
     warnings.push(`${read.overlaps} voxel(s) belong to several segments; the higher segment number was kept`);
   if (!labels) {
@@ -142,14 +152,7 @@ async function convertImage(
     volume: options.volume,
     progress,
   });
-  const warnings: string[] = [];
-  // NRRD and DICOM have no way to say "these are not patient positions": say it here.
-  if (volume.space && volume.space !== 'scanner' && options.to !== 'nifti')
-    warnings.push(
-      volume.space === 'none'
-        ? `${input} has no spatial transform (NIfTI qform and sform codes 0): the ${options.to} output places voxels at index times spacing, not at patient positions`
-        : `${input} is in ${volume.space} space, not scanner space: the ${options.to} output gives its coordinates as patient positions`,
-    );
+  const warnings = spaceWarnings(input, volume, options.to);
   const base = {
     input: format,
     to: options.to,

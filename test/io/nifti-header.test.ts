@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readNifti, type Volume, writeNifti } from '../../src/io/index.ts';
+import { convert, readNifti, type Volume, writeNifti } from '../../src/io/index.ts';
 import { niftiHeader } from '../../src/io/nifti.ts';
 import { tempDir } from './support.ts';
 
@@ -76,6 +76,10 @@ describe('NIfTI header codes', () => {
     const out = path.join(tmp.dir, 'none-out.nii');
     await writeNifti(out, v);
     expect(codes(readFileSync(out))).toEqual({ qform: 0, sform: 0 });
+    // NRRD cannot say so: the user is told.
+    const nrrd = await convert(file, { to: 'nrrd', out: path.join(tmp.dir, 'none.nrrd') });
+    expect(nrrd.warnings).toEqual([expect.stringMatching(/no spatial transform .* not at patient positions/)]);
+    expect((await convert(file, { to: 'nifti', out: path.join(tmp.dir, 'none2.nii') })).warnings).toEqual([]);
   });
 
   it('keeps the space a file names (MNI stays 4, aligned stays 2)', async () => {
