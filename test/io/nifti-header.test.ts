@@ -78,7 +78,9 @@ describe('NIfTI header codes', () => {
     expect(codes(readFileSync(out))).toEqual({ qform: 0, sform: 0 });
     // NRRD cannot say so: the user is told.
     const nrrd = await convert(file, { to: 'nrrd', out: path.join(tmp.dir, 'none.nrrd') });
-    expect(nrrd.warnings).toEqual([expect.stringMatching(/no spatial transform .* not at patient positions/)]);
+    expect(nrrd.warnings).toEqual([
+      expect.stringMatching(/no spatial transform .* not at patient positions/),
+    ]);
     expect((await convert(file, { to: 'nifti', out: path.join(tmp.dir, 'none2.nii') })).warnings).toEqual([]);
   });
 
