@@ -275,10 +275,12 @@ export async function readNifti(file: string, options: NiftiReadOptions = {}): P
   const h = header!;
   const { size, volumeBytes } = layout!;
   const n = size[0] * size[1] * size[2];
-  // An aligned buffer of our own (inflated chunks and Buffer pools need not be aligned).
-  const data = allocate(h.type, n);
+  // The kept bytes are a buffer of their own (Buffer.alloc, not the pool): viewed in place when
+  // aligned, else copied once.
+  const aligned = bytes.byteOffset % h.bytesPerVoxel === 0 && bytes.length === volumeBytes;
+  const data = aligned ? allocate(h.type, n, bytes.buffer as ArrayBuffer, bytes.byteOffset) : allocate(h.type, n);
   const target = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  target.set(bytes.subarray(0, volumeBytes));
+  if (!aligned) target.set(bytes.subarray(0, volumeBytes));
   if (!h.littleEndian && h.bytesPerVoxel > 1) {
     if (h.bytesPerVoxel === 2) target.swap16();
     else if (h.bytesPerVoxel === 4) target.swap32();
