@@ -56,28 +56,30 @@ function measure(cmd: string[]): { seconds: number; mb: number; exit: number } {
   return { seconds: seconds!, mb: Math.round(kb! / 1024), exit: exit ?? r.status ?? -1 };
 }
 
+/** `mhub convert input --to nifti --out out` with the CLI of `checkout`, measured. */
+const convert = (checkout: string, input: string, out: string) =>
+  measure([
+    process.execPath,
+    path.join(checkout, 'bin', 'mhub.js'),
+    'convert',
+    input,
+    '--to',
+    'nifti',
+    '--out',
+    out,
+  ]);
+
 try {
   for (const gib of sizes) {
     const file = await bomb(gib);
     const out = path.join(root, 'out.nii');
-    const convert = (checkout: string) =>
-      measure([
-        process.execPath,
-        path.join(checkout, 'bin', 'mhub.js'),
-        'convert',
-        file,
-        '--to',
-        'nifti',
-        '--out',
-        out,
-      ]);
-    const ours = convert(repo);
+    const ours = convert(repo, file, out);
     const gunzip = measure(['sh', '-c', `gzip -dc '${file}' > /dev/null`]);
     console.log(
       `${gib} GiB bomb: mhub ${ours.seconds} s, ${ours.mb} MB, exit ${ours.exit}; gzip -dc ${gunzip.seconds} s, ${gunzip.mb} MB; time ratio ${(ours.seconds / gunzip.seconds).toFixed(3)}`,
     );
     if (base) {
-      const old = convert(base);
+      const old = convert(base, file, out);
       console.log(`  base ${base}: ${old.seconds} s, ${old.mb} MB, exit ${old.exit}`);
     }
     if (ours.exit !== 3) throw new Error(`mhub accepted the ${gib} GiB bomb (exit ${ours.exit})`);
@@ -87,24 +89,14 @@ try {
   for (let i = 0; i < n; i++) data[i] = (Math.random() * 400) | 0;
   const real = path.join(root, 'noise.nii.gz');
   await writeNifti(real, { ...unitGrid([512, 512, 300]), data });
-  const convert = (checkout: string) =>
-    measure([
-      process.execPath,
-      path.join(checkout, 'bin', 'mhub.js'),
-      'convert',
-      real,
-      '--to',
-      'nifti',
-      '--out',
-      path.join(root, 'noise.nii'),
-    ]);
-  const ours = convert(repo);
+  const noiseOut = path.join(root, 'noise.nii');
+  const ours = convert(repo, real, noiseOut);
   const gunzip = measure(['sh', '-c', `gzip -dc '${real}' > /dev/null`]);
   console.log(
     `512x512x300 .nii.gz -> .nii: mhub ${ours.seconds} s, ${ours.mb} MB, exit ${ours.exit}; gzip -dc ${gunzip.seconds} s`,
   );
   if (base) {
-    const old = convert(base);
+    const old = convert(base, real, noiseOut);
     console.log(
       `  base ${base}: ${old.seconds} s, ${old.mb} MB, exit ${old.exit}; memory ratio ${(ours.mb / old.mb).toFixed(2)}`,
     );

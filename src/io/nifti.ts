@@ -278,7 +278,9 @@ export async function readNifti(file: string, options: NiftiReadOptions = {}): P
   // The kept bytes are a buffer of their own (Buffer.alloc, not the pool): viewed in place when
   // aligned, else copied once.
   const aligned = bytes.byteOffset % h.bytesPerVoxel === 0 && bytes.length === volumeBytes;
-  const data = aligned ? allocate(h.type, n, bytes.buffer as ArrayBuffer, bytes.byteOffset) : allocate(h.type, n);
+  const data = aligned
+    ? allocate(h.type, n, bytes.buffer as ArrayBuffer, bytes.byteOffset)
+    : allocate(h.type, n);
   const target = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (!aligned) target.set(bytes.subarray(0, volumeBytes));
   if (!h.littleEndian && h.bytesPerVoxel > 1) {
