@@ -271,11 +271,8 @@ export function niftiSpace(h: NiftiHeader, bad: Bad): NiftiSpace {
     m0[0]! * (m1[1]! * m2[2]! - m1[2]! * m2[1]!) -
     m0[1]! * (m1[0]! * m2[2]! - m1[2]! * m2[0]!) +
     m0[2]! * (m1[0]! * m2[1]! - m1[1]! * m2[0]!);
-  if (!(Math.abs(det) > 1e-12))
-    throw bad(
-      `its ${code === h.sformCode && code > 0 ? 'sform' : 'qform'} is degenerate (zero volume per voxel)`,
-      fix,
-    );
+  // Only an sform can get here degenerate: a qform or pixdim grid has non-zero spacing by now.
+  if (!(Math.abs(det) > 0)) throw bad('its sform is degenerate (zero volume per voxel)', fix);
   affine.push([0, 0, 0, 1]);
   const out: NiftiSpace = { affine, space: SPACE_BY_CODE.get(code) ?? 'aligned' };
   // nifti1.h: scl_slope 0 means "no scaling"; nibabel reads NaN so too.
