@@ -29,6 +29,8 @@ export interface ConvertOptions {
   /** Output id of the card's segmentation output, when the card has several. */
   outputId?: string;
   dropEmpty?: boolean;
+  /** Which volume (from 0) of a 4-D NIfTI input to read; required when it has several. */
+  volume?: number;
   /** gzip level for .gz / .nrrd outputs (1-9). */
   level?: number;
   /** NRRD outputs: gzip the data (default true; NIfTI follows the .nii / .nii.gz name). */
@@ -59,6 +61,16 @@ export interface ConvertResult {
 
 const LABEL_FORMATS = new Set<Format>(['dicomseg', 'seg.nrrd']);
 
+/** NRRD and DICOM cannot say "these are not patient positions" (only NIfTI can): say it here. */
+function spaceWarnings(input: string, volume: Volume, to: OutputFormat): string[] {
+  if (!volume.space || volume.space === 'scanner' || to === 'nifti') return [];
+  return [
+    volume.space === 'none'
+      ? `${input} has no spatial transform (NIfTI qform and sform codes 0): the ${to} output places voxels at index times spacing, not at patient positions`
+      : `${input} is in ${volume.space} space, not scanner space: the ${to} output gives its coordinates as patient positions`,
+  ];
+}
+
 export async function convert(input: string, options: ConvertOptions): Promise<ConvertResult> {
   const progress = options.progress ?? noProgress;
   const format = detectFormat(input);
@@ -79,12 +91,16 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
     );
   }
   const grid = reference ? seriesGeometry(reference) : undefined;
-  const read = await readLabelMap(input, { reference: grid });
+  const read = await readLabelMap(input, { reference: grid, volume: options.volume });
   const labels =
     typeof options.labels === 'string'
       ? await loadLabels(options.labels, { outputId: options.outputId })
       : (options.labels ?? read.labels);
-  const warnings: string[] = [...(reference?.warnings ?? []), ...(read.warnings ?? [])];
+  const warnings: string[] = [
+    ...spaceWarnings(input, read.labelMap, options.to),
+    ...(reference?.warnings ?? []),
+    ...(read.warnings ?? []),
+  ];
   if (read.overlaps)
     warnings.push(`${read.overlaps} voxel(s) belong to several segments; the higher segment number was kept`);
   if (!labels) {
@@ -140,9 +156,13 @@ async function convertImage(
   options: ConvertOptions,
   progress: Progress,
 ): Promise<ConvertResult> {
-  const read = await readVolume(input, { series: options.series, progress });
+  const read = await readVolume(input, { series: options.series, volume: options.volume, progress });
   const { series, scan } = read;
-  const warnings: string[] = [...(series?.warnings ?? []), ...(scan ? scanWarnings(scan) : [])];
+  const warnings: string[] = [
+    ...(series?.warnings ?? []),
+    ...(scan ? scanWarnings(scan) : []),
+    ...spaceWarnings(input, read.volume, options.to),
+  ];
   const { volume, correction } = options.tiltCorrect ? correctTilt(read.volume) : { volume: read.volume };
   const angle = shearAngle(read.volume);
   if (!options.tiltCorrect && angle >= 1e-3)

@@ -1,36 +1,23 @@
-// NIfTI-1 (.nii, .nii.gz) reader and writer. Written like dcm2niix does: stored values with
-// scl_slope/scl_inter, sform and qform both set (code 1, scanner), units mm. The header and the
+// NIfTI reader (NIfTI-1 and -2, either byte order, .nii(.gz) or .hdr/.img, one volume of a 4-D
+// file) and NIfTI-1 writer. Written like dcm2niix does: stored values with scl_slope/scl_inter,
+// sform and qform naming the volume's space (code 1, scanner, for DICOM data), units mm. The header and the
 // voxel buffer are written as they are (no copy); .nii.gz goes through the parallel gzip.
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { MhubError } from '../errors.ts';
 import { noProgress, type Progress } from '../progress.ts';
 import { writeAtomic } from './atomic.ts';
-import { DEFAULT_GZIP_LEVEL, gzipBlocks } from './gzip.ts';
+import { DEFAULT_GZIP_LEVEL, gzipBlocks, type InflatePlan } from './gzip.ts';
 import {
-  allocate,
-  geometryFromRasAffine,
-  rasAffine,
-  type Vec3,
-  type Volume,
-  type VoxelType,
-  voxelType,
-} from './volume.ts';
-
-const gunzip = promisify(zlib.gunzip);
-
-const DATATYPE: Record<VoxelType, [code: number, bits: number]> = {
-  uint8: [2, 8],
-  int16: [4, 16],
-  int32: [8, 32],
-  float32: [16, 32],
-  float64: [64, 64],
-  int8: [256, 8],
-  uint16: [512, 16],
-  uint32: [768, 32],
-};
+  NIFTI_TYPES,
+  type NiftiHeader,
+  type NiftiLayout,
+  niftiLayout,
+  niftiSpace,
+  parseNiftiHeader,
+  SPACE_CODES,
+} from './nifti-header.ts';
+import { readChecked } from './read-checked.ts';
+import { allocate, dot, geometryFromRasAffine, rasAffine, type Volume, voxelType } from './volume.ts';
 
 const HEADER_BYTES = 348;
 const VOX_OFFSET = 352;
@@ -85,20 +72,50 @@ function quaternion(r: number[][]): { b: number; c: number; d: number; qfac: num
   return { b, c, d, qfac };
 }
 
+/** Whether the grid's axes are not at right angles (tilted-gantry slices): no rigid qform fits it. */
+function sheared(v: Volume): boolean {
+  const [a, b, c] = v.axes;
+  return Math.max(Math.abs(dot(a, b)), Math.abs(dot(a, c)), Math.abs(dot(b, c))) > 1e-4;
+}
+
+/** Whether positions are voxel index times spacing, as NIfTI method 1 (no transform) gives. */
+function methodOne(affine: number[][], v: Volume): boolean {
+  return affine
+    .slice(0, 3)
+    .every((row, r) => row.every((x, c) => Math.abs(x - (r === c ? v.spacing[r]! : 0)) < 1e-6));
+}
+
+/**
+ * The 352-byte NIfTI-1 header. sform and qform name the volume's space (code 1 scanner for DICOM
+ * data; 0 for a volume read from a file without a transform, so we never claim scanner space).
+ * A sheared grid (tilted slices) has no rigid qform: qform code 0 leaves the sform the only
+ * transform, so a qform-preferring reader cannot place the slices elsewhere.
+ */
 export function niftiHeader(v: Volume, description = 'mhub'): Buffer {
   const h = Buffer.alloc(VOX_OFFSET);
   const type = voxelType(v.data);
-  const [code, bits] = DATATYPE[type];
+  const [code, bytes] = NIFTI_TYPES[type];
+  const affine = rasAffine(v);
+  if (!affine.flat().every(Number.isFinite) || !v.spacing.every((s) => s > 0))
+    throw new MhubError(
+      'INTERNAL',
+      `a volume with a non-finite or zero-spacing grid reached the NIfTI writer (spacing ${v.spacing.join(', ')})`,
+      'report this: readers refuse such grids',
+    );
+  let space = v.space ?? 'scanner';
+  // A volume without a transform that has since been put on another grid is no longer method 1.
+  if (space === 'none' && !methodOne(affine, v)) space = 'aligned';
+  const sformCode = SPACE_CODES[space];
+  const qformCode = sheared(v) ? 0 : sformCode;
   h.writeInt32LE(HEADER_BYTES, 0);
   h.write('r', 38, 'latin1'); // regular: what nibabel and dcm2niix write
   [3, v.size[0], v.size[1], v.size[2], 1, 1, 1, 1].forEach((n, i) => {
     h.writeInt16LE(n, 40 + 2 * i);
   });
   h.writeInt16LE(code, 70);
-  h.writeInt16LE(bits, 72);
-  const affine = rasAffine(v);
+  h.writeInt16LE(bytes * 8, 72);
   const rot = [0, 1, 2].map((r) => [0, 1, 2].map((c) => affine[r]![c]! / v.spacing[c]!));
-  const q = quaternion(rot);
+  const q = qformCode > 0 ? quaternion(rot) : { b: 0, c: 0, d: 0, qfac: 1 };
   [q.qfac, v.spacing[0], v.spacing[1], v.spacing[2], 0, 0, 0, 0].forEach((x, i) => {
     h.writeFloatLE(x, 76 + 4 * i);
   });
@@ -107,16 +124,19 @@ export function niftiHeader(v: Volume, description = 'mhub'): Buffer {
   h.writeFloatLE(v.rescale?.intercept ?? 0, 116);
   h.writeUInt8(10, 123); // mm, seconds
   h.write(description.slice(0, 79), 148, 'latin1');
-  h.writeInt16LE(1, 252); // qform_code: scanner
-  h.writeInt16LE(1, 254); // sform_code: scanner
-  h.writeFloatLE(q.b, 256);
-  h.writeFloatLE(q.c, 260);
-  h.writeFloatLE(q.d, 264);
-  h.writeFloatLE(affine[0]![3]!, 268);
-  h.writeFloatLE(affine[1]![3]!, 272);
-  h.writeFloatLE(affine[2]![3]!, 276);
-  for (let r = 0; r < 3; r++)
-    for (let c = 0; c < 4; c++) h.writeFloatLE(affine[r]![c]!, 280 + 16 * r + 4 * c);
+  h.writeInt16LE(qformCode, 252);
+  h.writeInt16LE(sformCode, 254);
+  if (qformCode > 0) {
+    h.writeFloatLE(q.b, 256);
+    h.writeFloatLE(q.c, 260);
+    h.writeFloatLE(q.d, 264);
+    h.writeFloatLE(affine[0]![3]!, 268);
+    h.writeFloatLE(affine[1]![3]!, 272);
+    h.writeFloatLE(affine[2]![3]!, 276);
+  }
+  if (sformCode > 0)
+    for (let r = 0; r < 3; r++)
+      for (let c = 0; c < 4; c++) h.writeFloatLE(affine[r]![c]!, 280 + 16 * r + 4 * c);
   h.write('n+1\0', 344, 'latin1');
   return h;
 }
@@ -166,88 +186,111 @@ export async function writeNifti(file: string, volume: Volume, options: WriteOpt
   });
 }
 
-const TYPE_BY_CODE = new Map(Object.entries(DATATYPE).map(([t, [code]]) => [code, t as VoxelType]));
-
-/** Reads a decompressed file's bytes; gzip is detected by its magic number, not the name. */
-export async function readMaybeGzipped(file: string): Promise<Buffer> {
-  const raw = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-    throw new MhubError('NOT_FOUND', `${file} cannot be read (${error.code})`, 'check the path');
-  });
-  if (raw[0] === 0x1f && raw[1] === 0x8b) {
-    return gunzip(raw).catch(() => {
-      throw new MhubError(
-        'INVALID_INPUT',
-        `${file} is a damaged gzip file`,
-        'replace it with an intact copy',
-      );
-    });
-  }
-  return raw;
+export interface NiftiReadOptions {
+  /** Which volume (0-based) of a 4-D file to read; required when the file has several. */
+  volume?: number;
 }
 
-export async function readNifti(file: string): Promise<Volume> {
-  const buf = await readMaybeGzipped(file);
-  const bad = (why: string) =>
-    new MhubError(
+const PAIR = /\.(hdr|img)(\.gz)?$/i;
+
+/** The header file and the data file: one .nii(.gz), or the two halves of a .hdr/.img pair. */
+function niftiFiles(file: string): { header: string; data: string | undefined; stem: string } {
+  const m = PAIR.exec(file);
+  if (!m) return { header: file, data: file, stem: file };
+  const stem = file.slice(0, m.index);
+  const find = (ext: string) =>
+    [ext, `${ext}.gz`, ext.toUpperCase(), `${ext.toUpperCase()}.GZ`]
+      .map((e) => `${stem}.${e}`)
+      .find((n) => existsSync(n));
+  const header = m[1]!.toLowerCase() === 'hdr' ? file : find('hdr');
+  if (!header)
+    throw new MhubError(
       'INVALID_INPUT',
-      `${file} is not a readable NIfTI-1 file: ${why}`,
-      'give a NIfTI-1 .nii or .nii.gz file',
+      `${file} is half of a .hdr/.img pair, and ${stem}.hdr is missing`,
+      'put the .hdr and .img files side by side with the same name',
     );
-  if (buf.length < HEADER_BYTES) throw bad('it is shorter than a header');
-  if (buf.readInt32LE(0) !== HEADER_BYTES) {
-    if (buf.readInt32BE(0) === HEADER_BYTES) throw bad('big-endian files are not supported');
-    if (buf.readInt32LE(0) === 540) throw bad('NIfTI-2 is not supported');
-    throw bad('sizeof_hdr is not 348');
-  }
-  const dim = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => buf.readInt16LE(40 + 2 * i));
-  const ndim = dim[0]!;
-  if (ndim < 1 || ndim > 7 || dim.slice(4, ndim + 1).some((n) => n > 1)) {
+  return { header, data: m[1]!.toLowerCase() === 'img' ? file : find('img'), stem };
+}
+
+/** NIfTI-1 or -2, either byte order, one file or a .hdr/.img pair; one volume of a 4-D file. */
+export async function readNifti(file: string, options: NiftiReadOptions = {}): Promise<Volume> {
+  const bad = (why: string, fix = 'give a NIfTI-1 or NIfTI-2 image (.nii, .nii.gz or a .hdr/.img pair)') =>
+    new MhubError('INVALID_INPUT', `${file} is not a readable NIfTI file: ${why}`, fix);
+  const files = niftiFiles(file);
+  const single = files.header === files.data;
+  const pairData = () => {
+    if (files.data) return files.data;
     throw bad(
-      `it has ${ndim} dimensions (${dim.slice(1, ndim + 1).join('x')}); only 3D images are supported`,
+      `it is the header of a .hdr/.img pair, and ${files.stem}.img is missing`,
+      'put the .hdr and .img files side by side with the same name',
     );
+  };
+  let header: NiftiHeader | undefined;
+  let layout: NiftiLayout | undefined;
+  let start = 0;
+  const plan = (head: Buffer): InflatePlan => {
+    header = parseNiftiHeader(head, bad);
+    if (header.pair === single)
+      throw bad(
+        single
+          ? 'its magic (ni1/ni2) says its voxels are in a separate .img file'
+          : 'its magic (n+1/n+2) says its voxels follow the header in one .nii file',
+        single ? 'give the .hdr/.img pair, named alike' : 'rename it to .nii',
+      );
+    niftiSpace(header, bad);
+    layout = niftiLayout(header, bad);
+    const volume = options.volume ?? 0;
+    if (options.volume === undefined && layout.volumes > 1)
+      throw bad(
+        `it is 4-D and holds ${layout.volumes} volumes of ${layout.size.join('x')}`,
+        `pick one with mhub convert --volume <0-${layout.volumes - 1}> (a 3-D file it writes can go to mhub run)`,
+      );
+    if (!(Number.isInteger(volume) && volume >= 0 && volume < layout.volumes))
+      throw bad(
+        `volume ${options.volume} does not exist: it holds ${layout.volumes} volume(s)`,
+        `pick a volume from 0 to ${layout.volumes - 1}`,
+      );
+    start = layout.voxOffset + volume * layout.volumeBytes;
+    return single
+      ? { total: layout.fileBytes, keep: [start, start + layout.volumeBytes] }
+      : { total: 16 * 2 ** 20, keep: [0, 0], atMost: true };
+  };
+  const first = await readChecked(files.header, 540, plan, bad);
+  let bytes = first.kept;
+  if (!single) {
+    const badData = (why: string, fix?: string) =>
+      new MhubError(
+        'INVALID_INPUT',
+        `${files.data} (the voxels of ${files.header}) is not readable: ${why}`,
+        fix,
+      );
+    const data = await readChecked(
+      pairData(),
+      0,
+      () => ({ total: layout!.fileBytes, keep: [start, start + layout!.volumeBytes] }),
+      badData,
+    );
+    bytes = data.kept;
   }
-  const size: Vec3 = [dim[1]!, ndim >= 2 ? dim[2]! : 1, ndim >= 3 ? dim[3]! : 1];
-  const type = TYPE_BY_CODE.get(buf.readInt16LE(70));
-  if (!type) throw bad(`datatype ${buf.readInt16LE(70)} is not supported`);
-  const voxOffset = Math.round(buf.readFloatLE(108)) || VOX_OFFSET;
-  const pixdim = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => buf.readFloatLE(76 + 4 * i));
+  const h = header!;
+  const { size, volumeBytes } = layout!;
   const n = size[0] * size[1] * size[2];
-  const bytes = n * (DATATYPE[type][1] / 8);
-  if (buf.length < voxOffset + bytes) throw bad('it ends before its voxel data does');
-  // Copy into an aligned buffer of its own (gunzip output offsets need not be aligned).
-  const data = allocate(type, n);
-  Buffer.from(data.buffer).set(buf.subarray(voxOffset, voxOffset + bytes));
-  const qformCode = buf.readInt16LE(252);
-  const sformCode = buf.readInt16LE(254);
-  let affine: number[][];
-  if (sformCode > 0) {
-    affine = [0, 1, 2].map((r) => [0, 1, 2, 3].map((c) => buf.readFloatLE(280 + 16 * r + 4 * c)));
-  } else if (qformCode > 0) {
-    const b = buf.readFloatLE(256);
-    const c = buf.readFloatLE(260);
-    const d = buf.readFloatLE(264);
-    const a = Math.sqrt(Math.max(0, 1 - (b * b + c * c + d * d)));
-    const qfac = pixdim[0]! < 0 ? -1 : 1;
-    const R = [
-      [a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c)],
-      [2 * (b * c + a * d), a * a + c * c - b * b - d * d, 2 * (c * d - a * b)],
-      [2 * (b * d - a * c), 2 * (c * d + a * b), a * a + d * d - c * c - b * b],
-    ];
-    const sp = [pixdim[1]!, pixdim[2]!, pixdim[3]! * qfac];
-    const off = [268, 272, 276].map((o) => buf.readFloatLE(o));
-    affine = [0, 1, 2].map((r) => [R[r]![0]! * sp[0]!, R[r]![1]! * sp[1]!, R[r]![2]! * sp[2]!, off[r]!]);
-  } else {
-    affine = [
-      [pixdim[1]! || 1, 0, 0, 0],
-      [0, pixdim[2]! || 1, 0, 0],
-      [0, 0, pixdim[3]! || 1, 0],
-    ];
+  // The kept bytes are a buffer of their own (Buffer.alloc, not the pool): viewed in place when
+  // aligned, else copied once.
+  const aligned = bytes.byteOffset % h.bytesPerVoxel === 0 && bytes.length === volumeBytes;
+  const data = aligned
+    ? allocate(h.type, n, bytes.buffer as ArrayBuffer, bytes.byteOffset)
+    : allocate(h.type, n);
+  const target = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (!aligned) target.set(bytes.subarray(0, volumeBytes));
+  if (!h.littleEndian && h.bytesPerVoxel > 1) {
+    if (h.bytesPerVoxel === 2) target.swap16();
+    else if (h.bytesPerVoxel === 4) target.swap32();
+    else target.swap64();
   }
-  affine.push([0, 0, 0, 1]);
-  const slope = buf.readFloatLE(112);
-  const intercept = buf.readFloatLE(116);
+  const { affine, space, slope, intercept } = niftiSpace(h, bad);
   const volume: Volume = { ...geometryFromRasAffine(affine, size), data };
-  if (slope !== 0 && Number.isFinite(slope) && (slope !== 1 || intercept !== 0))
-    volume.rescale = { slope, intercept };
+  if (space !== 'scanner') volume.space = space;
+  if (slope !== undefined) volume.rescale = { slope, intercept: intercept! };
   return volume;
 }

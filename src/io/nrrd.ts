@@ -1,10 +1,19 @@
 // NRRD (.nrrd, attached header) reader and writer in LPS space, as Slicer and ITK write it.
 // NRRD has no rescale: a volume with one is written in real values (int16 when they fit).
 import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
 import { MhubError } from '../errors.ts';
+import { inflateChecked } from './gzip.ts';
 import { bytesOf, type WriteOptions, writeParts } from './nifti.ts';
-import { allocate, type Vec3, type Volume, type VoxelArray, type VoxelType, voxelType } from './volume.ts';
+import { bounded, inflateProblem } from './read-checked.ts';
+import {
+  allocate,
+  MAX_VOLUME_BYTES,
+  type Vec3,
+  type Volume,
+  type VoxelArray,
+  type VoxelType,
+  voxelType,
+} from './volume.ts';
 
 const NRRD_TYPE: Record<VoxelType, string> = {
   uint8: 'unsigned char',
@@ -149,31 +158,55 @@ export async function readNrrd(file: string): Promise<NrrdImage> {
   const dimension = Number(info.dimension);
   if (dimension !== 3 || sizes.length !== 3)
     throw bad(`it has ${dimension} dimensions; only 3D images are supported`);
+  if (sizes.some((n) => !(Number.isInteger(n) && n >= 1)))
+    throw bad(`its sizes '${info.sizes}' are not three positive whole numbers`);
   const space = (info.space ?? 'left-posterior-superior').toLowerCase();
   const flip = space === 'right-anterior-superior' || space === 'ras' ? -1 : 1;
   if (!['left-posterior-superior', 'lps', 'right-anterior-superior', 'ras'].includes(space)) {
     throw bad(`space '${info.space}' is not supported`);
   }
-  const parseVec = (s: string): Vec3 => {
-    const v = s.replace(/[()]/g, '').split(',').map(Number) as Vec3;
-    return [v[0] * flip, v[1] * flip, v[2]];
+  const parseVec = (s: string, field: string): Vec3 => {
+    const v = s.replace(/[()]/g, '').split(',').map(Number);
+    if (v.length !== 3 || !v.every(Number.isFinite))
+      throw bad(`'${field}' holds '${s}', not three finite numbers`);
+    return [v[0]! * flip, v[1]! * flip, v[2]!];
   };
-  const dirs = (info['space directions'] ?? '').match(/\([^)]*\)/g)?.map(parseVec);
+  const dirs = (info['space directions'] ?? '')
+    .match(/\([^)]*\)/g)
+    ?.map((d) => parseVec(d, 'space directions'));
   if (dirs?.length !== 3) throw bad("'space directions' must give three vectors");
   const spacing = dirs.map((d) => Math.hypot(...d)) as Vec3;
+  if (spacing.some((x) => !(x > 0))) throw bad("a 'space directions' vector has length zero");
   const axes = dirs.map((d, i) => d.map((x) => x / spacing[i]!)) as [Vec3, Vec3, Vec3];
-  const origin = info['space origin'] ? parseVec(info['space origin']) : ([0, 0, 0] as Vec3);
+  const origin = info['space origin'] ? parseVec(info['space origin'], 'space origin') : ([0, 0, 0] as Vec3);
   const encoding = (info.encoding ?? 'raw').toLowerCase();
-  let body = raw.subarray(end + 2);
-  if (encoding === 'gzip' || encoding === 'gz') {
-    body = gunzipSync(body);
-  } else if (encoding !== 'raw') throw bad(`encoding '${encoding}' is not supported`);
-  if ((info.endian ?? 'little') !== 'little' && type !== 'uint8' && type !== 'int8')
-    throw bad('big-endian data is not supported');
+  const endian = (info.endian ?? 'little').toLowerCase();
+  if (endian !== 'little' && endian !== 'big') throw bad(`endian '${info.endian}' is not little or big`);
   const n = sizes[0]! * sizes[1]! * sizes[2]!;
+  const bytesPerVoxel = allocate(type, 0).BYTES_PER_ELEMENT;
+  const bytes = n * bytesPerVoxel;
+  if (bytes > MAX_VOLUME_BYTES)
+    throw bad(
+      `its sizes ${sizes.join('x')} declare ${(bytes / 2 ** 30).toFixed(1)} GiB, more than this machine can hold (${(MAX_VOLUME_BYTES / 2 ** 30).toFixed(1)} GiB)`,
+    );
+  let body: Buffer = raw.subarray(end + 2);
+  if (encoding === 'gzip' || encoding === 'gz') {
+    // Streamed: inflation stops past the size the header declares (no decompression bombs).
+    const plan = bounded(() => ({ total: bytes, keep: [0, bytes] }), body.length, bad);
+    const r = await inflateChecked(body, 0, plan);
+    const problem = inflateProblem(r, bad);
+    if (problem) throw problem;
+    body = r.kept;
+  } else if (encoding !== 'raw') throw bad(`encoding '${encoding}' is not supported`);
   const data = allocate(type, n);
-  const bytes = data.byteLength;
-  if (body.length < bytes) throw bad('it ends before its data does');
-  Buffer.from(data.buffer).set(body.subarray(body.length - bytes));
+  if (body.length < bytes) throw bad(`it ends ${bytes - body.length} bytes before its data does`);
+  // Raw data sits at the end of the file (what 'byte skip: -1' says; extra blank lines are common).
+  const target = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  target.set(body.subarray(body.length - bytes));
+  if (endian === 'big') {
+    if (bytesPerVoxel === 2) target.swap16();
+    else if (bytesPerVoxel === 4) target.swap32();
+    else if (bytesPerVoxel === 8) target.swap64();
+  }
   return { size: sizes as Vec3, spacing, origin, axes, data, fields };
 }

@@ -34,7 +34,7 @@ export function detectFormat(input: string): Format {
   const lower = input.toLowerCase();
   if (lower.endsWith('.seg.nrrd')) return 'seg.nrrd';
   if (lower.endsWith('.nrrd')) return 'nrrd';
-  if (lower.endsWith('.nii') || lower.endsWith('.nii.gz')) return 'nifti';
+  if (/\.(nii|hdr|img)(\.gz)?$/.test(lower)) return 'nifti';
   const start = head(input, 132);
   if (start.length === 132 && start.toString('latin1', 128, 132) === 'DICM') {
     const text = head(input, 64 * 1024).toString('latin1');
@@ -54,7 +54,7 @@ export interface ReadImageResult {
 /** Reads an image: a DICOM folder/file (one series; `series` picks), NIfTI or NRRD. */
 export async function readVolume(
   input: string,
-  options: { series?: string; progress?: Progress } = {},
+  options: { series?: string; volume?: number; progress?: Progress } = {},
 ): Promise<ReadImageResult> {
   const format = detectFormat(input);
   if (format === 'dicom') {
@@ -62,7 +62,7 @@ export async function readVolume(
     const series = pickSeries(scan, options.series);
     return { volume: await readDicomSeries(series, { progress: options.progress }), series, scan };
   }
-  if (format === 'nifti') return { volume: await readNifti(input) };
+  if (format === 'nifti') return { volume: await readNifti(input, { volume: options.volume }) };
   if (format === 'nrrd' || format === 'seg.nrrd') {
     const { fields: _f, ...volume } = await readNrrd(input);
     return { volume };
@@ -106,7 +106,7 @@ export interface ReadLabelMapResult {
  */
 export async function readLabelMap(
   input: string,
-  options: { reference?: Geometry } = {},
+  options: { reference?: Geometry; volume?: number } = {},
 ): Promise<ReadLabelMapResult> {
   const format = detectFormat(input);
   let result: ReadLabelMapResult;
@@ -117,7 +117,7 @@ export async function readLabelMap(
     result = await readSegNrrd(input);
   } else if (format === 'nifti') {
     const labels = await readSidecar(input);
-    result = { labelMap: await readNifti(input), ...(labels ? { labels } : {}) };
+    result = { labelMap: await readNifti(input, { volume: options.volume }), ...(labels ? { labels } : {}) };
   } else if (format === 'nrrd') {
     const { fields: _f, ...labelMap } = await readNrrd(input);
     result = { labelMap };

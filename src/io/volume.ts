@@ -1,5 +1,7 @@
 // The in-memory image every reader returns and every writer takes: voxels in one typed array
 // (i fastest, then j, then k) plus geometry in DICOM/ITK patient space (LPS, millimetres).
+import { totalmem } from 'node:os';
+
 export type Vec3 = [number, number, number];
 
 export type VoxelArray =
@@ -11,6 +13,12 @@ export type VoxelArray =
   | Int32Array
   | Float32Array
   | Float64Array;
+
+/**
+ * The largest volume mhub reads into memory: half the machine's memory. A header that declares
+ * more is refused before anything is allocated.
+ */
+export const MAX_VOLUME_BYTES = Math.floor(totalmem() / 2);
 
 export type VoxelType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
 
@@ -42,8 +50,17 @@ export interface ImageInfo {
   frameOfReferenceUid?: string;
 }
 
+/**
+ * What a volume's coordinates mean. Absent or 'scanner': patient space (DICOM's, NIfTI code 1).
+ * 'none': the file had no transform (NIfTI qform and sform codes 0), so positions are voxel index
+ * times spacing (NIfTI method 1) and say nothing about the patient. The others are NIfTI's codes
+ * 2-5 (aligned to another image, Talairach, MNI, another template).
+ */
+export type Space = 'scanner' | 'none' | 'aligned' | 'talairach' | 'mni' | 'template';
+
 export interface Volume extends Geometry {
   data: VoxelArray;
+  space?: Space;
   /** Stored value -> real value (DICOM rescale, NIfTI scl_*): real = stored * slope + intercept. */
   rescale?: { slope: number; intercept: number };
   info?: ImageInfo;

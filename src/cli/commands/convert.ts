@@ -15,6 +15,7 @@ interface ConvertFlags {
   outputId?: string;
   dropEmpty?: boolean;
   level?: string;
+  volume?: string;
   compress: boolean;
   list?: boolean;
   tiltCorrect?: boolean;
@@ -33,6 +34,7 @@ export function registerConvertCommand(program: Command, io: CliIO): void {
     .option('--labels <file>', 'label table: a model card (.md) or JSON')
     .option('--output-id <id>', "which of the card's segmentation outputs the labels come from")
     .option('--drop-empty', 'leave segments without voxels out of the DICOM SEG')
+    .option('--volume <n>', 'which volume (from 0) of a 4-D NIfTI input to convert')
     .option('--level <n>', 'gzip level 1-9 for compressed outputs (default 6)')
     .option('--no-compress', 'write NRRD data uncompressed')
     .option('--list', 'only list the studies and series the input holds')
@@ -60,6 +62,14 @@ export function registerConvertCommand(program: Command, io: CliIO): void {
             'give a whole number from 1 to 9',
           );
         }
+        const volume = flags.volume === undefined ? undefined : Number(flags.volume);
+        if (volume !== undefined && !(Number.isInteger(volume) && volume >= 0)) {
+          throw new MhubError(
+            'USAGE',
+            `--volume ${flags.volume} is not a volume index`,
+            'give a whole number from 0 (the first volume)',
+          );
+        }
         const { convert, describeTilt } = await import('../../io/index.ts');
         const result = await convert(input, {
           to: flags.to,
@@ -70,6 +80,7 @@ export function registerConvertCommand(program: Command, io: CliIO): void {
           outputId: flags.outputId,
           dropEmpty: flags.dropEmpty,
           level,
+          volume,
           compress: flags.compress,
           tiltCorrect: flags.tiltCorrect,
           progress: renderer.progress,
