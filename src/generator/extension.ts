@@ -116,14 +116,14 @@ function libFiles(): GeneratedFile[] {
 function readLibFiles(): GeneratedFile[] {
   const files: GeneratedFile[] = [];
   for (const pkg of [LIB_PACKAGE, SLICER_PACKAGE]) {
-    for (const file of readFolder(path.join(templatesDir, pkg))) {
-      if (file.rel.endsWith('.py')) files.push({ path: `${pkg}/${file.rel}`, content: file.content });
-    }
+    const scripts = readFolder(path.join(templatesDir, pkg)).filter((f) => f.rel.endsWith('.py'));
+    files.push(...scripts.map((f) => ({ path: `${pkg}/${f.rel}`, content: f.content })));
+    files.push({
+      path: `${pkg}/CMakeLists.txt`,
+      content: render('package/CMakeLists.txt.hbs', { package: pkg, scripts: scripts.map((f) => f.rel) }),
+    });
   }
-  const cmake = render('package/CMakeLists.txt.hbs', {
-    package: 'MHubPythonLibs',
-    scripts: files.map((f) => f.path),
-  });
+  const cmake = render('package/Lib-CMakeLists.txt.hbs', { packages: [LIB_PACKAGE, SLICER_PACKAGE] });
   return [...files, { path: 'CMakeLists.txt', content: cmake }].map((f) => ({ ...f, path: `Lib/${f.path}` }));
 }
 
