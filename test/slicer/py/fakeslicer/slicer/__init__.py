@@ -52,6 +52,9 @@ class vtkMRMLScalarVolumeNode(vtkMRMLNode):
     def GetStorageNode(self):
         return self.storageNode
 
+    def GetDisplayNode(self):
+        return None
+
 
 class vtkMRMLLabelMapVolumeNode(vtkMRMLScalarVolumeNode):
     colorNodeID = None
@@ -155,42 +158,79 @@ class vtkMRMLTableNode(vtkMRMLNode):
 
 
 class vtkMRMLSubjectHierarchyNode(vtkMRMLNode):
-    """Items are ints; 0 is 'no item'. Data nodes get an item when added to the scene."""
-
-    _instances = {}
+    """Items are ints; 0 is 'no item'. As in Slicer (vtkMRMLSubjectHierarchyNode), the scene has
+    its own item, and a data node added to the scene gets an item directly under it: a volume
+    loaded from NRRD, NIfTI or Sample Data has no patient or study above it."""
 
     def __init__(self, scene):
         vtkMRMLNode.__init__(self, "SubjectHierarchy")
         self.scene = scene
-        self.parents = {}
-        self.byNode = {}
-        self.names = {}
         self._next = itertools.count(1)
+        self.sceneItem = next(self._next)
+        self.parents = {self.sceneItem: 0}
+        self.byNode = {}
+        self.nodes = {}
+        self.names = {self.sceneItem: "Scene"}
+        self.levels = {}
 
     @staticmethod
     def GetSubjectHierarchyNode(scene):
         return scene.subjectHierarchy
 
-    def CreateFolderItem(self, parent, name):
+    def GetSceneItemID(self):
+        return self.sceneItem
+
+    def _create(self, parent, name, level=None):
         item = next(self._next)
         self.parents[item] = parent
         self.names[item] = name
+        if level:
+            self.levels[item] = level
         return item
 
+    def CreateFolderItem(self, parent, name):
+        return self._create(parent, name, "Folder")
+
+    def CreateSubjectItem(self, parent, name):
+        return self._create(parent, name, "Patient")
+
+    def CreateStudyItem(self, parent, name):
+        return self._create(parent, name, "Study")
+
     def itemFor(self, node):
-        item = next(self._next)
+        item = self._create(self.sceneItem, node.GetName())
         self.byNode[node.GetID()] = item
-        self.parents[item] = 0
+        self.nodes[item] = node
         return item
 
     def GetItemByDataNode(self, node):
         return self.byNode.get(node.GetID(), 0)
+
+    def GetItemDataNode(self, item):
+        return self.nodes.get(item)
+
+    def GetItemName(self, item):
+        return self.names.get(item, "")
+
+    def GetItemLevel(self, item):
+        return self.levels.get(item, "")
 
     def GetItemParent(self, item):
         return self.parents.get(item, 0)
 
     def SetItemParent(self, item, parent):
         self.parents[item] = parent
+
+    def RemoveItem(self, item, removeDataNode=True, recursive=True):
+        for child in [c for c, p in self.parents.items() if p == item]:
+            self.RemoveItem(child, removeDataNode, recursive)
+        self.parents.pop(item, None)
+        node = self.nodes.pop(item, None)
+        if node is not None:
+            self.byNode.pop(node.GetID(), None)
+            if removeDataNode and node in self.scene.nodes:
+                self.scene.nodes.remove(node)
+        return True
 
 
 class vtkMRMLScene(object):
@@ -211,6 +251,9 @@ class vtkMRMLScene(object):
 
     def RemoveNode(self, node):
         self.nodes.remove(node)
+        item = self.subjectHierarchy.byNode.pop(node.GetID(), None)
+        self.subjectHierarchy.nodes.pop(item, None)
+        self.subjectHierarchy.parents.pop(item, None)
 
     def GetNodeByID(self, nodeId):
         return next((n for n in self.nodes if n.GetID() == nodeId), None)
@@ -222,6 +265,7 @@ class vtkMRMLScene(object):
 class _Application(object):
     majorVersion = 5
     minorVersion = 8
+    temporaryPath = __import__("tempfile").gettempdir()
 
     def processEvents(self):
         qt._process_timers()
@@ -246,50 +290,16 @@ class qMRMLNodeComboBox(qt.QWidget):
 
 
 class _SegmentationsLogic(object):
+    def __init__(self):
+        self.colorNodesUsed = []  # what each import read names and terminology from
+
     def ImportLabelmapToSegmentationNode(self, labelNode, segmentationNode):
+        self.colorNodesUsed.append(mrmlScene.GetNodeByID(labelNode.colorNodeID) if labelNode.colorNodeID else None)
         values = [int(v) for v in np.unique(labelNode.array) if v != 0]
         for value in values:
             segment = vtkSegment(value, labelNode.array == value)
             segment.SetName("Label_{}".format(value))
             segmentationNode.GetSegmentation().AddSegment(segment)
-        return True
-
-
-class FakeDICOMDatabase(object):
-    """SOP instance UID -> file, like ctkDICOMDatabase.fileForInstance."""
-
-    def __init__(self, files):
-        self.files = dict(files)
-
-    def fileForInstance(self, uid):
-        return self.files.get(uid, "")
-
-
-class FakeDICOMSegmentationPlugin(object):
-    """Stands in for QuantitativeReporting's DICOMSegmentationPlugin: reads a DICOM SEG with
-    pydicom and adds a segmentation node with one segment per SegmentSequence item."""
-
-    class Loadable(object):
-        def __init__(self, path, dataset):
-            self.files, self.dataset = [path], dataset
-
-    def examineFiles(self, files):
-        import pydicom
-
-        found = []
-        for path in files:
-            dataset = pydicom.dcmread(path)
-            if dataset.Modality == "SEG":
-                found.append(FakeDICOMSegmentationPlugin.Loadable(path, dataset))
-        return found
-
-    def load(self, loadable):
-        node = mrmlScene.AddNewNodeByClass("vtkMRMLSegmentationNode", loadable.dataset.SeriesDescription)
-        node.loadedFrom = loadable.dataset
-        for item in loadable.dataset.SegmentSequence:
-            segment = vtkSegment(int(item.SegmentNumber), None)
-            segment.SetName(str(item.SegmentLabel))
-            node.GetSegmentation().AddSegment(segment)
         return True
 
 
@@ -305,11 +315,23 @@ class _Modules(object):
     def __init__(self):
         self.segmentations = _Module(_SegmentationsLogic())
         self.dicomPlugins = {"DICOMSegmentationPlugin": FakeDICOMSegmentationPlugin}
+        self.createdicomseries = FakeCreateDICOMSeries()
 
 
 mrmlScene = vtkMRMLScene()
 app = _Application()
-modules = _Modules()
-dicomDatabase = None
-
 from . import util  # noqa: E402,F401
+from .fakedicom import (  # noqa: E402,F401
+    FakeCreateDICOMSeries,
+    FakeDICOMSegmentationPlugin,
+    qSlicerDICOMExportable,
+    vtkMRMLCommandLineModuleNode,
+    vtkMRMLSubjectHierarchyConstants,
+)
+from ctk import ctkDICOMDatabase as FakeDICOMDatabase  # noqa: E402
+
+modules = _Modules()
+# Slicer opens the application's DICOM database at start-up (DICOM module)
+dicomDatabase = FakeDICOMDatabase()
+
+from . import cli  # noqa: E402,F401
