@@ -68,7 +68,7 @@ function moduleFiles(spec: ModelSpec, options: RenderOptions): GeneratedFile[] {
     resources.push({ path: output.colorTable!, content: colourTableCsv(output.segments) });
     resources.push({
       path: output.terminologyFile!,
-      content: `${jsonText(terminologyContext(`${spec.title} (${output.label})`, output.segments))}\n`,
+      content: `${jsonText(terminologyContext(output.terminologyContext!, output.segments))}\n`,
     });
   }
   const sourcePath = spec.runtimes.venv?.source.path;
@@ -79,7 +79,14 @@ function moduleFiles(spec: ModelSpec, options: RenderOptions): GeneratedFile[] {
         resources.push({ path: `Resources/ModelSource/${file.rel}`, content: file.content });
     }
   }
-  return scriptedModule(m, render('module/Module.py.hbs', { module: m, model: spec }), resources);
+  const script = render('module/Module.py.hbs', {
+    module: m,
+    model: spec,
+    // the parameter node's defaults: the first runtime the card offers; CPU when the model has no GPU use
+    defaultBackend: spec.runtimes.docker ? 'docker' : 'venv',
+    defaultForceCpu: spec.gpu === 'unsupported',
+  });
+  return scriptedModule(m, script, resources);
 }
 
 /** A scripted module folder: its script, resources, CMakeLists listing them, Testing/. */

@@ -70,6 +70,25 @@ print("imported", MHubLib.__file__)
     );
     expect(check.status, check.stderr).toBe(0);
     expect(check.stdout).toContain(path.join(qt, 'MHubLib', '__init__.py'));
+
+    // the catalog's zip, not built: Slicer puts a module's own folder on sys.path when it loads it
+    // (qSlicerScriptedLoadableModuleFactory.cxx:49-60); the module finds Lib beside it
+    const source = runPython(
+      [
+        '-c',
+        `
+import os, sys
+sys.path[:0] = [sys.argv[2], sys.argv[1]]
+import MHubClassicalCt, MHubLib
+print(MHubLib.__file__)
+`,
+        path.join(ext, 'MHubClassicalCt'),
+        path.join(here, 'py/fakeslicer'),
+      ],
+      {},
+    );
+    expect(source.status, source.stderr).toBe(0);
+    expect(source.stdout.trim()).toBe(path.join(ext, 'Lib', 'MHubLib', '__init__.py'));
   },
   600_000,
 );

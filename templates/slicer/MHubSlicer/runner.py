@@ -41,6 +41,7 @@ class ModelRunner(object):
     def __init__(self, spec, moduleDir):
         self.spec = spec
         self.moduleDir = moduleDir
+        self.terminologyContexts = scene.loadTerminologyContexts(spec, moduleDir)
         self.run = None
         self.phase = None
         self.timer = None
@@ -165,7 +166,7 @@ class ModelRunner(object):
         if state == launcherModule.SUCCEEDED:
             try:
                 nodes = scene.importOutputs(self.spec, self.run.outputs, self.reference, self.segmentationNode,
-                                            self.moduleDir, self.workDir)
+                                            self.moduleDir, self.workDir, self.terminologyContexts)
             except Exception as importError:  # noqa: BLE001 - reported to the user
                 state, error = launcherModule.FAILED, "importing the results failed: {}".format(importError)
         self._finish(state, error, nodes)

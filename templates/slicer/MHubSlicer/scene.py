@@ -174,8 +174,24 @@ def placeUnderStudy(node, referenceNode):
         shNode.SetItemParent(shNode.GetItemByDataNode(node), parent)
 
 
-def applySegmentTerminology(segmentationNode, modelOutput):
-    """Names, colours and coded terminology from the card, matched by label value."""
+def loadTerminologyContexts(spec, moduleDir):
+    """Loads each segmentation output's terminology context (the module's .term.json) into
+    Slicer's Terminologies module, so that codes outside DICOM's master list resolve in the
+    terminology selector. Returns the names of the contexts loaded."""
+    logic = slicer.modules.terminologies.logic()
+    loaded = set()
+    for modelOutput in terminology.segmentation_outputs(spec):
+        path = os.path.join(moduleDir, modelOutput["terminologyFile"])
+        if os.path.isfile(path) and logic.LoadContextFromFile(path):
+            loaded.add(modelOutput["terminologyContext"])
+    return loaded
+
+
+def applySegmentTerminology(segmentationNode, modelOutput, loadedContexts=()):
+    """Names, colours and coded terminology from the card, matched by label value; the entry
+    names the module's own terminology context when it is loaded."""
+    context = modelOutput.get("terminologyContext")
+    context = context if context in loadedContexts else terminology.CATEGORY_CONTEXT
     byLabel = terminology.segments_by_label(modelOutput)
     segmentation = segmentationNode.GetSegmentation()
     for index in range(segmentation.GetNumberOfSegments()):
@@ -186,7 +202,7 @@ def applySegmentTerminology(segmentationNode, modelOutput):
         name, color = terminology.segment_display(spec)
         segment.SetName(name)
         segment.SetColor(*color)
-        segment.SetTag("TerminologyEntry", terminology.terminology_entry(spec))
+        segment.SetTag("TerminologyEntry", terminology.terminology_entry(spec, context))
 
 
 def supportsColorTableCsv():
@@ -194,7 +210,8 @@ def supportsColorTableCsv():
     return (slicer.app.majorVersion, slicer.app.minorVersion) >= (5, 10)
 
 
-def importLabelmap(path, modelOutput, referenceNode, segmentationNode=None, name=None, moduleDir=None):
+def importLabelmap(path, modelOutput, referenceNode, segmentationNode=None, name=None, moduleDir=None,
+                   loadedContexts=()):
     """Imports a label map as segments; the label map and the run's colour table node go again."""
     properties = {"show": False}
     colorTable = os.path.join(moduleDir, modelOutput["colorTable"]) if moduleDir else None
@@ -218,7 +235,7 @@ def importLabelmap(path, modelOutput, referenceNode, segmentationNode=None, name
     finally:
         if colorNode is not None:
             slicer.mrmlScene.RemoveNode(colorNode)
-    applySegmentTerminology(segmentationNode, modelOutput)
+    applySegmentTerminology(segmentationNode, modelOutput, loadedContexts)
     return segmentationNode
 
 
@@ -263,7 +280,8 @@ def importTable(path, name):
     return table
 
 
-def importOutputs(spec, outputs, referenceNode, segmentationNode=None, moduleDir=None, workDir=None):
+def importOutputs(spec, outputs, referenceNode, segmentationNode=None, moduleDir=None, workDir=None,
+                  loadedContexts=()):
     """Adds each output to the scene: segmentations (coded) and prediction tables."""
     nodes = []
     for modelOutput in spec["outputs"]:
@@ -276,7 +294,8 @@ def importOutputs(spec, outputs, referenceNode, segmentationNode=None, moduleDir
             if paths[0].lower().endswith(".dcm"):
                 node = importDicomSeg(paths[0], name, workDir)
             else:
-                node = importLabelmap(paths[0], modelOutput, referenceNode, segmentationNode, name, moduleDir)
+                node = importLabelmap(paths[0], modelOutput, referenceNode, segmentationNode, name, moduleDir,
+                                      loadedContexts)
                 segmentationNode = None  # the chosen node receives the first segmentation only
         else:
             node = importTable(paths[0], name)

@@ -39,8 +39,24 @@ def load(name):
     return importlib.import_module(name)
 
 
+def assertResolves(test, entry):
+    """The entry's context is loaded, and its category, type and modifier are in it (what
+    Slicer's terminology selector needs to show the segment's terminology)."""
+    context, category, typ, modifier = entry.split("~")[:4]
+    loaded = slicer.modules.terminologies.logic().contexts
+    test.assertIn(context, loaded)
+    code = lambda c: c.split("^")[1]  # noqa: E731
+    [cat] = [c for c in loaded[context]["SegmentationCodes"]["Category"] if c["CodeValue"] == code(category)]
+    types = [t for t in cat["Type"] if t["CodeValue"] == code(typ)]
+    test.assertTrue(types, entry)
+    if code(modifier):
+        test.assertIn(code(modifier), [m["CodeValue"] for t in types for m in t.get("Modifier", [])])
+
+
 class FakeSlicerModulesTest(unittest.TestCase):
     def test_every_module_imports_and_sets_up(self):
+        slicer.mrmlScene.Clear()
+        checked = set()
         for folder in MODULE_DIRS:
             name = os.path.basename(folder)
             module = load(name)
@@ -59,8 +75,68 @@ class FakeSlicerModulesTest(unittest.TestCase):
                 for spec in module.MODEL["inputs"]:
                     self.assertEqual(widget.inputSelectors[spec["id"]].nodeTypes, [spec["nodeClass"]])
                 self.assertFalse(widget.applyButton.enabled)  # no input chosen yet
+                # every segment's entry names the module's own terminology context, which holds it
+                from MHubLib import terminology
+                for output in terminology.segmentation_outputs(module.MODEL):
+                    self.assertIn(output["terminologyContext"], widget.logic.runner.terminologyContexts)
+                    for segment in output["segments"]:
+                        assertResolves(self, terminology.terminology_entry(segment, output["terminologyContext"]))
+                        checked.add((segment["type"]["value"], (segment.get("modifier") or {}).get("value")))
                 self.assertTrue(widget.gpuLabel.text)
                 getattr(module, name + "Test")("runTest").runTest()
+        if len(MODULE_DIRS) > 30:
+            self.assertGreater(len(checked), 129)  # every model's coded segments, not a few
+
+    def test_parameter_node_enter_exit_and_scene_close(self):
+        slicer.mrmlScene.Clear()
+        module = load("MHubClassicalCt")
+        volume = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "CT")
+        volume.array, volume.affine = phantom.make()[0], np.eye(4)
+        widget = module.MHubClassicalCtWidget()
+        widget.setup()
+        widget.enter()
+        parameters = widget.logic.getParameterNode()
+        # the first volume is chosen, and the choice lives in the scene's parameter node
+        self.assertIs(parameters.input_ct, volume)
+        self.assertIs(widget.inputSelectors["ct"].currentNode(), volume)
+        self.assertTrue(widget.applyButton.enabled)
+        widget.backendSelector.setCurrentIndex(widget.backendSelector.findData("venv"))
+        widget.forceCpuCheckBox.setChecked(True)
+        self.assertEqual((parameters.backend, parameters.forceCpu), ("venv", True))
+        # a second widget (the module reloaded) shows the same parameters
+        again = module.MHubClassicalCtWidget()
+        again.setup()
+        self.assertEqual(again.backendSelector.itemData(again.backendSelector.currentIndex), "venv")
+        self.assertTrue(again.forceCpuCheckBox.checked)
+        again.cleanup()
+        # exit: the GUI no longer follows the parameter node
+        widget.exit()
+        parameters.backend = "docker"
+        self.assertEqual(widget.backendSelector.itemData(widget.backendSelector.currentIndex), "venv")
+        widget.enter()
+        self.assertEqual(widget.backendSelector.itemData(widget.backendSelector.currentIndex), "docker")
+        # a run that the scene close interrupts is cancelled, and nothing is added
+        widget.logic.process({"ct": volume}, "docker", True, None, widget.onRunEvent, widget.onRunFinished)
+        self.assertTrue(widget.logic.isRunning())
+        slicer.mrmlScene.Clear()
+        started = time.monotonic()
+        while widget.logic.isRunning():
+            slicer.app.processEvents()
+            time.sleep(0.02)
+            self.assertLess(time.monotonic() - started, 60)
+        self.assertIn("Cancelled.", widget.statusLog.lines)
+        self.assertEqual(slicer.util.getNodesByClass("vtkMRMLSegmentationNode"), [])
+        # after the close the module starts over on the new scene
+        self.assertIsNone(widget.logic.getParameterNode().input_ct)
+        self.assertFalse(widget.applyButton.enabled)
+        # the GPU check ran in the background and its timer stopped; cleanup leaves no timer
+        while widget._gpuCheck.running:
+            slicer.app.processEvents()
+            time.sleep(0.02)
+        self.assertNotEqual(widget.gpuLabel.text, "checking...")
+        widget.cleanup()
+        self.assertEqual(widget.Observations, [])
+        self.assertFalse(widget._gpuCheck.running)
 
     def test_predictions_become_a_table(self):
         scene = importlib.import_module("MHubSlicer.scene")
@@ -122,6 +198,19 @@ class FakeSlicerModulesTest(unittest.TestCase):
                     self.assertEqual(len(widget.shown), expected, url)
                 self.assertIn("could not be reached", slicer.util.MESSAGES[-1][1])
                 self.assertEqual(widget.shown[0]["name"], "lungmask")
+                # the filters offer what the refreshed index has
+                for key, selector in widget.facetSelectors.items():
+                    items = [selector.itemText(i) for i in range(selector.count)]
+                    self.assertEqual(items, [browser.ANY] + widget.logic.facetValues(key), key)
+                self.assertEqual([selector.itemText(i) for i in range(widget.facetSelectors["backend"].count)],
+                                 [browser.ANY] + sorted(index["models"][0]["runtimes"]))
+                # cleanup() while a refresh is in flight: no timer left, the thread is done
+                widget.refreshButton.click()
+                thread = widget.logic._refresh[0]
+                widget.cleanup()
+                self.assertNotIn(widget.refreshTimer, qt._active_timers)
+                self.assertIsNone(widget.refreshTimer)
+                self.assertFalse(thread.is_alive())
             finally:
                 if previous is None:
                     del os.environ["MHUB_CACHE_DIR"]
@@ -237,6 +326,7 @@ class FakeSlicerRunTest(unittest.TestCase):
         for segment, spec in zip(found, segments):
             self.assertEqual(segment.GetColor(), tuple(c / 255.0 for c in spec["color"]))
             self.assertIn("SCT^{}^".format(spec["type"]["value"]), segment.GetTag("TerminologyEntry"))
+            assertResolves(self, segment.GetTag("TerminologyEntry"))
             np.testing.assert_array_equal(segment.mask, self.expected == spec["label"])
         sh = slicer.vtkMRMLSubjectHierarchyNode.GetSubjectHierarchyNode(slicer.mrmlScene)
         self.assertEqual(sh.GetItemParent(sh.GetItemByDataNode(seg)), self.study)

@@ -157,6 +157,43 @@ class vtkMRMLTableNode(vtkMRMLNode):
         return self.rows[row][column]
 
 
+class vtkMRMLScriptedModuleNode(vtkMRMLNode):
+    """A module's parameters: strings by name and node references by role; each change calls
+    Modified() (vtkMRMLScriptedModuleNode::SetParameter, vtkMRMLNode::SetNodeReferenceID)."""
+
+    def __init__(self, name=""):
+        vtkMRMLNode.__init__(self, name)
+        self.parameters = {}
+        self.references = {}
+        self.singletonTag = None
+
+    def SetSingletonTag(self, tag):
+        self.singletonTag = tag
+
+    def GetSingletonTag(self):
+        return self.singletonTag
+
+    def GetParameter(self, name):
+        return self.parameters.get(name, "")
+
+    def SetParameter(self, name, value):
+        if self.parameters.get(name) != value:
+            self.parameters[name] = value
+            self.Modified()
+
+    def SetNodeReferenceID(self, role, nodeId):
+        if self.references.get(role) != nodeId:
+            self.references[role] = nodeId
+            self.Modified()
+
+    def GetNodeReference(self, role):
+        nodeId = self.references.get(role)
+        return mrmlScene.GetNodeByID(nodeId) if nodeId else None
+
+    def Reset(self):
+        self.parameters, self.references, self._attributes = {}, {}, {}
+
+
 class vtkMRMLSubjectHierarchyNode(vtkMRMLNode):
     """Items are ints; 0 is 'no item'. As in Slicer (vtkMRMLSubjectHierarchyNode), the scene has
     its own item, and a data node added to the scene gets an item directly under it: a volume
@@ -233,13 +270,26 @@ class vtkMRMLSubjectHierarchyNode(vtkMRMLNode):
         return True
 
 
-class vtkMRMLScene(object):
-    def __init__(self):
-        self.Clear()
+class vtkMRMLScene(vtk.vtkObject):
+    """Nodes, a subject hierarchy and the close events. Clear() is a scene close: StartCloseEvent,
+    every node removed except singletons, which are Reset() (vtkMRMLScene::Clear with
+    removeSingletons false), then EndCloseEvent."""
 
-    def Clear(self, close=True):
+    StartCloseEvent = "StartCloseEvent"
+    EndCloseEvent = "EndCloseEvent"
+
+    def __init__(self):
         self.nodes = []
         self.subjectHierarchy = vtkMRMLSubjectHierarchyNode(self)
+
+    def Clear(self, removeSingletons=False):
+        self.InvokeEvent(self.StartCloseEvent)
+        singletons = [n for n in self.nodes if getattr(n, "singletonTag", None)] if not removeSingletons else []
+        for node in singletons:
+            node.Reset()
+        self.nodes = list(singletons)
+        self.subjectHierarchy = vtkMRMLSubjectHierarchyNode(self)
+        self.InvokeEvent(self.EndCloseEvent)
 
     def AddNode(self, node):
         self.nodes.append(node)
@@ -249,11 +299,22 @@ class vtkMRMLScene(object):
     def AddNewNodeByClass(self, className, name=""):
         return self.AddNode(globals()[className](name or className))
 
+    def GetSingletonNode(self, tag, className):
+        return next((n for n in self.nodes if n.IsA(className) and getattr(n, "singletonTag", None) == tag), None)
+
+    def GetFirstNodeByClass(self, className):
+        return next((n for n in self.nodes if n.IsA(className)), None)
+
     def RemoveNode(self, node):
         self.nodes.remove(node)
         item = self.subjectHierarchy.byNode.pop(node.GetID(), None)
         self.subjectHierarchy.nodes.pop(item, None)
         self.subjectHierarchy.parents.pop(item, None)
+        # references to a removed node go with it
+        for other in self.nodes:
+            for role, nodeId in list(getattr(other, "references", {}).items()):
+                if nodeId == node.GetID():
+                    other.SetNodeReferenceID(role, None)
 
     def GetNodeByID(self, nodeId):
         return next((n for n in self.nodes if n.GetID() == nodeId), None)
@@ -282,9 +343,14 @@ class qMRMLNodeComboBox(qt.QWidget):
         self.scene = scene
 
     def currentNode(self):
+        # a node removed from the scene (scene close) is no longer the current node
+        if self._current is not None and self._current not in mrmlScene.nodes:
+            self._current = None
         return self._current
 
     def setCurrentNode(self, node):
+        if node is self.currentNode():
+            return
         self._current = node
         self.emit("currentNodeChanged(vtkMRMLNode*)", node)
 
@@ -303,6 +369,29 @@ class _SegmentationsLogic(object):
         return True
 
 
+class _TerminologiesLogic(object):
+    """FAKE vtkSlicerTerminologiesModuleLogic: LoadContextFromFile(path) loads a terminology
+    context JSON (one with SegmentationCategoryTypeContextName) and returns success
+    (vtkSlicerTerminologiesModuleLogic.h:82-87); loaded contexts by name."""
+
+    def __init__(self):
+        self.contexts = {}
+
+    def LoadContextFromFile(self, filePath):
+        import json
+
+        try:
+            with open(filePath, encoding="utf-8") as handle:
+                context = json.load(handle)
+        except (OSError, ValueError):
+            return False
+        name = context.get("SegmentationCategoryTypeContextName")
+        if not name:
+            return False
+        self.contexts[name] = context
+        return True
+
+
 class _Module(object):
     def __init__(self, logic):
         self._logic = logic
@@ -314,6 +403,7 @@ class _Module(object):
 class _Modules(object):
     def __init__(self):
         self.segmentations = _Module(_SegmentationsLogic())
+        self.terminologies = _Module(_TerminologiesLogic())
         self.dicomPlugins = {"DICOMSegmentationPlugin": FakeDICOMSegmentationPlugin}
         self.createdicomseries = FakeCreateDICOMSeries()
 
