@@ -33,7 +33,15 @@ describe('the 3D Slicer guide', () => {
   it('covers install from the zip, the environment, the first run, the results and cancel', () => {
     const html = page(GUIDE);
     expect(html).toContain('<h1>Use the models in 3D Slicer</h1>');
-    for (const id of ['install', 'module-paths', 'extensions-manager', 'environment', 'first-run', 'results', 'cancel'])
+    for (const id of [
+      'install',
+      'module-paths',
+      'extensions-manager',
+      'environment',
+      'first-run',
+      'results',
+      'cancel',
+    ])
       expect(html, id).toMatch(new RegExp(`id="${id}"`));
     expect(html).toContain('Additional module paths');
     expect(html).toContain('Install from file');

@@ -3,8 +3,9 @@
 // fixtures/upstream/ against a FAKE Slicer package, then `cmake --install` into a prefix; python3
 // imports the shared packages and a module from the installed qt-scripted-modules folder (the
 // folder Slicer puts on sys.path), with nothing else on the path but the FAKE slicer.
-import { existsSync } from 'node:fs';
+
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { generateSlicerExtension } from '../../src/generator/index.ts';
