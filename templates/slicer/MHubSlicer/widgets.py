@@ -39,7 +39,11 @@ class BackgroundCall(object):
         ok, message = result
         self.onDone(self.answer.get("value"), None if ok else message)
 
-    def stop(self):
+    def stop(self, wait=0.0):
+        """No more polling (onDone is not called); with wait, up to that many seconds for the
+        thread to end (a thread cannot be killed: fn should end on its own)."""
         if self.timer is not None:
             self.timer.stop()
             self.timer = None
+        if wait:
+            self.step.join(wait)

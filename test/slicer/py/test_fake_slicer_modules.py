@@ -206,11 +206,13 @@ class FakeSlicerModulesTest(unittest.TestCase):
                                  [browser.ANY] + sorted(index["models"][0]["runtimes"]))
                 # cleanup() while a refresh is in flight: no timer left, the thread is done
                 widget.refreshButton.click()
-                thread = widget.logic._refresh[0]
+                call = widget.refreshCall
+                timer = call.timer
+                self.assertIn(timer, qt._active_timers)
                 widget.cleanup()
-                self.assertNotIn(widget.refreshTimer, qt._active_timers)
-                self.assertIsNone(widget.refreshTimer)
-                self.assertFalse(thread.is_alive())
+                self.assertFalse(call.running)
+                self.assertNotIn(timer, qt._active_timers)
+                self.assertFalse(call.step._thread.is_alive())
             finally:
                 if previous is None:
                     del os.environ["MHUB_CACHE_DIR"]
