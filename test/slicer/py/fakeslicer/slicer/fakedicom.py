@@ -138,6 +138,7 @@ class vtkMRMLCommandLineModuleNode(slicer.vtkMRMLNode):
         return bool(self.status & self.BusyMask)
 
     def GetProgress(self):
+        # vtkMRMLCommandLineModuleNode.cxx:550-553: the CLI's progress as 0..100
         return self.progress
 
     def GetErrorText(self):
