@@ -262,6 +262,23 @@ class FakeSlicerDicomTest(unittest.TestCase):
         modelInput = dict(self.module.MODEL["inputs"][0], modality=["MR"])
         self.assertEqual({d.Modality for d in self.exported(modelInput)}, {"MR"})
 
+    def test_cancel_while_the_dicom_export_runs(self):
+        runner = self.module.MHubClassicalCtMhubLogic().runner
+        finished = []
+        runner.start({"ct": self.volume}, "docker", True, onFinished=lambda *args: finished.append(args))
+        workDir = runner.workDir
+        self.assertEqual(runner.phase, "export")
+        runner.cancel()
+        started = time.monotonic()
+        while runner.isRunning:
+            slicer.app.processEvents()
+            time.sleep(0.02)
+            self.assertLess(time.monotonic() - started, 60)
+        self.assertEqual([state for state, _error, _nodes in finished], ["cancelled"])
+        self.assertFalse(os.path.exists(workDir))
+        self.assertEqual(slicer.util.getNodesByClass("vtkMRMLCommandLineModuleNode"), [])
+        self.assertEqual(slicer.util.getNodesByClass("vtkMRMLSegmentationNode"), [])
+
     def test_a_dicom_seg_result_loads(self):
         import pydicom
         from classical_ct_mhub import __main__ as mhub_model
