@@ -5,13 +5,18 @@
 // folder Slicer puts on sys.path), with nothing else on the path but the FAKE slicer.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { generateSlicerExtension } from '../../src/generator/index.ts';
 import { fixtures, has, here, need, python, runPython, tempDir, walk } from './support.ts';
 
 const QT_SCRIPTED = 'lib/Slicer-5.8/qt-scripted-modules'; // fake-slicer-install/SlicerConfig.cmake
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 function cmake(args: string[]) {
   const result = spawnSync('cmake', args, { encoding: 'utf8', timeout: 300_000 });
@@ -22,6 +27,7 @@ it.runIf(need('cmake', has('cmake', ['--version'])))(
   'the installed extension imports MHubLib, MHubSlicer and its modules from qt-scripted-modules',
   async () => {
     const root = tempDir('install');
+    made.push(root);
     const ext = path.join(root, 'ext');
     const build = path.join(root, 'build');
     const prefix = path.join(root, 'prefix');
