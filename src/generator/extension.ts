@@ -68,7 +68,7 @@ function moduleFiles(spec: ModelSpec, options: RenderOptions): GeneratedFile[] {
     resources.push({ path: output.colorTable!, content: colourTableCsv(output.segments) });
     resources.push({
       path: output.terminologyFile!,
-      content: `${jsonText(terminologyContext(`${spec.title} (${output.label})`, output.segments))}\n`,
+      content: `${jsonText(terminologyContext(output.terminologyContext!, output.segments))}\n`,
     });
   }
   const sourcePath = spec.runtimes.venv?.source.path;
@@ -79,7 +79,14 @@ function moduleFiles(spec: ModelSpec, options: RenderOptions): GeneratedFile[] {
         resources.push({ path: `Resources/ModelSource/${file.rel}`, content: file.content });
     }
   }
-  return scriptedModule(m, render('module/Module.py.hbs', { module: m, model: spec }), resources);
+  const script = render('module/Module.py.hbs', {
+    module: m,
+    model: spec,
+    // the parameter node's defaults: the first runtime the card offers; CPU when the model has no GPU use
+    defaultBackend: spec.runtimes.docker ? 'docker' : 'venv',
+    defaultForceCpu: spec.gpu === 'unsupported',
+  });
+  return scriptedModule(m, script, resources);
 }
 
 /** A scripted module folder: its script, resources, CMakeLists listing them, Testing/. */
@@ -116,14 +123,14 @@ function libFiles(): GeneratedFile[] {
 function readLibFiles(): GeneratedFile[] {
   const files: GeneratedFile[] = [];
   for (const pkg of [LIB_PACKAGE, SLICER_PACKAGE]) {
-    for (const file of readFolder(path.join(templatesDir, pkg))) {
-      if (file.rel.endsWith('.py')) files.push({ path: `${pkg}/${file.rel}`, content: file.content });
-    }
+    const scripts = readFolder(path.join(templatesDir, pkg)).filter((f) => f.rel.endsWith('.py'));
+    files.push(...scripts.map((f) => ({ path: `${pkg}/${f.rel}`, content: f.content })));
+    files.push({
+      path: `${pkg}/CMakeLists.txt`,
+      content: render('package/CMakeLists.txt.hbs', { package: pkg, scripts: scripts.map((f) => f.rel) }),
+    });
   }
-  const cmake = render('package/CMakeLists.txt.hbs', {
-    package: 'MHubPythonLibs',
-    scripts: files.map((f) => f.path),
-  });
+  const cmake = render('package/Lib-CMakeLists.txt.hbs', { packages: [LIB_PACKAGE, SLICER_PACKAGE] });
   return [...files, { path: 'CMakeLists.txt', content: cmake }].map((f) => ({ ...f, path: `Lib/${f.path}` }));
 }
 

@@ -95,6 +95,8 @@ export function modelSpec(record: CardRecord, terminology: Terminology) {
             // module resources (relative to the module folder) the Logic loads at import time
             colorTable: `Resources/ColorTables/${resourceStem(card.name, o.id)}.csv`,
             terminologyFile: `Resources/Terminology/${resourceStem(card.name, o.id)}.term.json`,
+            // the file's SegmentationCategoryTypeContextName, which each segment's entry names
+            terminologyContext: `${card.title} (${o.label ?? o.id})`,
           }
         : {}),
       ...(o.type === 'prediction' ? { valueType: o.valueType, unit: o.unit ?? '' } : {}),

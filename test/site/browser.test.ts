@@ -169,6 +169,7 @@ run('catalog site in Chromium', () => {
         '/models/totalsegmentator/',
         '/guides/docker/',
         '/guides/docker-or-python/',
+        '/guides/slicer/',
         '/api/',
       ]) {
         await page.goto(`${site.server.url}${url}`);

@@ -64,3 +64,7 @@ class FunctionStep(object):
 
     def cancel(self):
         self._cancel.set()
+
+    def join(self, timeout=None):
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -15,10 +15,12 @@ def _code(code):
     return "{}^{}^{}".format(_clean(code["scheme"]), _clean(code["value"]), _clean(code["meaning"]))
 
 
-def terminology_entry(segment):
-    """Slicer's serialized terminology entry (the segment tag "TerminologyEntry")."""
+def terminology_entry(segment, context=CATEGORY_CONTEXT):
+    """Slicer's serialized terminology entry (the segment tag "TerminologyEntry",
+    vtkSlicerTerminologiesModuleLogic::SerializeTerminologyEntry): the context names the
+    terminology the codes are looked up in: the module's own (its .term.json), or DICOM's."""
     return "~".join([
-        CATEGORY_CONTEXT,
+        _clean(context),
         _code(segment["category"]),
         _code(segment["type"]),
         _code(segment.get("modifier")),

@@ -5,3 +5,5 @@ between the MRML scene and files, and polls runs from a Qt timer.
 """
 
 from .runner import ModelRunner, settings  # noqa: F401
+from .panel import ModelWidget  # noqa: F401
+from .widgets import BackgroundCall, BoundWidgets  # noqa: F401

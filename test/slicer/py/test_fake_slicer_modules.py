@@ -39,8 +39,24 @@ def load(name):
     return importlib.import_module(name)
 
 
+def assertResolves(test, entry):
+    """The entry's context is loaded, and its category, type and modifier are in it (what
+    Slicer's terminology selector needs to show the segment's terminology)."""
+    context, category, typ, modifier = entry.split("~")[:4]
+    loaded = slicer.modules.terminologies.logic().contexts
+    test.assertIn(context, loaded)
+    code = lambda c: c.split("^")[1]  # noqa: E731
+    [cat] = [c for c in loaded[context]["SegmentationCodes"]["Category"] if c["CodeValue"] == code(category)]
+    types = [t for t in cat["Type"] if t["CodeValue"] == code(typ)]
+    test.assertTrue(types, entry)
+    if code(modifier):
+        test.assertIn(code(modifier), [m["CodeValue"] for t in types for m in t.get("Modifier", [])])
+
+
 class FakeSlicerModulesTest(unittest.TestCase):
     def test_every_module_imports_and_sets_up(self):
+        slicer.mrmlScene.Clear()
+        checked = set()
         for folder in MODULE_DIRS:
             name = os.path.basename(folder)
             module = load(name)
@@ -59,8 +75,68 @@ class FakeSlicerModulesTest(unittest.TestCase):
                 for spec in module.MODEL["inputs"]:
                     self.assertEqual(widget.inputSelectors[spec["id"]].nodeTypes, [spec["nodeClass"]])
                 self.assertFalse(widget.applyButton.enabled)  # no input chosen yet
+                # every segment's entry names the module's own terminology context, which holds it
+                from MHubLib import terminology
+                for output in terminology.segmentation_outputs(module.MODEL):
+                    self.assertIn(output["terminologyContext"], widget.logic.runner.terminologyContexts)
+                    for segment in output["segments"]:
+                        assertResolves(self, terminology.terminology_entry(segment, output["terminologyContext"]))
+                        checked.add((segment["type"]["value"], (segment.get("modifier") or {}).get("value")))
                 self.assertTrue(widget.gpuLabel.text)
                 getattr(module, name + "Test")("runTest").runTest()
+        if len(MODULE_DIRS) > 30:
+            self.assertGreater(len(checked), 129)  # every model's coded segments, not a few
+
+    def test_parameter_node_enter_exit_and_scene_close(self):
+        slicer.mrmlScene.Clear()
+        module = load("MHubClassicalCt")
+        volume = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "CT")
+        volume.array, volume.affine = phantom.make()[0], np.eye(4)
+        widget = module.MHubClassicalCtWidget()
+        widget.setup()
+        widget.enter()
+        parameters = widget.logic.getParameterNode()
+        # the first volume is chosen, and the choice lives in the scene's parameter node
+        self.assertIs(parameters.input_ct, volume)
+        self.assertIs(widget.inputSelectors["ct"].currentNode(), volume)
+        self.assertTrue(widget.applyButton.enabled)
+        widget.backendSelector.setCurrentIndex(widget.backendSelector.findData("venv"))
+        widget.forceCpuCheckBox.setChecked(True)
+        self.assertEqual((parameters.backend, parameters.forceCpu), ("venv", True))
+        # a second widget (the module reloaded) shows the same parameters
+        again = module.MHubClassicalCtWidget()
+        again.setup()
+        self.assertEqual(again.backendSelector.itemData(again.backendSelector.currentIndex), "venv")
+        self.assertTrue(again.forceCpuCheckBox.checked)
+        again.cleanup()
+        # exit: the GUI no longer follows the parameter node
+        widget.exit()
+        parameters.backend = "docker"
+        self.assertEqual(widget.backendSelector.itemData(widget.backendSelector.currentIndex), "venv")
+        widget.enter()
+        self.assertEqual(widget.backendSelector.itemData(widget.backendSelector.currentIndex), "docker")
+        # a run that the scene close interrupts is cancelled, and nothing is added
+        widget.logic.process({"ct": volume}, "docker", True, None, widget.onRunEvent, widget.onRunFinished)
+        self.assertTrue(widget.logic.isRunning())
+        slicer.mrmlScene.Clear()
+        started = time.monotonic()
+        while widget.logic.isRunning():
+            slicer.app.processEvents()
+            time.sleep(0.02)
+            self.assertLess(time.monotonic() - started, 60)
+        self.assertIn("Cancelled.", widget.statusLog.lines)
+        self.assertEqual(slicer.util.getNodesByClass("vtkMRMLSegmentationNode"), [])
+        # after the close the module starts over on the new scene
+        self.assertIsNone(widget.logic.getParameterNode().input_ct)
+        self.assertFalse(widget.applyButton.enabled)
+        # the GPU check ran in the background and its timer stopped; cleanup leaves no timer
+        while widget._gpuCheck.running:
+            slicer.app.processEvents()
+            time.sleep(0.02)
+        self.assertNotEqual(widget.gpuLabel.text, "checking...")
+        widget.cleanup()
+        self.assertEqual(widget.Observations, [])
+        self.assertFalse(widget._gpuCheck.running)
 
     def test_predictions_become_a_table(self):
         scene = importlib.import_module("MHubSlicer.scene")
@@ -122,11 +198,105 @@ class FakeSlicerModulesTest(unittest.TestCase):
                     self.assertEqual(len(widget.shown), expected, url)
                 self.assertIn("could not be reached", slicer.util.MESSAGES[-1][1])
                 self.assertEqual(widget.shown[0]["name"], "lungmask")
+                # the filters offer what the refreshed index has
+                for key, selector in widget.facetSelectors.items():
+                    items = [selector.itemText(i) for i in range(selector.count)]
+                    self.assertEqual(items, [browser.ANY] + widget.logic.facetValues(key), key)
+                self.assertEqual([selector.itemText(i) for i in range(widget.facetSelectors["backend"].count)],
+                                 [browser.ANY] + sorted(index["models"][0]["runtimes"]))
+                # cleanup() while a refresh is in flight: no timer left, the thread is done
+                widget.refreshButton.click()
+                call = widget.refreshCall
+                timer = call.timer
+                self.assertIn(timer, qt._active_timers)
+                widget.cleanup()
+                self.assertFalse(call.running)
+                self.assertNotIn(timer, qt._active_timers)
+                self.assertFalse(call.step._thread.is_alive())
             finally:
                 if previous is None:
                     del os.environ["MHUB_CACHE_DIR"]
                 else:
                     os.environ["MHUB_CACHE_DIR"] = previous
+
+
+class FakeSlicerDicomTest(unittest.TestCase):
+    """DICOM export of inputs and DICOM SEG import of results, against FAKE DICOM plugins that
+    refuse what Slicer's refuse (see fakeslicer/DICOMScalarVolumePlugin.py, slicer/fakedicom.py)."""
+
+    def setUp(self):
+        slicer.mrmlScene.Clear()
+        self.scene = importlib.import_module("MHubSlicer.scene")
+        self.module = load("MHubClassicalCtMhub")
+        self.ct, _expected, affine = phantom.make()
+        self.volume = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "CT from NRRD")
+        self.volume.array, self.volume.affine = self.ct, affine
+        self.sh = slicer.vtkMRMLSubjectHierarchyNode.GetSubjectHierarchyNode(slicer.mrmlScene)
+
+    def exported(self, modelInput):
+        import pydicom
+
+        with tempfile.TemporaryDirectory() as folder:
+            target = self.scene.exportInput(self.volume, modelInput, "mhub", folder)
+            files = sorted(glob.glob(os.path.join(target, "**", "*.dcm"), recursive=True))
+            return [pydicom.dcmread(f) for f in files]
+
+    def test_a_volume_not_loaded_from_dicom_is_exported(self):
+        # NRRD, NIfTI and Sample Data volumes sit directly under the scene item
+        item = self.sh.GetItemByDataNode(self.volume)
+        self.assertEqual(self.sh.GetItemParent(item), self.sh.GetSceneItemID())
+        datasets = self.exported(self.module.MODEL["inputs"][0])
+        self.assertEqual(len(datasets), self.ct.shape[2])
+        datasets.sort(key=lambda d: int(d.InstanceNumber))
+        self.assertEqual({d.Modality for d in datasets}, {"CT"})
+        self.assertEqual(len({d.SeriesInstanceUID for d in datasets}), 1)
+        np.testing.assert_array_equal(datasets[3].pixel_array.T, self.ct[:, :, 3])
+        # the user's subject hierarchy is as it was
+        self.assertEqual(self.sh.GetItemParent(item), self.sh.GetSceneItemID())
+        self.assertEqual(slicer.util.getNodesByClass("vtkMRMLCommandLineModuleNode"), [])
+
+    def test_an_mr_input_is_exported_as_mr(self):
+        # placed under a patient and a study, so that Slicer's own exporter would accept it too
+        patient = self.sh.CreateSubjectItem(self.sh.GetSceneItemID(), "Patient")
+        self.sh.SetItemParent(self.sh.GetItemByDataNode(self.volume), self.sh.CreateStudyItem(patient, "Study"))
+        modelInput = dict(self.module.MODEL["inputs"][0], modality=["MR"])
+        self.assertEqual({d.Modality for d in self.exported(modelInput)}, {"MR"})
+
+    def test_cancel_while_the_dicom_export_runs(self):
+        runner = self.module.MHubClassicalCtMhubLogic().runner
+        finished = []
+        runner.start({"ct": self.volume}, "docker", True, onFinished=lambda *args: finished.append(args))
+        workDir = runner.workDir
+        self.assertEqual(runner.phase, "export")
+        runner.cancel()
+        started = time.monotonic()
+        while runner.isRunning:
+            slicer.app.processEvents()
+            time.sleep(0.02)
+            self.assertLess(time.monotonic() - started, 60)
+        self.assertEqual([state for state, _error, _nodes in finished], ["cancelled"])
+        self.assertFalse(os.path.exists(workDir))
+        self.assertEqual(slicer.util.getNodesByClass("vtkMRMLCommandLineModuleNode"), [])
+        self.assertEqual(slicer.util.getNodesByClass("vtkMRMLSegmentationNode"), [])
+
+    def test_a_dicom_seg_result_loads(self):
+        import pydicom
+        from classical_ct_mhub import __main__ as mhub_model
+        from classical_ct_mhub import phantom as dicom_phantom
+
+        with tempfile.TemporaryDirectory() as folder:
+            dicom_phantom.main([folder])
+            mhub_model.run(os.path.join(folder, "ct"), os.path.join(folder, "out"))
+            [segFile] = glob.glob(os.path.join(folder, "out", "*", "*.seg.dcm"))
+            applicationDatabase = slicer.dicomDatabase
+            nodes = self.scene.importOutputs(self.module.MODEL, {"segmentation": segFile}, self.volume)
+            uid = str(pydicom.dcmread(segFile, stop_before_pixels=True).SOPInstanceUID)
+        [seg] = nodes
+        self.assertEqual(seg.GetSegmentation().GetNumberOfSegments(), 4)
+        self.assertEqual(seg.GetSegmentation().GetNthSegment(0).GetName(), "Body")
+        # the application's DICOM database is back, and the result was not added to it
+        self.assertIs(slicer.dicomDatabase, applicationDatabase)
+        self.assertEqual(slicer.dicomDatabase.fileForInstance(uid), "")
 
 
 @unittest.skipUnless(BACKENDS, "MHUB_BACKENDS not set")
@@ -148,11 +318,16 @@ class FakeSlicerRunTest(unittest.TestCase):
         widget.inputSelectors["ct"].setCurrentNode(self.volume)
         widget.backendSelector.setCurrentIndex(widget.backendSelector.findData(backend))
         self.assertEqual(widget.applyButton.text, "Apply")
+        started = time.monotonic()
         widget.applyButton.click()
         self.assertEqual(widget.applyButton.text, "Cancel")  # returned at once: the GUI is free
+        # the click's handler is a turn of the event loop too
+        self.longestEventLoopTurn = time.monotonic() - started
         started = time.monotonic()
         while widget.logic.isRunning() or qt._active_timers:
+            turn = time.monotonic()
             slicer.app.processEvents()
+            self.longestEventLoopTurn = max(self.longestEventLoopTurn, time.monotonic() - turn)
             if cancelAfter is not None and time.monotonic() - started > cancelAfter and widget.logic.isRunning():
                 widget.applyButton.click()
                 cancelAfter = None
@@ -170,6 +345,7 @@ class FakeSlicerRunTest(unittest.TestCase):
         for segment, spec in zip(found, segments):
             self.assertEqual(segment.GetColor(), tuple(c / 255.0 for c in spec["color"]))
             self.assertIn("SCT^{}^".format(spec["type"]["value"]), segment.GetTag("TerminologyEntry"))
+            assertResolves(self, segment.GetTag("TerminologyEntry"))
             np.testing.assert_array_equal(segment.mask, self.expected == spec["label"])
         sh = slicer.vtkMRMLSubjectHierarchyNode.GetSubjectHierarchyNode(slicer.mrmlScene)
         self.assertEqual(sh.GetItemParent(sh.GetItemByDataNode(seg)), self.study)
@@ -191,7 +367,10 @@ class FakeSlicerRunTest(unittest.TestCase):
         finally:
             slicer.app.minorVersion = 8
         self.checkSegmentation(widget)
-        [table] = slicer.util.getNodesByClass("vtkMRMLColorTableNode")
+        table = slicer.modules.segmentations.logic().colorNodesUsed[-1]
+        self.assertIsNotNone(table)
+        # the run's colour table node was removed from the scene after the import
+        self.assertEqual(slicer.util.getNodesByClass("vtkMRMLColorTableNode"), [])
         for spec in self.module.MODEL["outputs"][0]["segments"]:
             row = table.rows[spec["label"]]
             self.assertEqual(row["Name"], spec["name"])
@@ -199,6 +378,27 @@ class FakeSlicerRunTest(unittest.TestCase):
             self.assertEqual((row["Type_CodingScheme"], row["Type_CodeValue"], row["Type_CodeMeaning"]),
                              (spec["type"]["scheme"], spec["type"]["value"], spec["type"]["meaning"]))
             self.assertEqual(row["TypeModifier_CodeValue"], spec.get("modifier", {}).get("value", ""))
+
+    @unittest.skipUnless("docker" in BACKENDS, "docker backend not requested")
+    def test_the_gui_stays_free_while_docker_is_slow(self):
+        # every docker call takes 2 s: the launcher's checks (docker found, GPU runtime, image
+        # present) must run off the GUI thread, so no turn of the event loop waits for them
+        import shutil
+
+        with tempfile.TemporaryDirectory() as folder:
+            slowDocker = os.path.join(folder, "docker")
+            with open(slowDocker, "w") as handle:
+                handle.write("#!/bin/sh\nsleep 2\nexec {} \"$@\"\n".format(shutil.which("docker")))
+            os.chmod(slowDocker, 0o755)
+            slicer.util.SETTINGS["MHub/DockerPath"] = slowDocker
+            started = time.monotonic()
+            try:
+                widget = self.runWidget("docker")
+            finally:
+                del slicer.util.SETTINGS["MHub/DockerPath"]
+        self.checkSegmentation(widget)
+        self.assertGreater(time.monotonic() - started, 4.0)  # the slow docker was used
+        self.assertLess(self.longestEventLoopTurn, 1.0)
 
     def test_cancel_from_the_widget(self):
         backend = BACKENDS[0]
@@ -239,10 +439,11 @@ class FakeSlicerMhubInterfaceTest(unittest.TestCase):
             sh = slicer.vtkMRMLSubjectHierarchyNode.GetSubjectHierarchyNode(slicer.mrmlScene)
             study = sh.CreateFolderItem(0, "Study")
             sh.SetItemParent(sh.GetItemByDataNode(volume), study)
+            applicationDatabase = slicer.dicomDatabase
             try:
                 result = module.MHubClassicalCtMhubLogic().processAndWait({"ct": volume}, "docker", True, timeout=300)
             finally:
-                slicer.dicomDatabase = None
+                slicer.dicomDatabase = applicationDatabase
         self.assertEqual(result["state"], "succeeded", result.get("error"))
         [seg] = result["nodes"]
         self.assertEqual([s.GetName() for s in seg.GetSegmentation().segments][:1], ["Body"])
@@ -252,6 +453,22 @@ class FakeSlicerMhubInterfaceTest(unittest.TestCase):
         referenced = seg.loadedFrom.ReferencedSeriesSequence[0].SeriesInstanceUID
         self.assertEqual(referenced, datasets[0].SeriesInstanceUID)
         self.assertEqual(sh.GetItemParent(sh.GetItemByDataNode(seg)), study)
+
+    def test_a_volume_loaded_from_nrrd_in_dicom_seg_out(self):
+        """No DICOM behind the volume: Slicer's CreateDICOMSeries writes it (FAKE CLI), the
+        model segments it, and the DICOM SEG loads through the DICOM database."""
+        from classical_ct import phantom as nifti_phantom
+
+        slicer.mrmlScene.Clear()
+        module = load("MHubClassicalCtMhub")
+        ct, _expected, affine = nifti_phantom.make()
+        volume = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "CT")
+        volume.array, volume.affine = ct, affine
+        result = module.MHubClassicalCtMhubLogic().processAndWait({"ct": volume}, "docker", True, timeout=300)
+        self.assertEqual(result["state"], "succeeded", result.get("error"))
+        [seg] = result["nodes"]
+        self.assertEqual(seg.GetSegmentation().GetNumberOfSegments(), 4)
+        self.assertEqual(slicer.util.getNodesByClass("vtkMRMLCommandLineModuleNode"), [])
 
 
 if __name__ == "__main__":

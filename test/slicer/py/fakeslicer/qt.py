@@ -37,6 +37,13 @@ class QWidget(QObject):
         self.enabled = True
         self.visible = True
         self.toolTip = ""
+        self._properties = {}
+
+    def setProperty(self, name, value):
+        self._properties[name] = value
+
+    def property(self, name):
+        return self._properties.get(name)
 
     def setToolTip(self, text):
         self.toolTip = text
@@ -87,12 +94,32 @@ class QCheckBox(QWidget):
         QWidget.__init__(self)
         self.checked = False
 
+    def setChecked(self, checked):
+        if self.checked != bool(checked):
+            self.checked = bool(checked)
+            self.emit("toggled(bool)", self.checked)
+
 
 class QComboBox(QWidget):
     def __init__(self):
         QWidget.__init__(self)
         self._items = []
         self.currentIndex = -1
+        self._blocked = False
+
+    def blockSignals(self, block):
+        self._blocked = block
+
+    def emit(self, signal, *args):
+        if not self._blocked:
+            QWidget.emit(self, signal, *args)
+
+    def clear(self):
+        self._items = []
+        self.currentIndex = -1
+
+    def itemText(self, index):
+        return self._items[index][0]
 
     def addItem(self, text, data=None):
         self._items.append((text, data))

@@ -32,6 +32,30 @@ class ScriptedLoadableModuleWidget(object):
 class ScriptedLoadableModuleLogic(object):
     def __init__(self, parent=None):
         self.parent = parent
+        self.moduleName = type(self).__name__
+        if self.moduleName.endswith("Logic"):
+            self.moduleName = self.moduleName[:-5]
+        self.isSingletonParameterNode = True
+
+    def getParameterNode(self):
+        """ScriptedLoadableModule.py:310-330 (singleton case): the scene's node tagged with the
+        module name, created when missing; the ModuleName attribute restored after a scene close."""
+        import slicer
+
+        parameterNode = slicer.mrmlScene.GetSingletonNode(self.moduleName, "vtkMRMLScriptedModuleNode")
+        if parameterNode:
+            if parameterNode.GetAttribute("ModuleName") != self.moduleName:
+                parameterNode.SetAttribute("ModuleName", self.moduleName)
+            return parameterNode
+        return slicer.mrmlScene.AddNode(self.createParameterNode())
+
+    def createParameterNode(self):
+        import slicer
+
+        node = slicer.vtkMRMLScriptedModuleNode()
+        node.SetSingletonTag(self.moduleName)
+        node.SetAttribute("ModuleName", self.moduleName)
+        return node
 
 
 class ScriptedLoadableModuleTest(unittest.TestCase):

@@ -52,6 +52,9 @@ class vtkMRMLScalarVolumeNode(vtkMRMLNode):
     def GetStorageNode(self):
         return self.storageNode
 
+    def GetDisplayNode(self):
+        return None
+
 
 class vtkMRMLLabelMapVolumeNode(vtkMRMLScalarVolumeNode):
     colorNodeID = None
@@ -154,37 +157,100 @@ class vtkMRMLTableNode(vtkMRMLNode):
         return self.rows[row][column]
 
 
-class vtkMRMLSubjectHierarchyNode(vtkMRMLNode):
-    """Items are ints; 0 is 'no item'. Data nodes get an item when added to the scene."""
+class vtkMRMLScriptedModuleNode(vtkMRMLNode):
+    """A module's parameters: strings by name and node references by role; each change calls
+    Modified() (vtkMRMLScriptedModuleNode::SetParameter, vtkMRMLNode::SetNodeReferenceID)."""
 
-    _instances = {}
+    def __init__(self, name=""):
+        vtkMRMLNode.__init__(self, name)
+        self.parameters = {}
+        self.references = {}
+        self.singletonTag = None
+
+    def SetSingletonTag(self, tag):
+        self.singletonTag = tag
+
+    def GetSingletonTag(self):
+        return self.singletonTag
+
+    def GetParameter(self, name):
+        return self.parameters.get(name, "")
+
+    def SetParameter(self, name, value):
+        if self.parameters.get(name) != value:
+            self.parameters[name] = value
+            self.Modified()
+
+    def SetNodeReferenceID(self, role, nodeId):
+        if self.references.get(role) != nodeId:
+            self.references[role] = nodeId
+            self.Modified()
+
+    def GetNodeReference(self, role):
+        nodeId = self.references.get(role)
+        return mrmlScene.GetNodeByID(nodeId) if nodeId else None
+
+    def Reset(self):
+        self.parameters, self.references, self._attributes = {}, {}, {}
+
+
+class vtkMRMLSubjectHierarchyNode(vtkMRMLNode):
+    """Items are ints; 0 is 'no item'. As in Slicer (vtkMRMLSubjectHierarchyNode), the scene has
+    its own item, and a data node added to the scene gets an item directly under it: a volume
+    loaded from NRRD, NIfTI or Sample Data has no patient or study above it."""
 
     def __init__(self, scene):
         vtkMRMLNode.__init__(self, "SubjectHierarchy")
         self.scene = scene
-        self.parents = {}
-        self.byNode = {}
-        self.names = {}
         self._next = itertools.count(1)
+        self.sceneItem = next(self._next)
+        self.parents = {self.sceneItem: 0}
+        self.byNode = {}
+        self.nodes = {}
+        self.names = {self.sceneItem: "Scene"}
+        self.levels = {}
 
     @staticmethod
     def GetSubjectHierarchyNode(scene):
         return scene.subjectHierarchy
 
-    def CreateFolderItem(self, parent, name):
+    def GetSceneItemID(self):
+        return self.sceneItem
+
+    def _create(self, parent, name, level=None):
         item = next(self._next)
         self.parents[item] = parent
         self.names[item] = name
+        if level:
+            self.levels[item] = level
         return item
 
+    def CreateFolderItem(self, parent, name):
+        return self._create(parent, name, "Folder")
+
+    def CreateSubjectItem(self, parent, name):
+        return self._create(parent, name, "Patient")
+
+    def CreateStudyItem(self, parent, name):
+        return self._create(parent, name, "Study")
+
     def itemFor(self, node):
-        item = next(self._next)
+        item = self._create(self.sceneItem, node.GetName())
         self.byNode[node.GetID()] = item
-        self.parents[item] = 0
+        self.nodes[item] = node
         return item
 
     def GetItemByDataNode(self, node):
         return self.byNode.get(node.GetID(), 0)
+
+    def GetItemDataNode(self, item):
+        return self.nodes.get(item)
+
+    def GetItemName(self, item):
+        return self.names.get(item, "")
+
+    def GetItemLevel(self, item):
+        return self.levels.get(item, "")
 
     def GetItemParent(self, item):
         return self.parents.get(item, 0)
@@ -192,14 +258,38 @@ class vtkMRMLSubjectHierarchyNode(vtkMRMLNode):
     def SetItemParent(self, item, parent):
         self.parents[item] = parent
 
+    def RemoveItem(self, item, removeDataNode=True, recursive=True):
+        for child in [c for c, p in self.parents.items() if p == item]:
+            self.RemoveItem(child, removeDataNode, recursive)
+        self.parents.pop(item, None)
+        node = self.nodes.pop(item, None)
+        if node is not None:
+            self.byNode.pop(node.GetID(), None)
+            if removeDataNode and node in self.scene.nodes:
+                self.scene.nodes.remove(node)
+        return True
 
-class vtkMRMLScene(object):
+
+class vtkMRMLScene(vtk.vtkObject):
+    """Nodes, a subject hierarchy and the close events. Clear() is a scene close: StartCloseEvent,
+    every node removed except singletons, which are Reset() (vtkMRMLScene::Clear with
+    removeSingletons false), then EndCloseEvent."""
+
+    StartCloseEvent = "StartCloseEvent"
+    EndCloseEvent = "EndCloseEvent"
+
     def __init__(self):
-        self.Clear()
-
-    def Clear(self, close=True):
         self.nodes = []
         self.subjectHierarchy = vtkMRMLSubjectHierarchyNode(self)
+
+    def Clear(self, removeSingletons=False):
+        self.InvokeEvent(self.StartCloseEvent)
+        singletons = [n for n in self.nodes if getattr(n, "singletonTag", None)] if not removeSingletons else []
+        for node in singletons:
+            node.Reset()
+        self.nodes = list(singletons)
+        self.subjectHierarchy = vtkMRMLSubjectHierarchyNode(self)
+        self.InvokeEvent(self.EndCloseEvent)
 
     def AddNode(self, node):
         self.nodes.append(node)
@@ -209,8 +299,22 @@ class vtkMRMLScene(object):
     def AddNewNodeByClass(self, className, name=""):
         return self.AddNode(globals()[className](name or className))
 
+    def GetSingletonNode(self, tag, className):
+        return next((n for n in self.nodes if n.IsA(className) and getattr(n, "singletonTag", None) == tag), None)
+
+    def GetFirstNodeByClass(self, className):
+        return next((n for n in self.nodes if n.IsA(className)), None)
+
     def RemoveNode(self, node):
         self.nodes.remove(node)
+        item = self.subjectHierarchy.byNode.pop(node.GetID(), None)
+        self.subjectHierarchy.nodes.pop(item, None)
+        self.subjectHierarchy.parents.pop(item, None)
+        # references to a removed node go with it
+        for other in self.nodes:
+            for role, nodeId in list(getattr(other, "references", {}).items()):
+                if nodeId == node.GetID():
+                    other.SetNodeReferenceID(role, None)
 
     def GetNodeByID(self, nodeId):
         return next((n for n in self.nodes if n.GetID() == nodeId), None)
@@ -222,6 +326,7 @@ class vtkMRMLScene(object):
 class _Application(object):
     majorVersion = 5
     minorVersion = 8
+    temporaryPath = __import__("tempfile").gettempdir()
 
     def processEvents(self):
         qt._process_timers()
@@ -238,15 +343,24 @@ class qMRMLNodeComboBox(qt.QWidget):
         self.scene = scene
 
     def currentNode(self):
+        # a node removed from the scene (scene close) is no longer the current node
+        if self._current is not None and self._current not in mrmlScene.nodes:
+            self._current = None
         return self._current
 
     def setCurrentNode(self, node):
+        if node is self.currentNode():
+            return
         self._current = node
         self.emit("currentNodeChanged(vtkMRMLNode*)", node)
 
 
 class _SegmentationsLogic(object):
+    def __init__(self):
+        self.colorNodesUsed = []  # what each import read names and terminology from
+
     def ImportLabelmapToSegmentationNode(self, labelNode, segmentationNode):
+        self.colorNodesUsed.append(mrmlScene.GetNodeByID(labelNode.colorNodeID) if labelNode.colorNodeID else None)
         values = [int(v) for v in np.unique(labelNode.array) if v != 0]
         for value in values:
             segment = vtkSegment(value, labelNode.array == value)
@@ -255,41 +369,26 @@ class _SegmentationsLogic(object):
         return True
 
 
-class FakeDICOMDatabase(object):
-    """SOP instance UID -> file, like ctkDICOMDatabase.fileForInstance."""
+class _TerminologiesLogic(object):
+    """FAKE vtkSlicerTerminologiesModuleLogic: LoadContextFromFile(path) loads a terminology
+    context JSON (one with SegmentationCategoryTypeContextName) and returns success
+    (vtkSlicerTerminologiesModuleLogic.h:82-87); loaded contexts by name."""
 
-    def __init__(self, files):
-        self.files = dict(files)
+    def __init__(self):
+        self.contexts = {}
 
-    def fileForInstance(self, uid):
-        return self.files.get(uid, "")
+    def LoadContextFromFile(self, filePath):
+        import json
 
-
-class FakeDICOMSegmentationPlugin(object):
-    """Stands in for QuantitativeReporting's DICOMSegmentationPlugin: reads a DICOM SEG with
-    pydicom and adds a segmentation node with one segment per SegmentSequence item."""
-
-    class Loadable(object):
-        def __init__(self, path, dataset):
-            self.files, self.dataset = [path], dataset
-
-    def examineFiles(self, files):
-        import pydicom
-
-        found = []
-        for path in files:
-            dataset = pydicom.dcmread(path)
-            if dataset.Modality == "SEG":
-                found.append(FakeDICOMSegmentationPlugin.Loadable(path, dataset))
-        return found
-
-    def load(self, loadable):
-        node = mrmlScene.AddNewNodeByClass("vtkMRMLSegmentationNode", loadable.dataset.SeriesDescription)
-        node.loadedFrom = loadable.dataset
-        for item in loadable.dataset.SegmentSequence:
-            segment = vtkSegment(int(item.SegmentNumber), None)
-            segment.SetName(str(item.SegmentLabel))
-            node.GetSegmentation().AddSegment(segment)
+        try:
+            with open(filePath, encoding="utf-8") as handle:
+                context = json.load(handle)
+        except (OSError, ValueError):
+            return False
+        name = context.get("SegmentationCategoryTypeContextName")
+        if not name:
+            return False
+        self.contexts[name] = context
         return True
 
 
@@ -304,12 +403,25 @@ class _Module(object):
 class _Modules(object):
     def __init__(self):
         self.segmentations = _Module(_SegmentationsLogic())
+        self.terminologies = _Module(_TerminologiesLogic())
         self.dicomPlugins = {"DICOMSegmentationPlugin": FakeDICOMSegmentationPlugin}
+        self.createdicomseries = FakeCreateDICOMSeries()
 
 
 mrmlScene = vtkMRMLScene()
 app = _Application()
-modules = _Modules()
-dicomDatabase = None
-
 from . import util  # noqa: E402,F401
+from .fakedicom import (  # noqa: E402,F401
+    FakeCreateDICOMSeries,
+    FakeDICOMSegmentationPlugin,
+    qSlicerDICOMExportable,
+    vtkMRMLCommandLineModuleNode,
+    vtkMRMLSubjectHierarchyConstants,
+)
+from ctk import ctkDICOMDatabase as FakeDICOMDatabase  # noqa: E402
+
+modules = _Modules()
+# Slicer opens the application's DICOM database at start-up (DICOM module)
+dicomDatabase = FakeDICOMDatabase()
+
+from . import cli  # noqa: E402,F401

@@ -85,3 +85,26 @@ def tryWithErrorDisplay(message=None, show=True, waitCursor=False):
 
 def selectModule(module):
     SELECTED_MODULES.append(module)
+
+
+class VTKObservationMixin(object):
+    """Observations of VTK objects, removed together (slicer.util.VTKObservationMixin)."""
+
+    def __init__(self):
+        self.Observations = []
+
+    def addObserver(self, obj, event, method, group="none", priority=0.0):
+        tag = obj.AddObserver(event, method, priority)
+        self.Observations.append((obj, event, method, group, tag, priority))
+
+    def removeObserver(self, obj, event, method):
+        for observation in list(self.Observations):
+            if observation[:3] == (obj, event, method):
+                obj.RemoveObserver(observation[4])
+                self.Observations.remove(observation)
+
+    def removeObservers(self, method=None):
+        for observation in list(self.Observations):
+            if method is None or observation[2] == method:
+                observation[0].RemoveObserver(observation[4])
+                self.Observations.remove(observation)
