@@ -13,7 +13,7 @@ import { writeDicomSeg } from './seg/write.ts';
 import { writeSegNrrd } from './segnrrd.ts';
 import { writeLabelMapNifti } from './sidecar.ts';
 import { correctTilt, describeTilt, shearAngle, type TiltCorrection } from './tilt.ts';
-import type { ImageInfo, Volume } from './volume.ts';
+import { type ImageInfo, SHEAR_TOLERANCE_DEGREES, type Volume } from './volume.ts';
 
 export { OUTPUT_FORMATS, type OutputFormat } from './formats.ts';
 
@@ -165,7 +165,7 @@ async function convertImage(
   ];
   const { volume, correction } = options.tiltCorrect ? correctTilt(read.volume) : { volume: read.volume };
   const angle = shearAngle(read.volume);
-  if (!options.tiltCorrect && angle >= 1e-3)
+  if (!options.tiltCorrect && angle >= SHEAR_TOLERANCE_DEGREES)
     warnings.push(
       `the slices are stacked ${angle.toFixed(2)} degrees off their normal (gantry tilt or a sheared grid); the output keeps that grid, and --tilt-correct resamples it to an orthogonal one`,
     );

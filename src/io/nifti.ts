@@ -17,7 +17,15 @@ import {
   SPACE_CODES,
 } from './nifti-header.ts';
 import { readChecked } from './read-checked.ts';
-import { allocate, dot, geometryFromRasAffine, rasAffine, type Volume, voxelType } from './volume.ts';
+import {
+  allocate,
+  geometryFromRasAffine,
+  rasAffine,
+  SHEAR_TOLERANCE_DEGREES,
+  skewDegrees,
+  type Volume,
+  voxelType,
+} from './volume.ts';
 
 const HEADER_BYTES = 348;
 const VOX_OFFSET = 352;
@@ -74,8 +82,7 @@ function quaternion(r: number[][]): { b: number; c: number; d: number; qfac: num
 
 /** Whether the grid's axes are not at right angles (tilted-gantry slices): no rigid qform fits it. */
 function sheared(v: Volume): boolean {
-  const [a, b, c] = v.axes;
-  return Math.max(Math.abs(dot(a, b)), Math.abs(dot(a, c)), Math.abs(dot(b, c))) > 1e-4;
+  return skewDegrees(v.axes) > SHEAR_TOLERANCE_DEGREES;
 }
 
 /** Whether positions are voxel index times spacing, as NIfTI method 1 (no transform) gives. */

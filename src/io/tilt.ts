@@ -4,7 +4,18 @@
 // large enough to hold every shifted slice (as dcm2niix's _Tilt_1 output: no voxel is cut off):
 // each slice moves within its own plane (bilinear), nothing moves between slices. Voxels
 // outside the scanned field take the volume's lowest value (air for CT).
-import { add, cross, dot, scale, sub, unit, type Vec3, type Volume, type VoxelArray } from './volume.ts';
+import {
+  add,
+  cross,
+  dot,
+  SHEAR_TOLERANCE_DEGREES,
+  scale,
+  sub,
+  unit,
+  type Vec3,
+  type Volume,
+  type VoxelArray,
+} from './volume.ts';
 
 export interface TiltCorrection {
   /** Angle between the slice stacking direction and the slice normal, in degrees. */
@@ -26,7 +37,7 @@ export function shearAngle(v: Pick<Volume, 'axes' | 'size'>): number {
 /** The volume on an orthogonal grid; unchanged (and no correction) when already orthogonal. */
 export function correctTilt(v: Volume): { volume: Volume; correction?: TiltCorrection } {
   const angle = shearAngle(v);
-  if (angle < 1e-3) return { volume: v };
+  if (angle < SHEAR_TOLERANCE_DEGREES) return { volume: v };
   const [nx, ny, nz] = v.size;
   const [sx, sy, sz] = v.spacing;
   let n = unit(cross(v.axes[0], v.axes[1]));

@@ -20,6 +20,19 @@ export type VoxelArray =
  */
 export const MAX_VOLUME_BYTES = Math.floor(totalmem() / 2);
 
+/**
+ * Axes closer to perpendicular than this (degrees) count as orthogonal: one rule for the NIfTI
+ * writer's qform (none for a sheared grid) and for tilt detection and correction.
+ */
+export const SHEAR_TOLERANCE_DEGREES = 1e-3;
+
+/** The worst angle by which any two of the grid's axes miss being perpendicular, in degrees. */
+export function skewDegrees(axes: readonly [Vec3, Vec3, Vec3]): number {
+  const [a, b, c] = axes.map(unit) as [Vec3, Vec3, Vec3];
+  const worst = Math.max(Math.abs(dot(a, b)), Math.abs(dot(a, c)), Math.abs(dot(b, c)));
+  return 90 - (Math.acos(Math.min(1, worst)) * 180) / Math.PI;
+}
+
 export type VoxelType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
 
 export interface Geometry {

@@ -1,6 +1,5 @@
 // A scanned single-frame DICOM series -> Volume. Slices are read straight from each file's
 // pixel data offset into one preallocated buffer: no per-file copies, no re-parsing.
-import { totalmem } from 'node:os';
 import { MhubError } from '../../errors.ts';
 import { noProgress, type Progress } from '../../progress.ts';
 import {
@@ -8,6 +7,7 @@ import {
   cross,
   type Geometry,
   type ImageInfo,
+  MAX_VOLUME_BYTES,
   norm,
   scale,
   sub,
@@ -136,19 +136,16 @@ export async function readDicomSeries(
   };
 }
 
-/** The most voxel bytes one volume may take: half this machine's memory. */
-export const volumeCeiling = (): number => Math.floor(totalmem() / 2);
-
 /** Refuses a volume whose declared size cannot be held, before anything is allocated. */
 function checkSize(series: SeriesSummary): void {
   const first = series.instances[0]!;
   const nz = series.instances.length;
   const bytes = Math.max(first.bitsAllocated ?? 16, 16) / 8;
   const total = (first.columns ?? 0) * (first.rows ?? 0) * nz * first.samplesPerPixel * bytes;
-  if (total > volumeCeiling()) {
+  if (total > MAX_VOLUME_BYTES) {
     throw new MhubError(
       'INVALID_INPUT',
-      `series ${describeSeries(series)} declares ${first.columns}x${first.rows}x${nz} voxels (${(total / 1024 ** 3).toFixed(1)} GiB), more than the ${(volumeCeiling() / 1024 ** 3).toFixed(1)} GiB this machine can hold (half its memory)`,
+      `series ${describeSeries(series)} declares ${first.columns}x${first.rows}x${nz} voxels (${(total / 1024 ** 3).toFixed(1)} GiB), more than the ${(MAX_VOLUME_BYTES / 1024 ** 3).toFixed(1)} GiB this machine can hold (half its memory)`,
       'check Rows, Columns and the number of slices in that series; a genuine volume this large needs a machine with more memory',
     );
   }
