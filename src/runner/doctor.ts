@@ -3,11 +3,11 @@ import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CardRecord } from '../registry/validate.ts';
+import { imageReference, satisfies } from './contract/index.ts';
 import { connectDocker } from './docker/client.ts';
-import { imageReference } from './docker/image.ts';
 import { detectGpu } from './gpu.ts';
 import { mhubHome } from './venv/env.ts';
-import { availablePythons, satisfies } from './venv/python.ts';
+import { availablePythons } from './venv/python.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/cli/exit-codes.ts';
 import { main } from '../../src/cli/main.ts';
-import { LABEL_PREFIX } from '../../src/runner/docker/container.ts';
+import { LABEL_PREFIX } from '../../src/runner/contract/index.ts';
 import { runModel } from '../../src/runner/run.ts';
 import type { RunRequest } from '../../src/runner/types.ts';
 import { isRoot, mountTmpfs } from './mounts.ts';
