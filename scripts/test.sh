@@ -8,4 +8,5 @@ source scripts/ensure-node.sh
 echo "== typecheck" && npx tsc -p . && npx tsc -p site
 echo "== generated types up to date" && node scripts/gen-types.ts --check
 echo "== lint" && npx biome check .
-echo "== tests" && npx vitest run "$@"
+# the closing line also fails the run when a container with the project's labels outlived it
+echo "== tests" && MHUB_CHECK_LEFTOVERS=1 npx vitest run "$@"
