@@ -1,11 +1,11 @@
 // Faults with real Docker: each gives a clear message and exit code, leaves no container
 // (listed by label) and no partial output.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/cli/exit-codes.ts';
 import { main } from '../../src/cli/main.ts';
-import { LABEL_PREFIX } from '../../src/runner/contract/index.ts';
+import { LABEL_PREFIX, PIDS_LIMIT, UNPRIVILEGED_USER } from '../../src/runner/contract/index.ts';
 import { runModel } from '../../src/runner/run.ts';
 import type { RunRequest } from '../../src/runner/types.ts';
 import { isRoot, mountTmpfs } from './mounts.ts';
@@ -204,6 +204,24 @@ describe.skipIf(!hasDocker)('Docker faults', () => {
     } finally {
       undo();
     }
+  });
+
+  it('runs as the caller, or as nobody when the caller is root, and hands the outputs back', async () => {
+    const out = path.join(await tempDir('faults-whoami'), 'out');
+    await faulty('whoami', input, out);
+    const uid = process.getuid?.() ?? 0;
+    const expected = uid === 0 ? UNPRIVILEGED_USER.replace(':', ' ') : `${uid} ${process.getgid?.()}`;
+    expect(readFileSync(path.join(out, 'case', 'result.txt'), 'utf8').trim()).toBe(expected);
+    for (const file of ['case', 'case/result.txt']) expect(lstatSync(path.join(out, file)).uid).toBe(uid);
+    expect(containersWithLabel(label)).toEqual([]);
+  });
+
+  it('stops a thread or fork bomb at the pids limit', async () => {
+    const out = path.join(await tempDir('faults-forks'), 'out');
+    await faulty('forks', input, out);
+    const started = Number(readFileSync(path.join(out, 'case', 'result.txt'), 'utf8'));
+    expect(started).toBeGreaterThan(10);
+    expect(started).toBeLessThan(PIDS_LIMIT);
   });
 
   it('exit codes through the CLI', async () => {
