@@ -47,7 +47,19 @@ function containerFlags(gpu: boolean): string[] {
   return args.slice(0, -1);
 }
 
+/** Where the GPU request's flags go in CONTAINER_FLAGS, and which they are. */
+function gpuFlags(plain: string[]): { at: number; flags: string[] } {
+  const withGpu = containerFlags(true);
+  const at = plain.findIndex((flag, i) => flag !== withGpu[i]);
+  const flags = withGpu.slice(at, at + withGpu.length - plain.length);
+  if (at < 0 || [...plain.slice(0, at), ...flags, ...plain.slice(at)].join('\n') !== withGpu.join('\n'))
+    throw new Error('the GPU request must add flags at one place');
+  return { at, flags };
+}
+
 export function contractPython(): string {
+  const plain = containerFlags(false);
+  const gpu = gpuFlags(plain);
   const constants: [string, unknown][] = [
     ['INPUT_MOUNT', INPUT_MOUNT],
     ['OUTPUT_MOUNT', OUTPUT_MOUNT],
@@ -60,8 +72,9 @@ export function contractPython(): string {
     ['UNPRIVILEGED_USER', UNPRIVILEGED_USER],
     ['PIDS_LIMIT', PIDS_LIMIT],
     ['PLACEHOLDERS', [...PLACEHOLDERS]],
-    ['CONTAINER_FLAGS', containerFlags(false)],
-    ['CONTAINER_FLAGS_GPU', containerFlags(true)],
+    ['CONTAINER_FLAGS', plain],
+    ['GPU_FLAGS', gpu.flags],
+    ['GPU_FLAGS_AT', gpu.at],
     ['USER_FLAG', '--user'],
     ['CACHE_SUBDIR', CACHE_SUBDIR],
     ['VENVS_DIR', VENVS_DIR],

@@ -10,10 +10,18 @@ export function leftoverContainers(): { found: string[] } | { error: string } {
   for (const key of PROJECT_LABEL_KEYS) {
     const listed = spawnSync(
       'docker',
-      ['ps', '-a', '--filter', `label=${key}`, '--format', `{{.ID}} {{.Names}} {{.State}} ${key}={{.Label "${key}"}}`],
+      [
+        'ps',
+        '-a',
+        '--filter',
+        `label=${key}`,
+        '--format',
+        `{{.ID}} {{.Names}} {{.State}} ${key}={{.Label "${key}"}}`,
+      ],
       { encoding: 'utf8', timeout: 30_000 },
     );
-    if (listed.status !== 0) return { error: (listed.stderr || String(listed.error ?? 'docker failed')).trim() };
+    if (listed.status !== 0)
+      return { error: (listed.stderr || String(listed.error ?? 'docker failed')).trim() };
     for (const line of listed.stdout.split('\n')) if (line.trim()) found.add(line.trim());
   }
   return { found: [...found] };
@@ -28,7 +36,9 @@ export function checkLeftoverContainers(write: (text: string) => void): number {
       write(`\nleftover-container check skipped: docker is not available (${result.error.split('\n')[0]})\n`);
       return 0;
     }
-    write(`\nFAIL leftover-container check: docker is not available in CI (${result.error.split('\n')[0]})\n`);
+    write(
+      `\nFAIL leftover-container check: docker is not available in CI (${result.error.split('\n')[0]})\n`,
+    );
     return 1;
   }
   if (result.found.length === 0) return 0;

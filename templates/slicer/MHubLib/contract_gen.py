@@ -43,34 +43,8 @@ CONTAINER_FLAGS = [
     "--volume",
     "{output}:/app/data/output_data:rw",
 ]
-CONTAINER_FLAGS_GPU = [
-    "--name",
-    "{name}",
-    "--label",
-    "org.mhub-registry.run={run}",
-    "--label",
-    "org.mhub-registry.model={model}",
-    "--label",
-    "org.mhub-registry.version={version}",
-    "--user",
-    "{user}",
-    "--env",
-    "HOME=/tmp",
-    "--network",
-    "none",
-    "--cap-drop",
-    "ALL",
-    "--security-opt",
-    "no-new-privileges",
-    "--pids-limit",
-    "4096",
-    "--gpus",
-    "all",
-    "--volume",
-    "{input}:/app/data/input_data:ro",
-    "--volume",
-    "{output}:/app/data/output_data:rw",
-]
+GPU_FLAGS = ["--gpus", "all"]
+GPU_FLAGS_AT = 20
 USER_FLAG = "--user"
 CACHE_SUBDIR = "mhub"
 VENVS_DIR = "venvs"

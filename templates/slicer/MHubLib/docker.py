@@ -80,7 +80,9 @@ def container_user(uid=None, gid=None):
 def container_arguments(reference, command, values, use_gpu=False):
     """The contract's container as CLI flags (generated from the Node runner's), filled in:
     values holds name, input, output, run, model, version and user (None: no --user)."""
-    flags = list(contract_gen.CONTAINER_FLAGS_GPU if use_gpu else contract_gen.CONTAINER_FLAGS)
+    flags = list(contract_gen.CONTAINER_FLAGS)
+    if use_gpu:
+        flags[contract_gen.GPU_FLAGS_AT:contract_gen.GPU_FLAGS_AT] = contract_gen.GPU_FLAGS
     values = dict(values)
     if values.get("user") is None:
         at = flags.index(contract_gen.USER_FLAG)
