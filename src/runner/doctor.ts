@@ -3,7 +3,7 @@ import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CardRecord } from '../registry/validate.ts';
-import { imageReference, satisfies } from './contract/index.ts';
+import { ENV, imageReference, satisfies } from './contract/index.ts';
 import { connectDocker } from './docker/client.ts';
 import { detectGpu } from './gpu.ts';
 import { mhubHome } from './venv/env.ts';
@@ -122,7 +122,7 @@ export async function doctor(record?: CardRecord, options: DoctorOptions = {}): 
           detail: `${gib(free)} free at ${home}`,
           ...(free >= need
             ? {}
-            : { fix: `free space or set MHUB_HOME to a bigger disk (needs ${gib(need)})` }),
+            : { fix: `free space or set ${ENV.home} to a bigger disk (needs ${gib(need)})` }),
         },
   );
   if (card) checks.push(...modelChecks(record!, { dockerOk, imagePresent, gpu: Boolean(gpu), pythons }));
@@ -191,7 +191,7 @@ function modelChecks(
             name: `${card.name}: venv`,
             status: 'warn',
             detail: `no Python matching ${venv.python}`,
-            fix: 'install a matching Python or set MHUB_PYTHON',
+            fix: `install a matching Python or set ${ENV.python}`,
           },
     );
   }

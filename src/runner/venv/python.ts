@@ -74,7 +74,7 @@ export async function findPython(spec: string, env: NodeJS.ProcessEnv = process.
     throw new MhubError(
       'ENVIRONMENT',
       `no Python matching ${spec} was found (found: ${have})`,
-      'install a matching Python and put it on PATH, or point MHUB_PYTHON at it; or use --backend docker',
+      `install a matching Python and put it on PATH, or point ${ENV.python} at it; or use --backend docker`,
     );
   }
   return match;
