@@ -45,6 +45,8 @@ export async function runContainer(
     container.kill().catch(() => {});
   };
   try {
+    // Cancelled while create was in flight: never start it (the finally removes it).
+    if (signal.aborted) throw abortError(signal, spec.name);
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
     const stdout = new PassThrough();
     const stderr = new PassThrough();

@@ -407,6 +407,12 @@ class LauncherRunTest(unittest.TestCase):
         spec["runtimes"]["docker"].update(image="mhub-slicer-test/sleeper", tag="1", reference=tag)
         return spec
 
+    def events(self, name, since, action):
+        listed = subprocess.run(["docker", "events", "--since", str(since), "--until", str(int(time.time()) + 1),
+                                 "--filter", "container=" + name, "--filter", "event=" + action,
+                                 "--format", "{{.Action}}"], stdout=subprocess.PIPE, check=True)
+        return listed.stdout.decode().split()
+
     def containers(self, name):
         listed = subprocess.run(["docker", "ps", "-a", "--filter", "name=^/{}$".format(name), "--format",
                                  "{{.Names}} {{.State}}"], stdout=subprocess.PIPE, check=True)
@@ -446,6 +452,7 @@ class LauncherRunTest(unittest.TestCase):
             with self.subTest(phase=phase.__name__):
                 out = os.path.join(self.folder, "cancel-" + phase.__name__)
                 name = "mhub-slicer-test-cancel-" + phase.__name__.replace("_", "-")
+                since = int(time.time()) - 1
                 job = self.launcher(spec).start("docker", {"ct": self.ct}, out, name=name)
                 step = job.steps[job._index]
                 self.assertEqual(step.label, "run " + spec["title"])
@@ -455,6 +462,9 @@ class LauncherRunTest(unittest.TestCase):
                 self.assertEqual(self.containers(name), [])
                 self.assertFalse(os.path.exists(out))
                 self.assertFalse(os.path.exists(job.work_dir))
+                self.assertEqual(self.events(name, since, "create"), ["create"])
+                if phase in (create_in_flight, created_not_started):
+                    self.assertEqual(self.events(name, since, "start"), [], "cancelled before start, yet started")
 
     @unittest.skipUnless("docker" in BACKENDS, "docker backend not requested")
     def test_docker_failure_removes_the_container(self):
