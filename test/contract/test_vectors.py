@@ -55,6 +55,18 @@ class VectorsTest(unittest.TestCase):
         for v in VECTORS["envHash"]:
             self.assertEqual(venv.environment_hash(v["key"], v["pythonVersion"]), v["hash"])
 
+    def test_progress_lines(self):
+        for v in VECTORS["progressLines"]:
+            with self.subTest(line=v["line"]):
+                event = contract.parse_progress(v["line"])
+                if v["event"] is None:
+                    self.assertIsNone(event, v["why"])
+                else:
+                    fraction = event.pop("progress")
+                    self.assertEqual(event, v["event"], v["why"])
+                    total = v["event"].get("total")
+                    self.assertEqual(fraction, v["event"]["done"] / total if total else None)
+
     def test_expected_outputs(self):
         for v in VECTORS["expectedOutputs"]:
             for case in v["cases"]:

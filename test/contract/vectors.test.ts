@@ -19,6 +19,7 @@ import {
   missingOutputs,
   satisfies,
 } from '../../src/runner/contract/index.ts';
+import { parseProgressLine } from '../../src/runner/progress-events.ts';
 import { python, runPython } from '../slicer/support.ts';
 
 const here = fileURLToPath(new URL('./', import.meta.url));
@@ -81,6 +82,10 @@ describe('contract vectors (TypeScript)', () => {
       expect(envHash(v.key, v.pythonVersion)).toBe(v.hash);
       expect(envHash(v.key, `${v.pythonVersion.split('.').slice(0, 2).join('.')}.99`)).toBe(v.hash);
     }
+  });
+
+  it('progress lines', () => {
+    for (const v of vectors.progressLines) expect(parseProgressLine(v.line) ?? null, v.why).toEqual(v.event);
   });
 
   it('expected outputs', () => {

@@ -93,33 +93,31 @@ def collect_outputs(outputs, expected, output_dir):
     return found
 
 
-def parse_progress(line):
-    """A progress event from a JSON line, or None for other output.
+def _no_constant(name):
+    raise ValueError("not JSON: " + name)  # NaN and Infinity, which JavaScript's JSON refuses
 
-    Accepts ``{"done": 2, "total": 5, "message": ...}`` (what the Node runner and the reference
-    models print) and ``{"progress": 0.4}`` (a fraction, or a percentage above 1).
-    """
+
+def parse_progress(line):
+    """A model's stdout line as a progress event, when it is one: a JSON object with a string
+    ``phase`` and a numeric ``done`` (optional ``total``, ``message``), the rule of the Node
+    runner's parseProgressLine; ``progress`` is added: done/total, or None without a total."""
     text = line.strip()
-    if not text.startswith("{"):
+    if not text.startswith("{") or not text.endswith("}"):
         return None
     try:
-        event = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant)
     except ValueError:
         return None
-    if not isinstance(event, dict):
+    if not isinstance(value.get("phase"), str) or not _number(value.get("done")):
         return None
-    done, total, value = event.get("done"), event.get("total"), event.get("progress")
-    if _number(done) and _number(total) and total > 0:
-        event["progress"] = min(1.0, max(0.0, float(done) / float(total)))
-        return event
-    if _number(value):
-        value = float(value)
-        event["progress"] = min(1.0, max(0.0, value / 100.0 if value > 1.0 else value))
-        return event
-    if "message" in event or "phase" in event:
-        event["progress"] = None
-        return event
-    return None
+    event = {"phase": value["phase"], "done": value["done"]}
+    if _number(value.get("total")):
+        event["total"] = value["total"]
+    if isinstance(value.get("message"), str):
+        event["message"] = value["message"]
+    total = event.get("total")
+    event["progress"] = min(1.0, max(0.0, float(event["done"]) / total)) if total and total > 0 else None
+    return event
 
 
 def _number(value):

@@ -65,13 +65,7 @@ class ContractTest(unittest.TestCase):
             found = contract.collect_outputs(REFERENCE["outputs"], mhub, out)
             self.assertEqual(found, {"segmentation": os.path.join(out, "1.2.3", "lungmask.seg.dcm")})
 
-    def test_progress_lines(self):
-        self.assertEqual(contract.parse_progress('{"phase": "model", "done": 2, "total": 5, "message": "x"}')
-                         ["progress"], 0.4)
-        self.assertEqual(contract.parse_progress('{"progress": 50}')["progress"], 0.5)
-        self.assertIsNone(contract.parse_progress("plain text"))
-        self.assertIsNone(contract.parse_progress("{not json"))
-        self.assertIsNone(contract.parse_progress("[1, 2]"))
+    # progress lines, expected outputs: test/contract/test_vectors.py (the shared table)
 
 
 class VenvTest(unittest.TestCase):
