@@ -1,5 +1,5 @@
 // The Docker backend: the model's image, run under the contract's container (container.ts).
-import { chmod, lchown, readdir } from 'node:fs/promises';
+import { chown, lchown, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { MhubError } from '../../errors.ts';
@@ -9,8 +9,9 @@ import { connectDocker } from './client.ts';
 import { callerContainerUser, runContainer } from './container.ts';
 import { ensureImage } from './image.ts';
 
-/** Gives what the unprivileged container user wrote back to the caller (root). */
+/** Gives the folder and what the unprivileged container user wrote back to the caller (root). */
 async function reclaim(dir: string, uid: number, gid: number): Promise<void> {
+  await lchown(dir, uid, gid).catch(() => {});
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   for (const e of entries) await lchown(path.join(e.parentPath, e.name), uid, gid).catch(() => {});
 }
@@ -32,9 +33,13 @@ export function dockerBackend(): Backend {
         throw new MhubError('INTERNAL', 'docker backend used before prepare');
       const card = ctx.record.card;
       const user = callerContainerUser();
-      // A root caller's container runs as nobody: it may write into the private output folder.
+      // A root caller's container runs as nobody: it gets the private output folder (only it and
+      // root can write there), and what it wrote is handed back afterwards.
       const unprivileged = user === UNPRIVILEGED_USER;
-      if (unprivileged) await chmod(ctx.outputDir, 0o777);
+      if (unprivileged) {
+        const [uid = 65534, gid = 65534] = UNPRIVILEGED_USER.split(':').map(Number);
+        await chown(ctx.outputDir, uid, gid);
+      }
       try {
         await runContainer(
           docker,
@@ -57,7 +62,7 @@ export function dockerBackend(): Backend {
           { signal: ctx.signal, progress: ctx.progress, log: ctx.log },
         );
       } finally {
-        if (unprivileged) await reclaim(ctx.outputDir, 0, 0);
+        if (unprivileged) await reclaim(ctx.outputDir, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
       }
     },
   };

@@ -231,10 +231,15 @@ class Launcher(object):
         run_id = uuid.uuid4().hex[:12]
         name = name or docker.container_name(self.spec["name"], run_id)
         user = docker.container_user()
-        # the container writes as the calling user (or nobody, for root): let it into the folders
-        os.chmod(output_dir, 0o777)
         if user == contract_gen.UNPRIVILEGED_USER:
+            # a root caller's container runs as nobody: the output folder is its alone (and
+            # root's), the staged copies of the inputs are opened to it
+            uid, gid = (int(part) for part in user.split(":"))
+            os.chown(output_dir, uid, gid)
             _readable(input_dir)
+        else:
+            # the caller's uid, which Docker Desktop may map to another: let it in
+            os.chmod(output_dir, 0o777)
         wants_gpu = gpu.use_gpu(self.spec.get("gpu"), force_cpu, self.gpu_info())
         wants_gpu = wants_gpu and gpu.docker_supports_gpu(client)
         steps = []
@@ -311,8 +316,9 @@ def _readable(folder):
 
 
 def _reclaim(folder):
-    """What the unprivileged container user wrote goes back to the caller (root)."""
+    """The folder and what the unprivileged container user wrote go back to the caller (root)."""
     uid, gid = os.getuid(), os.getgid()
+    os.lchown(folder, uid, gid)
     for root, dirs, files in os.walk(folder):
         for name in dirs + files:
             os.lchown(os.path.join(root, name), uid, gid)
