@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
+import { LABEL_PREFIX } from '../src/runner/contract/index.ts';
 import { resolveModel, runModel } from '../src/runner/index.ts';
 import type { BackendName } from '../src/runner/types.ts';
 import { ensureEnv } from '../src/runner/venv/env.ts';
@@ -35,7 +36,7 @@ const build = !args.includes('--no-build');
 const outFile = path.resolve(repo, opt('--out', 'site/src/data/backends.json'));
 const MODELS = ['classical_ct', 'unet_ct'] as const;
 const BACKENDS: BackendName[] = ['docker', 'venv'];
-const BENCH_LABEL = 'org.mhub-registry.bench';
+const BENCH_LABEL = `${LABEL_PREFIX}bench`;
 const docker = new Docker();
 const work = mkdtempSync(path.join(os.tmpdir(), 'mhub-bench-backends-'));
 const sh = (cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env) =>

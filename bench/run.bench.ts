@@ -4,10 +4,17 @@
 //   venv:   `mhub run --backend venv`   vs `python -m classical_ct` in the same environment.
 // Goal: both ratios <= 1.15. Usage: node bench/run.bench.ts [--size small|large] [--reps N]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  containerConfig,
+  containerUser,
+  dockerCliArgs,
+  ENV,
+  envPaths,
+} from '../src/runner/contract/index.ts';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
@@ -17,7 +24,7 @@ const image = 'mhub-registry/classical_ct:1.0.0';
 const work = mkdtempSync(path.join(os.tmpdir(), 'mhub-bench-'));
 const home = path.join(work, 'home');
 const input = path.join(work, 'in');
-const env = { ...process.env, MHUB_HOME: home, PIP_RETRIES: process.env.PIP_RETRIES ?? '0' };
+const env = { ...process.env, [ENV.home]: home, PIP_RETRIES: process.env.PIP_RETRIES ?? '0' };
 
 execFileSync('bash', [path.join(repo, 'models/build-images.sh')], { stdio: 'inherit' });
 execFileSync('python3', ['-m', 'classical_ct.phantom', input, '--size', size], {
@@ -34,13 +41,26 @@ for (const backend of ['docker', 'venv']) {
   const [cmd, a] = mhub(backend, path.join(work, `warm-${backend}`));
   execFileSync(cmd, a, { env, stdio: 'ignore' });
 }
-const python = path.join(home, 'venvs/classical_ct/1.0.0/bin/python');
-const uid = `${process.getuid?.()}:${process.getgid?.()}`;
+const python = path.join(envPaths(home, 'classical_ct', '1.0.0').root, 'bin/python');
+// The baseline container is the runner's own (same flags), without its name and labels.
+const rawDocker = (out: string) => [
+  'run',
+  '--rm',
+  ...dockerCliArgs(
+    containerConfig({
+      image,
+      inputDir: input,
+      outputDir: out,
+      user: containerUser(process.getuid?.(), process.getgid?.()),
+    }),
+  ),
+];
 
 function time(cmd: string, argv: readonly string[], out: string, extraEnv: NodeJS.ProcessEnv = {}): number {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const start = process.hrtime.bigint();
+  chmodSync(out, 0o777); // as the runner does for nobody, when the caller is root
   const r = spawnSync(cmd, argv, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
@@ -48,28 +68,7 @@ function time(cmd: string, argv: readonly string[], out: string, extraEnv: NodeJ
 }
 
 const cases = {
-  'docker run (raw)': () =>
-    time(
-      'docker',
-      [
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        '--cap-drop',
-        'ALL',
-        '--security-opt',
-        'no-new-privileges',
-        '-u',
-        uid,
-        '-v',
-        `${input}:/app/data/input_data:ro`,
-        '-v',
-        `${work}/o-raw:/app/data/output_data`,
-        image,
-      ],
-      `${work}/o-raw`,
-    ),
+  'docker run (raw)': () => time('docker', rawDocker(`${work}/o-raw`), `${work}/o-raw`),
   'mhub run --backend docker': () =>
     time(...mhub('docker', `${work}/o-mhub-docker`), `${work}/o-mhub-docker`),
   'python -m classical_ct (direct)': () =>

@@ -5,6 +5,13 @@ import type { ResolvedSegment, Terminology } from '../registry/terminology.ts';
 import type { ModelCard, Output } from '../registry/types.gen.ts';
 import type { CardRecord } from '../registry/validate.ts';
 import { defaultWorkflow } from '../registry/workflows.ts';
+import {
+  containerCommand,
+  envKey,
+  expectedOutputs,
+  filesInterfaceOutputs,
+  imageReference,
+} from '../runner/contract/index.ts';
 import { htmlText } from './escape.ts';
 import { moduleName } from './names.ts';
 
@@ -111,6 +118,10 @@ export function modelSpec(record: CardRecord, terminology: Terminology) {
               digest: docker.digest ?? '',
               interface: docker.interface,
               workflow: workflow?.name ?? '',
+              // the contract's values for this runtime, computed here so MHubLib cannot differ
+              reference: imageReference(docker),
+              command: containerCommand(docker.interface, workflowName) ?? [],
+              expectedOutputs: expectedOutputs(card, docker, workflowName ?? 'default'),
             },
           }
         : {}),
@@ -123,6 +134,8 @@ export function modelSpec(record: CardRecord, terminology: Terminology) {
               source: venv.source ?? {},
               weights: venv.weights ?? [],
               interface: venv.interface,
+              envKey: envKey(venv),
+              expectedOutputs: filesInterfaceOutputs(card),
             },
           }
         : {}),

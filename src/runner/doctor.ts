@@ -3,11 +3,11 @@ import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CardRecord } from '../registry/validate.ts';
+import { ENV, imageReference, satisfies } from './contract/index.ts';
 import { connectDocker } from './docker/client.ts';
-import { imageReference } from './docker/image.ts';
 import { detectGpu } from './gpu.ts';
 import { mhubHome } from './venv/env.ts';
-import { availablePythons, satisfies } from './venv/python.ts';
+import { availablePythons } from './venv/python.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -122,7 +122,7 @@ export async function doctor(record?: CardRecord, options: DoctorOptions = {}): 
           detail: `${gib(free)} free at ${home}`,
           ...(free >= need
             ? {}
-            : { fix: `free space or set MHUB_HOME to a bigger disk (needs ${gib(need)})` }),
+            : { fix: `free space or set ${ENV.home} to a bigger disk (needs ${gib(need)})` }),
         },
   );
   if (card) checks.push(...modelChecks(record!, { dockerOk, imagePresent, gpu: Boolean(gpu), pythons }));
@@ -191,7 +191,7 @@ function modelChecks(
             name: `${card.name}: venv`,
             status: 'warn',
             detail: `no Python matching ${venv.python}`,
-            fix: 'install a matching Python or set MHUB_PYTHON',
+            fix: `install a matching Python or set ${ENV.python}`,
           },
     );
   }

@@ -1,10 +1,9 @@
 // The runner's public API.
+
+export * from './contract/index.ts';
 export type { Converter, InputConversion, OutputConversion } from './convert.ts';
 export { passThroughConverter } from './convert.ts';
-export { dockerRunLine } from './docker/backend.ts';
 export { connectDocker } from './docker/client.ts';
-export { LABEL_PREFIX } from './docker/container.ts';
-export { imageReference } from './docker/image.ts';
 export type { Progress, ProgressEvent } from './progress-events.ts';
 export { chooseBackend, resolveModel, runModel } from './run.ts';
 export type { BackendName, GpuMode, OutputFormat, RunRequest, RunResult } from './types.ts';

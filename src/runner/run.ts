@@ -9,18 +9,13 @@ import { loadTerminology } from '../registry/terminology.ts';
 import type { ModelCard } from '../registry/types.gen.ts';
 import { type CardRecord, loadRegistry } from '../registry/validate.ts';
 import { defaultWorkflow } from '../registry/workflows.ts';
+import { type ExpectedOutput, expectedOutputs, missingOutputs, outputMatches } from './contract/index.ts';
 import { type Converter, linkOrCopy, passThroughConverter } from './convert.ts';
 import { connectDocker } from './docker/client.ts';
 import { type DataFormat, detectInput, stagedInputName, type UserData } from './formats.ts';
 import { fsError } from './fs-errors.ts';
 import { detectGpu } from './gpu.ts';
 import { ioConverter } from './io-converter.ts';
-import {
-  type ExpectedOutput,
-  filesInterfaceOutputs,
-  mhubInterfaceOutputs,
-  missingOutputs,
-} from './outputs.ts';
 import { noProgress } from './progress-events.ts';
 import type { Backend, BackendContext, BackendName, OutputFormat, RunRequest, RunResult } from './types.ts';
 import { mhubHome } from './venv/env.ts';
@@ -234,10 +229,8 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
       clearTimeout(timeout);
     }
     const files = await listFiles(workspace.output);
-    const expected =
-      iface === 'mhub'
-        ? mhubInterfaceOutputs(card.runtimes.docker!, workflow ?? 'default')
-        : filesInterfaceOutputs(card);
+    const runtime = iface === 'mhub' ? card.runtimes.docker! : { interface: iface };
+    const expected = expectedOutputs(card, runtime, workflow ?? 'default');
     const missing = missingOutputs(expected, files);
     if (missing.length > 0) {
       throw new MhubError(
@@ -311,7 +304,7 @@ async function convertOutputs(
   const terminology = formats.some((f) => f !== 'native') ? loadTerminology() : undefined;
   for (const rel of files) {
     const source = path.join(workspace.output, rel);
-    const match = expected.find((e) => e.matches(rel));
+    const match = expected.find((e) => outputMatches(e, rel));
     for (const format of formats) {
       if (format === 'native' || !match) {
         if (format === 'native') await linkOrCopy(source, path.join(workspace.final, rel));

@@ -1,15 +1,19 @@
 // How to run a model, generated from its card: the `mhub run` line, the raw `docker run` line of
-// the run contract, and the Python-environment (venv) steps. One function set for everyone: the
-// catalog prints these lines, and the runner builds its container arguments from
-// `dockerContractArgs` so the page and the runner cannot drift apart.
+// the run contract, and the Python-environment (venv) steps. The docker line is the runner's own
+// container (src/runner/contract: containerConfig spelled by dockerCliArgs), so the page and the
+// runners cannot drift apart.
 
 import { moduleName } from '../generator/names.ts';
 import type { DockerRuntime, ModelCard, VenvRuntime } from '../registry/types.gen.ts';
 import { defaultWorkflow } from '../registry/workflows.ts';
-
-/** Where the MHub container contract mounts the input and output folders. */
-export const CONTAINER_INPUT = '/app/data/input_data';
-export const CONTAINER_OUTPUT = '/app/data/output_data';
+import {
+  CACHE_SUBDIR,
+  containerCommand,
+  containerConfig,
+  dockerCliArgs,
+  envPaths,
+  imageReference,
+} from '../runner/contract/index.ts';
 
 /** Placeholders shown on the catalog; `$PWD/...` so the printed line works as pasted. */
 export const DEFAULT_INPUT = '$PWD/input';
@@ -22,42 +26,33 @@ export interface RunPaths {
   workflow?: string;
 }
 
-/** `image@digest` when the card pins one (Docker ignores a tag beside a digest), else `image:tag`. */
-export function dockerImageRef(runtime: DockerRuntime): string {
-  if (runtime.digest) return `${runtime.image}@${runtime.digest}`;
-  return `${runtime.image}:${runtime.tag ?? 'latest'}`;
-}
+/** The user the printed line runs the container as: the shell's own uid:gid, as the runners do. */
+export const SHELL_USER = '$(id -u):$(id -g)';
 
 /** The workflow `--workflow` gets: the one asked for, the card's "default", its first, or "default". */
 export { defaultWorkflow };
 
 /**
- * The container part of the run contract as an argv after `docker run`: mounts (input
- * read-only), the image and, for the `mhub` interface, `--workflow <name>` (always passed: any
- * argument replaces the image's default command). The runner adds its own safety flags
- * (capabilities, user, labels, name) before the image; the catalog shows these as they are.
+ * The argv after `docker run`: `--rm` and the runner's container (no network, read-only input,
+ * no capabilities, no new privileges, pids limit, the caller's uid:gid), the image and, for the
+ * `mhub` interface, `--workflow <name>`. Without the runner's name and labels.
  */
 export function dockerContractArgs(runtime: DockerRuntime, paths: RunPaths = {}): string[] {
-  const input = paths.input ?? DEFAULT_INPUT;
-  const output = paths.output ?? DEFAULT_OUTPUT;
-  const args = [
-    '--rm',
-    '--network',
-    'none',
-    '-v',
-    `${input}:${CONTAINER_INPUT}:ro`,
-    '-v',
-    `${output}:${CONTAINER_OUTPUT}`,
-    dockerImageRef(runtime),
-  ];
-  if (runtime.interface === 'mhub') args.push('--workflow', defaultWorkflow(runtime, paths.workflow));
-  return args;
+  const workflow = runtime.interface === 'mhub' ? defaultWorkflow(runtime, paths.workflow) : undefined;
+  const config = containerConfig({
+    image: imageReference(runtime),
+    cmd: containerCommand(runtime.interface, workflow),
+    inputDir: paths.input ?? DEFAULT_INPUT,
+    outputDir: paths.output ?? DEFAULT_OUTPUT,
+    user: SHELL_USER,
+  });
+  return ['--rm', ...dockerCliArgs(config)];
 }
 
-/** POSIX shell quoting; a leading `~` or `$PWD` (the placeholders) stays expandable. */
+/** POSIX shell quoting; a leading `~` or `$PWD` (the placeholders) and SHELL_USER stay expandable. */
 export function shellQuote(arg: string): string {
   if (/^~?[A-Za-z0-9_./:=@%+,-]+$/.test(arg)) return arg;
-  if (/^\$PWD[A-Za-z0-9_./:=@%+,-]*$/.test(arg)) return `"${arg}"`;
+  if (/^\$PWD[A-Za-z0-9_./:=@%+,-]*$/.test(arg) || arg === SHELL_USER) return `"${arg}"`;
   return `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
@@ -78,9 +73,9 @@ export function mhubRunArgs(card: ModelCard, paths: RunPaths = {}, backend?: 'do
   return args;
 }
 
-/** Where `mhub` keeps a model's environment; shown in the manual venv steps. */
+/** Where `mhub` keeps a model's environment (the contract's layout under the default cache root). */
 export function venvFolder(card: ModelCard): string {
-  return `~/.cache/mhub/venvs/${card.name}-${card.version}`;
+  return envPaths(`~/.cache/${CACHE_SUBDIR}`, card.name, card.version).root;
 }
 
 /** The manual Python-environment steps for a `venv` runtime (what `mhub run --backend venv` does). */
@@ -132,7 +127,7 @@ export function runInstructions(card: ModelCard, paths: RunPaths = {}): RunInstr
     ...(docker
       ? {
           docker: {
-            image: dockerImageRef(docker),
+            image: imageReference(docker),
             interface: docker.interface,
             command: line(['docker', 'run', ...dockerContractArgs(docker, paths)]),
             ...(docker.interface === 'mhub' ? { workflow: defaultWorkflow(docker, paths.workflow) } : {}),

@@ -1,11 +1,14 @@
 // Faults with real Docker: each gives a clear message and exit code, leaves no container
 // (listed by label) and no partial output.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/cli/exit-codes.ts';
 import { main } from '../../src/cli/main.ts';
-import { LABEL_PREFIX } from '../../src/runner/docker/container.ts';
+import { LABEL_PREFIX, PIDS_LIMIT, UNPRIVILEGED_USER } from '../../src/runner/contract/index.ts';
+import { connectDocker } from '../../src/runner/docker/client.ts';
+import { runContainer } from '../../src/runner/docker/container.ts';
 import { runModel } from '../../src/runner/run.ts';
 import type { RunRequest } from '../../src/runner/types.ts';
 import { isRoot, mountTmpfs } from './mounts.ts';
@@ -204,6 +207,70 @@ describe.skipIf(!hasDocker)('Docker faults', () => {
     } finally {
       undo();
     }
+  });
+
+  it('cancel while the container is being created: never started, removed', async () => {
+    const { docker } = await connectDocker();
+    const out = await tempDir('faults-create');
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const run = runContainer(
+      docker,
+      {
+        image: 'mhub-runner-test/faulty:1',
+        name: `mhub-faulty-${session}-create`,
+        cmd: ['--workflow', 'sleep'],
+        inputDir: input,
+        outputDir: out,
+        labels: { [`${LABEL_PREFIX}test-session`]: session },
+      },
+      { signal: controller.signal, progress: () => {}, log: (line) => lines.push(line) },
+    );
+    const since = String(Math.floor(Date.now() / 1000) - 1);
+    controller.abort(); // create is in flight
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(lines).toEqual([]);
+    expect(containersWithLabel(label)).toEqual([]);
+    const events = (filter: string) =>
+      execFileSync(
+        'docker',
+        [
+          'events',
+          '--since',
+          since,
+          '--until',
+          String(Math.ceil(Date.now() / 1000) + 1),
+          '--filter',
+          `container=mhub-faulty-${session}-create`,
+          '--filter',
+          `event=${filter}`,
+          '--format',
+          '{{.Action}}',
+        ],
+        { encoding: 'utf8' },
+      )
+        .split('\n')
+        .filter(Boolean);
+    expect(events('create')).toEqual(['create']); // the check below is not vacuous
+    expect(events('start')).toEqual([]);
+  });
+
+  it('runs as the caller, or as nobody when the caller is root, and hands the outputs back', async () => {
+    const out = path.join(await tempDir('faults-whoami'), 'out');
+    await faulty('whoami', input, out);
+    const uid = process.getuid?.() ?? 0;
+    const expected = uid === 0 ? UNPRIVILEGED_USER.replace(':', ' ') : `${uid} ${process.getgid?.()}`;
+    expect(readFileSync(path.join(out, 'case', 'result.txt'), 'utf8').trim()).toBe(expected);
+    for (const file of ['case', 'case/result.txt']) expect(lstatSync(path.join(out, file)).uid).toBe(uid);
+    expect(containersWithLabel(label)).toEqual([]);
+  });
+
+  it('stops a thread or fork bomb at the pids limit', async () => {
+    const out = path.join(await tempDir('faults-forks'), 'out');
+    await faulty('forks', input, out);
+    const started = Number(readFileSync(path.join(out, 'case', 'result.txt'), 'utf8'));
+    expect(started).toBeGreaterThan(10);
+    expect(started).toBeLessThan(PIDS_LIMIT);
   });
 
   it('exit codes through the CLI', async () => {

@@ -5,8 +5,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { LABEL_PREFIX } from '../../src/runner/contract/index.ts';
 import { passThroughConverter } from '../../src/runner/convert.ts';
-import { LABEL_PREFIX } from '../../src/runner/docker/container.ts';
 import type { ProgressEvent } from '../../src/runner/progress-events.ts';
 import { runModel } from '../../src/runner/run.ts';
 import {

@@ -3,7 +3,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LABEL_PREFIX } from '../../src/runner/docker/container.ts';
+import { LABEL_PREFIX } from '../../src/runner/contract/index.ts';
 import { detectGpu } from '../../src/runner/gpu.ts';
 import { resolveGpu, resolveModel, runModel } from '../../src/runner/run.ts';
 import { containersWithLabel, ensureImages, hasDocker, makePhantom, tempDir } from './support.ts';

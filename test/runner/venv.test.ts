@@ -7,9 +7,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { envPaths, STAMP } from '../../src/runner/contract/index.ts';
 import type { ProgressEvent } from '../../src/runner/progress-events.ts';
 import { resolveModel, runModel } from '../../src/runner/run.ts';
-import { ensureEnv, envPaths, STAMP } from '../../src/runner/venv/env.ts';
+import { ensureEnv } from '../../src/runner/venv/env.ts';
 import { venvPython } from '../support/requirements.ts';
 import { fixtureCards, processesWith, spawnMhub, tempDir } from './support.ts';
 

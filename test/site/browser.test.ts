@@ -149,8 +149,9 @@ run('catalog site in Chromium', () => {
     await expect(page.locator('button[data-copy="cmd-docker"]').textContent()).resolves.toBe('Copied');
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     expect(copied).toBe(
-      'docker run --rm --network none -v "$PWD/input:/app/data/input_data:ro" ' +
-        '-v "$PWD/output:/app/data/output_data" mhubai/lungmask:latest --workflow default',
+      'docker run --rm --user "$(id -u):$(id -g)" --env HOME=/tmp --network none --cap-drop ALL ' +
+        '--security-opt no-new-privileges --pids-limit 4096 --volume "$PWD/input:/app/data/input_data:ro" ' +
+        '--volume "$PWD/output:/app/data/output_data:rw" mhubai/lungmask:latest --workflow default',
     );
     problems.push(...seen);
     await context.close();

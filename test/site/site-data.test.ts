@@ -9,13 +9,19 @@ import { buildIndex } from '../../src/registry/build-index.ts';
 import { loadTerminology } from '../../src/registry/terminology.ts';
 import type { ModelCard } from '../../src/registry/types.gen.ts';
 import { loadRegistry } from '../../src/registry/validate.ts';
+import {
+  containerConfig,
+  dockerCliArgs,
+  imageReference,
+  PIDS_LIMIT,
+} from '../../src/runner/contract/index.ts';
 import { toBibtex } from '../../src/site-data/bibtex.ts';
 import { commercialUse, commercialUseOf } from '../../src/site-data/licence.ts';
 import { renderCardBody } from '../../src/site-data/markdown.ts';
 import {
   dockerContractArgs,
-  dockerImageRef,
   runInstructions,
+  SHELL_USER,
   shellQuote,
 } from '../../src/site-data/run-commands.ts';
 import { buildSiteData, type SiteData } from '../../src/site-data/site-model.ts';
@@ -67,8 +73,10 @@ describe('run commands', () => {
       }),
     );
     expect(run.docker?.command).toBe(
-      'docker run --rm --network none -v "$PWD/input:/app/data/input_data:ro" ' +
-        '-v "$PWD/output:/app/data/output_data" mhubai/lungmask:latest --workflow default',
+      'docker run --rm --user "$(id -u):$(id -g)" --env HOME=/tmp --network none --cap-drop ALL ' +
+        `--security-opt no-new-privileges --pids-limit ${PIDS_LIMIT} ` +
+        '--volume "$PWD/input:/app/data/input_data:ro" --volume "$PWD/output:/app/data/output_data:rw" ' +
+        'mhubai/lungmask:latest --workflow default',
     );
     expect(run.mhub).toBe('mhub run demo_model --input "$PWD/input" --output "$PWD/output"');
     expect(run.slicer).toEqual({ module: 'MHubDemoModel', zip: '/slicer/MHubDemoModel.zip' });
@@ -81,19 +89,24 @@ describe('run commands', () => {
       digest: `sha256:${'a'.repeat(64)}`,
       interface: 'files' as const,
     };
-    expect(dockerImageRef(docker)).toBe(`example/demo@sha256:${'a'.repeat(64)}`);
+    expect(imageReference(docker)).toBe(`example/demo@sha256:${'a'.repeat(64)}`);
     const args = dockerContractArgs(docker, { input: '/data/in', output: '/data/out' });
-    expect(args).toEqual([
-      '--rm',
-      '--network',
-      'none',
-      '-v',
+    // the runner's own container, spelled as CLI flags: the same function builds both
+    const runner = containerConfig({
+      image: imageReference(docker),
+      inputDir: '/data/in',
+      outputDir: '/data/out',
+      user: SHELL_USER,
+    });
+    expect(args).toEqual(['--rm', ...dockerCliArgs(runner)]);
+    expect(args.slice(-5)).toEqual([
+      '--volume',
       '/data/in:/app/data/input_data:ro',
-      '-v',
-      '/data/out:/app/data/output_data',
-      dockerImageRef(docker),
+      '--volume',
+      '/data/out:/app/data/output_data:rw',
+      imageReference(docker),
     ]);
-    expect(dockerImageRef({ image: 'x/y', interface: 'files' })).toBe('x/y:latest');
+    expect(imageReference({ image: 'x/y', interface: 'files' })).toBe('x/y:latest');
   });
 
   it('quotes hostile paths so the shell sees one argument', () => {
@@ -122,11 +135,11 @@ describe('run commands', () => {
       'mhub run demo_model --input "$PWD/input" --output "$PWD/output" --backend venv',
     );
     const steps = run.venv!.steps.join('\n');
-    expect(steps).toContain('python3 -m venv ~/.cache/mhub/venvs/demo_model-1.2.0');
+    expect(steps).toContain('python3 -m venv ~/.cache/mhub/venvs/demo_model/1.2.0');
     expect(steps).toContain('pip install --require-hashes -r requirements.txt');
     expect(steps).toContain(`echo '${'c'.repeat(64)}  weights/model.bin' | sha256sum -c -`);
     expect(steps).toContain(
-      '~/.cache/mhub/venvs/demo_model-1.2.0/bin/python -m demo.run "$PWD/input" "$PWD/output"',
+      '~/.cache/mhub/venvs/demo_model/1.2.0/bin/python -m demo.run "$PWD/input" "$PWD/output"',
     );
   });
 

@@ -16,7 +16,7 @@ it.runIf(fakeSlicerPython())(
       MHUB_EXTENSION_DIR: out,
       MHUB_REPO: repo,
       MHUB_BACKENDS: backends.join(','),
-      MHUB_CACHE_DIR: testCache,
+      MHUB_HOME: testCache,
     });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/test_run_each_backend_from_the_widget .* ok/);

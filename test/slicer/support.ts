@@ -99,7 +99,7 @@ export function dockerImageReady(image: string): boolean {
   return has('docker', ['image', 'inspect', image]);
 }
 
-/** A shared cache (venvs keyed by their pins, weights) so repeated runs reuse environments. */
+/** A cache ($MHUB_HOME: venvs stamped with their pins) so repeated runs reuse environments. */
 export const testCache = path.join(repo, '.cache', 'mhub-test');
 
 let backendsMemo: string[] | undefined;

@@ -2,10 +2,12 @@
 // preceded by a summary of what was skipped and why (reasons recorded by
 // test/support/requirements.ts, and notes given to `ctx.skip(note)`). In CI a skipped test
 // fails the run: CI installs every real dependency, so a skip there means one went missing.
+// Under `npm test` a container left behind by the suite counts as one more failure.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
+import { checkLeftoverContainers } from './leftover-containers.ts';
 
 export default class ClosingLineReporter implements Reporter {
   private readonly logDir = mkdtempSync(path.join(tmpdir(), 'mhub-test-skips-'));
@@ -50,6 +52,11 @@ export default class ClosingLineReporter implements Reporter {
         process.stdout.write('CI: no test may skip in CI; install what is missing in .ci/run.\n');
         process.exitCode = 1;
       }
+    }
+    const leftovers = checkLeftoverContainers((text) => process.stdout.write(text));
+    if (leftovers > 0) {
+      failed += leftovers;
+      process.exitCode = 1;
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   }

@@ -1,31 +1,19 @@
-// The Docker backend: the model's image, run under the safety defaults (container.ts).
+// The Docker backend: the model's image, run under the contract's container (container.ts).
+import { chown, lchown, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import type Docker from 'dockerode';
 import { MhubError } from '../../errors.ts';
+import { containerCommand, containerName, LABELS, UNPRIVILEGED_USER } from '../contract/index.ts';
 import type { Backend, BackendContext } from '../types.ts';
 import { connectDocker } from './client.ts';
-import { LABEL_PREFIX, runContainer } from './container.ts';
-import { ensureImage, imageReference } from './image.ts';
+import { callerContainerUser, runContainer } from './container.ts';
+import { ensureImage } from './image.ts';
 
-/** The command the runner passes: for `mhub` images always `--workflow <name>`. */
-export function containerCommand(
-  iface: 'mhub' | 'files',
-  workflow: string | undefined,
-): string[] | undefined {
-  return iface === 'mhub' ? ['--workflow', workflow ?? 'default'] : undefined;
-}
-
-/** The equivalent `docker run` line, as the catalog shows it. */
-export function dockerRunLine(
-  runtime: { image: string; tag?: string; digest?: string; interface: 'mhub' | 'files' },
-  workflow?: string,
-): string {
-  const cmd = containerCommand(runtime.interface, workflow);
-  return [
-    'docker run --rm --network none --cap-drop ALL --security-opt no-new-privileges',
-    '-v INPUT:/app/data/input_data:ro -v OUTPUT:/app/data/output_data',
-    imageReference(runtime),
-    ...(cmd ?? []),
-  ].join(' ');
+/** Gives the folder and what the unprivileged container user wrote back to the caller (root). */
+async function reclaim(dir: string, uid: number, gid: number): Promise<void> {
+  await lchown(dir, uid, gid).catch(() => {});
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const e of entries) await lchown(path.join(e.parentPath, e.name), uid, gid).catch(() => {});
 }
 
 export function dockerBackend(): Backend {
@@ -44,25 +32,38 @@ export function dockerBackend(): Backend {
       if (!docker || !image || !runtime)
         throw new MhubError('INTERNAL', 'docker backend used before prepare');
       const card = ctx.record.card;
-      await runContainer(
-        docker,
-        {
-          image,
-          name: `mhub-${card.name}-${ctx.runId}`,
-          cmd: containerCommand(runtime.interface, ctx.workflow),
-          inputDir: ctx.inputDir,
-          outputDir: ctx.outputDir,
-          labels: {
-            [`${LABEL_PREFIX}run`]: ctx.runId,
-            [`${LABEL_PREFIX}model`]: card.name,
-            [`${LABEL_PREFIX}version`]: card.version,
-            ...ctx.labels,
+      const user = callerContainerUser();
+      // A root caller's container runs as nobody: it gets the private output folder (only it and
+      // root can write there), and what it wrote is handed back afterwards.
+      const unprivileged = user === UNPRIVILEGED_USER;
+      if (unprivileged) {
+        const [uid = 65534, gid = 65534] = UNPRIVILEGED_USER.split(':').map(Number);
+        await chown(ctx.outputDir, uid, gid);
+      }
+      try {
+        await runContainer(
+          docker,
+          {
+            image,
+            name: containerName(card.name, ctx.runId),
+            cmd: containerCommand(runtime.interface, ctx.workflow),
+            inputDir: ctx.inputDir,
+            outputDir: ctx.outputDir,
+            labels: {
+              [LABELS.run]: ctx.runId,
+              [LABELS.model]: card.name,
+              [LABELS.version]: card.version,
+              ...ctx.labels,
+            },
+            user,
+            gpu: ctx.gpu,
+            memoryBytes: ctx.memoryBytes,
           },
-          gpu: ctx.gpu,
-          memoryBytes: ctx.memoryBytes,
-        },
-        { signal: ctx.signal, progress: ctx.progress, log: ctx.log },
-      );
+          { signal: ctx.signal, progress: ctx.progress, log: ctx.log },
+        );
+      } finally {
+        if (unprivileged) await reclaim(ctx.outputDir, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+      }
     },
   };
 }

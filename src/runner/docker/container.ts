@@ -3,47 +3,21 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { MhubError } from '../../errors.ts';
+import { type ContainerSpec, containerConfig, containerUser } from '../contract/index.ts';
 import { modelOutput, type Progress } from '../progress-events.ts';
 
-export const LABEL_PREFIX = 'org.mhub-registry.';
-
-export interface ContainerSpec {
-  image: string;
-  name: string;
-  cmd: string[] | undefined;
-  /** host path -> container path */
-  inputDir: string;
-  outputDir: string;
-  labels: Record<string, string>;
-  gpu: boolean;
-  memoryBytes: number | undefined;
-  env?: string[];
+/** The uid:gid this process's containers run as (the contract's rule applied to the caller). */
+export function callerContainerUser(): string | undefined {
+  return containerUser(process.getuid?.(), process.getgid?.());
 }
 
-export const INPUT_MOUNT = '/app/data/input_data';
-export const OUTPUT_MOUNT = '/app/data/output_data';
-
-/** The create options: no network, read-only input, no new privileges, no capabilities, caller's uid:gid. */
+/** The contract's container (contract/container-config.ts), attached for its output. */
 export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
-  const user = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid?.()}` : undefined;
   return {
-    name: spec.name,
-    Image: spec.image,
-    ...(spec.cmd ? { Cmd: spec.cmd } : {}),
-    Labels: spec.labels,
-    ...(user ? { User: user } : {}),
-    Env: ['HOME=/tmp', ...(spec.env ?? [])],
+    ...containerConfig({ ...spec, user: spec.user ?? callerContainerUser() }),
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
-    HostConfig: {
-      Binds: [`${spec.inputDir}:${INPUT_MOUNT}:ro`, `${spec.outputDir}:${OUTPUT_MOUNT}:rw`],
-      NetworkMode: 'none',
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
-      ...(spec.memoryBytes ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
-      ...(spec.gpu ? { DeviceRequests: [{ Driver: 'nvidia', Count: -1, Capabilities: [['gpu']] }] } : {}),
-    },
   };
 }
 
@@ -55,7 +29,7 @@ export interface ContainerRunOptions {
 
 export async function runContainer(
   docker: Docker,
-  spec: ContainerSpec,
+  spec: ContainerSpec & { name: string },
   options: ContainerRunOptions,
 ): Promise<void> {
   const { signal, progress, log } = options;
@@ -71,6 +45,8 @@ export async function runContainer(
     container.kill().catch(() => {});
   };
   try {
+    // Cancelled while create was in flight: never start it (the finally removes it).
+    if (signal.aborted) throw abortError(signal, spec.name);
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -129,14 +105,14 @@ export function abortError(signal: AbortSignal, name: string): MhubError {
   return new MhubError('CANCELLED', `the run was cancelled (${name})`);
 }
 
-function createError(error: unknown, spec: ContainerSpec): MhubError {
+function createError(error: unknown, spec: Pick<ContainerSpec, 'image'>): MhubError {
   const text = (error as Error)?.message ?? String(error);
   return new MhubError('RUN_FAILED', `cannot create a container from ${spec.image}: ${text}`, undefined, {
     cause: error,
   });
 }
 
-function startError(error: unknown, spec: ContainerSpec): MhubError {
+function startError(error: unknown, spec: Pick<ContainerSpec, 'image' | 'gpu'>): MhubError {
   const text = (error as Error)?.message ?? String(error);
   if (spec.gpu && /device driver|nvidia|gpu/i.test(text)) {
     return new MhubError(

@@ -3,12 +3,8 @@
 import type Docker from 'dockerode';
 import { MhubError } from '../../errors.ts';
 import type { DockerRuntime } from '../../registry/types.gen.ts';
+import { imageReference } from '../contract/index.ts';
 import type { Progress } from '../progress-events.ts';
-
-export function imageReference(runtime: DockerRuntime): string {
-  if (runtime.digest) return `${runtime.image}@${runtime.digest}`;
-  return `${runtime.image}:${runtime.tag ?? 'latest'}`;
-}
 
 async function present(docker: Docker, ref: string): Promise<boolean> {
   try {

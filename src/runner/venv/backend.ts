@@ -1,5 +1,6 @@
 // The venv backend: `python -m <entrypoint> <input> <output>` in the model's environment.
 import { MhubError } from '../../errors.ts';
+import { ENV } from '../contract/index.ts';
 import type { Backend, BackendContext } from '../types.ts';
 import { ensureEnv, type ModelEnv } from './env.ts';
 import { runProcessTree } from './process.ts';
@@ -16,7 +17,7 @@ export function modelEnvironment(
     ...(env.sourceDir ? { PYTHONPATH: env.sourceDir } : {}),
     PYTHONUNBUFFERED: '1',
     PYTHONDONTWRITEBYTECODE: '1',
-    MHUB_WEIGHTS_DIR: env.weightsDir,
+    [ENV.weights]: env.weightsDir,
     CUDA_VISIBLE_DEVICES: gpu ? (base.CUDA_VISIBLE_DEVICES ?? '0') : '',
   };
 }

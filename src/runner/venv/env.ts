@@ -2,17 +2,17 @@
 // requirements, weights checked by sha256, stamped with the spec's hash when complete.
 // A missing or different stamp means "half-built or outdated": rebuilt under a file lock.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MhubError } from '../../errors.ts';
 import type { VenvRuntime } from '../../registry/types.gen.ts';
 import type { CardRecord } from '../../registry/validate.ts';
+import { cacheRoot, envHash, envKey, envPaths, STAMP, satisfies, WEIGHTS_DIR } from '../contract/index.ts';
 import type { Progress } from '../progress-events.ts';
 import { downloadVerified, sha256File } from './download.ts';
 import { acquireLock } from './lock.ts';
-import { findPython, type PythonInfo, satisfies } from './python.ts';
+import { findPython, type PythonInfo } from './python.ts';
 
 export interface ModelEnv {
   root: string;
@@ -22,18 +22,9 @@ export interface ModelEnv {
   weightsDir: string;
 }
 
-export const STAMP = '.mhub-stamp.json';
-
-/** $MHUB_HOME, else $XDG_CACHE_HOME/mhub, else ~/.cache/mhub. */
+/** The cache root (the contract's layout: $MHUB_HOME, else the user's cache folder). */
 export function mhubHome(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.MHUB_HOME) return path.resolve(env.MHUB_HOME);
-  const cache = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(cache, 'mhub');
-}
-
-export function envPaths(home: string, name: string, version: string): { root: string; lock: string } {
-  const base = path.join(home, 'venvs', name);
-  return { root: path.join(base, version), lock: path.join(base, `${version}.lock`) };
+  return cacheRoot(env, os.homedir());
 }
 
 /** The source folder named by the card, relative to the registry's repository root. */
@@ -50,14 +41,7 @@ export function sourceDir(record: CardRecord, runtime: VenvRuntime): string | un
 }
 
 export function specHash(runtime: VenvRuntime, pythonVersion: string): string {
-  const minor = pythonVersion.split('.').slice(0, 2).join('.');
-  const spec = {
-    python: minor,
-    requirements: runtime.requirements,
-    weights: runtime.weights ?? [],
-    source: runtime.source,
-  };
-  return createHash('sha256').update(JSON.stringify(spec)).digest('hex');
+  return envHash(envKey(runtime), pythonVersion);
 }
 
 interface Stamp {
@@ -103,7 +87,7 @@ export async function ensureEnv(record: CardRecord, options: EnsureOptions): Pro
   const runtime = card.runtimes.venv;
   if (!runtime)
     throw new MhubError('INVALID_INPUT', `${record.file} has no runtimes.venv`, 'use --backend docker');
-  const { root, lock } = envPaths(options.home, card.name, card.version);
+  const { root, lock, weights } = envPaths(options.home, card.name, card.version);
   const src = sourceDir(record, runtime);
   if (src && !(await stat(src).catch(() => undefined))?.isDirectory()) {
     throw new MhubError(
@@ -116,7 +100,7 @@ export async function ensureEnv(record: CardRecord, options: EnsureOptions): Pro
     root,
     python: path.join(root, 'bin', 'python'),
     sourceDir: src,
-    weightsDir: path.join(root, 'weights'),
+    weightsDir: weights,
   };
   // Fast path: a complete environment for this very spec (no Python probing, no lock).
   const stamp = await readStamp(root);
@@ -203,7 +187,7 @@ async function build(
     }
     step++;
     for (const weight of runtime.weights ?? []) {
-      const target = path.join(root, 'weights', weight.path);
+      const target = path.join(root, WEIGHTS_DIR, weight.path);
       if (weight.url) await downloadVerified(weight.url, target, weight.sha256, progress, signal);
       // Weights shipped in the model's source folder (no url, e.g. models/unet_ct/weights/).
       else if (src) await copyShipped(path.join(src, 'weights', weight.path), target);

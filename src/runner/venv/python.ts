@@ -1,63 +1,17 @@
-// Finding a Python that satisfies the card's version range (PEP 440 specifiers, the subset
-// cards use: ==, !=, >=, <=, >, <, ~=, with .* on == and !=).
+// Finding a Python that satisfies the card's version range (the contract's PEP 440 rules).
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MhubError } from '../../errors.ts';
+import { ENV, satisfies } from '../contract/index.ts';
 
 const run = promisify(execFile);
 
 export interface PythonInfo {
   command: string;
   version: string;
-}
-
-const parse = (v: string): number[] => v.split('.').map((p) => Number.parseInt(p, 10) || 0);
-
-function compare(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  return 0;
-}
-
-/** True when `version` (e.g. 3.11.7) satisfies every clause of `spec` (e.g. >=3.10,<3.13). */
-export function satisfies(version: string, spec: string): boolean {
-  const v = parse(version);
-  return spec
-    .split(',')
-    .map((c) => c.trim())
-    .filter(Boolean)
-    .every((clause) => {
-      const m = /^(~=|==|!=|>=|<=|>|<)\s*([0-9][0-9.]*)(\.\*)?$/.exec(clause);
-      if (!m) throw new MhubError('INVALID_INPUT', `'${clause}' is not a Python version specifier`);
-      const [, op, raw = '', star] = m;
-      const want = parse(raw);
-      if (star) {
-        const same = compare(v.slice(0, want.length), want) === 0;
-        return op === '==' ? same : !same;
-      }
-      const c = compare(v, want);
-      switch (op) {
-        case '==':
-          return compare(v.slice(0, want.length), want) === 0;
-        case '!=':
-          return compare(v.slice(0, want.length), want) !== 0;
-        case '>=':
-          return c >= 0;
-        case '<=':
-          return c <= 0;
-        case '>':
-          return c > 0;
-        case '<':
-          return c < 0;
-        default: // ~=: >= want and the same release prefix minus the last part
-          return c >= 0 && compare(v.slice(0, want.length - 1), want.slice(0, -1)) === 0;
-      }
-    });
 }
 
 export async function pythonVersion(command: string): Promise<string | undefined> {
@@ -73,7 +27,8 @@ export async function pythonVersion(command: string): Promise<string | undefined
 
 /** Candidates: $MHUB_PYTHON first, then versioned pythons on PATH, then python3. */
 export function pythonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
-  const list = env.MHUB_PYTHON ? [env.MHUB_PYTHON] : [];
+  const first = env[ENV.python];
+  const list = first ? [first] : [];
   for (let minor = 14; minor >= 8; minor--) list.push(`python3.${minor}`);
   list.push('python3', 'python');
   return list;
@@ -119,7 +74,7 @@ export async function findPython(spec: string, env: NodeJS.ProcessEnv = process.
     throw new MhubError(
       'ENVIRONMENT',
       `no Python matching ${spec} was found (found: ${have})`,
-      'install a matching Python and put it on PATH, or point MHUB_PYTHON at it; or use --backend docker',
+      `install a matching Python and put it on PATH, or point ${ENV.python} at it; or use --backend docker`,
     );
   }
   return match;

@@ -1,11 +1,13 @@
-"""Docker discovery per operating system and the `docker run` command with safety defaults."""
+"""Docker discovery per operating system, and the contract's container as `docker` commands:
+create, start, remove, each explicit so that a cancel at any moment leaves no container."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 
-from . import contract
+from . import contract_gen
 
 
 def candidate_paths(platform=None, environ=None, home=None):
@@ -53,47 +55,61 @@ def find_docker(setting=None, platform=None, environ=None, home=None, which=shut
     return None
 
 
-def image_reference(runtime):
-    """image@digest when the card pins a digest (what actually runs), else image:tag."""
-    if runtime.get("digest"):
-        return "{}@{}".format(runtime["image"], runtime["digest"])
-    return "{}:{}".format(runtime["image"], runtime.get("tag") or "latest")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(contract_gen.PLACEHOLDERS) + r")\}")
 
 
-def run_arguments(docker, runtime, name, input_dir, output_dir, use_gpu=False, user=None, labels=None):
-    """`docker run` with the project's safety defaults: no network, read-only input, no new
-    privileges, no capabilities, the caller's uid:gid, a name for cancel, always removed."""
-    args = [docker, "run", "--rm", "--name", name, "--network", "none",
-            "--security-opt", "no-new-privileges", "--cap-drop", "ALL"]
-    if user is None and hasattr(os, "getuid"):
-        user = "{}:{}".format(os.getuid(), os.getgid())
-    if user:
-        args += ["--user", user]
-    for key, value in sorted((labels or {}).items()):
-        args += ["--label", "{}={}".format(key, value)]
+def _fill(text, values):
+    # one pass: a path that contains "{output}" is not filled again
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+
+def container_name(model, run_id):
+    return _fill(contract_gen.CONTAINER_NAME, {"model": model, "run": run_id})
+
+
+def container_user(uid=None, gid=None):
+    """uid:gid the container runs as: the caller's, or the unprivileged user for root; None
+    without uids (Windows: Docker Desktop maps the user)."""
+    if uid is None:
+        if not hasattr(os, "getuid"):
+            return None
+        uid, gid = os.getuid(), os.getgid()
+    return contract_gen.UNPRIVILEGED_USER if uid == 0 else "{}:{}".format(uid, gid)
+
+
+def container_arguments(reference, command, values, use_gpu=False):
+    """The contract's container as CLI flags (generated from the Node runner's), filled in:
+    values holds name, input, output, run, model, version and user (None: no --user)."""
+    flags = list(contract_gen.CONTAINER_FLAGS)
     if use_gpu:
-        args += ["--gpus", "all"]
-    args += [
-        "--volume", "{}:{}:ro".format(os.path.abspath(input_dir), contract.INPUT_MOUNT),
-        "--volume", "{}:{}".format(os.path.abspath(output_dir), contract.OUTPUT_MOUNT),
-        image_reference(runtime),
-    ]
-    if runtime["interface"] == "mhub":
-        # always passed: any argument replaces the image's default command
-        args += ["--workflow", runtime.get("workflow") or "default"]
-    return args
+        flags[contract_gen.GPU_FLAGS_AT:contract_gen.GPU_FLAGS_AT] = contract_gen.GPU_FLAGS
+    values = dict(values)
+    if values.get("user") is None:
+        at = flags.index(contract_gen.USER_FLAG)
+        del flags[at:at + 2]
+        values["user"] = ""
+    return [_fill(flag, values) for flag in flags] + [reference] + list(command or [])
 
 
-def kill_arguments(docker, name):
-    return [docker, "kill", name]
+def create_arguments(docker, reference, command, values, use_gpu=False):
+    return [docker, "create"] + container_arguments(reference, command, values, use_gpu)
 
 
-def image_present(docker, runtime, timeout=30):
-    ref = image_reference(runtime)
-    result = subprocess.run([docker, "image", "inspect", ref], stdout=subprocess.DEVNULL,
+def start_arguments(docker, name):
+    """Starts the created container and streams its output; exits with the container's status."""
+    return [docker, "start", "--attach", name]
+
+
+def remove_arguments(docker, name):
+    """Kills (if running) and removes the container; harmless when it does not exist."""
+    return [docker, "rm", "--force", "--volumes", name]
+
+
+def image_present(docker, reference, timeout=30):
+    result = subprocess.run([docker, "image", "inspect", reference], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, timeout=timeout)
     return result.returncode == 0
 
 
-def pull_arguments(docker, runtime):
-    return [docker, "pull", image_reference(runtime)]
+def pull_arguments(docker, reference):
+    return [docker, "pull", reference]

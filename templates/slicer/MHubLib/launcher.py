@@ -1,5 +1,6 @@
-"""The launcher: runs a registry model through Docker or a venv behind the same contract as the
-Node runner, without blocking the caller (poll it from a GUI timer, or `wait` in scripts).
+"""The launcher: runs a registry model through Docker or a venv under the run contract of the
+Node runner (contract.py: generated constants, per-model values from the module spec), without
+blocking the caller (poll it from a GUI timer, or `wait` in scripts).
 
 A run works in a temporary folder and moves the outputs into place only on success: a failed
 or cancelled run leaves no half-written outputs.
@@ -7,13 +8,12 @@ or cancelled run leaves no half-written outputs.
 
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 import uuid
 
-from . import contract, docker, gpu, venv
-from .steps import FunctionStep, ProcessStep
+from . import contract, contract_gen, docker, gpu, venv
+from .steps import ContainerStep, FunctionStep, ProcessStep
 
 RUNNING, SUCCEEDED, FAILED, CANCELLED = "running", "succeeded", "failed", "cancelled"
 
@@ -22,12 +22,14 @@ class RunError(Exception):
     """A run could not start (missing Docker, no suitable Python, wrong input)."""
 
 
-def default_cache_dir():
-    root = os.environ.get("MHUB_CACHE_DIR")
+def default_cache_dir(environ=None, homedir=None):
+    """$MHUB_HOME, else $XDG_CACHE_HOME/mhub, else ~/.cache/mhub: the cache `mhub run` uses."""
+    environ = os.environ if environ is None else environ
+    root = environ.get(contract_gen.ENV_HOME)
     if root:
-        return root
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "mhub")
+        return os.path.abspath(root)
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(homedir or os.path.expanduser("~"), ".cache")
+    return os.path.join(base, contract_gen.CACHE_SUBDIR)
 
 
 def stage_inputs(spec, interface, inputs, input_dir):
@@ -79,9 +81,9 @@ def _same_device(a, b):
 class Run(object):
     """One model run: a sequence of steps. Call `poll()` often; it never blocks."""
 
-    def __init__(self, spec, interface, steps, work_dir, temp_output, output_dir, leftovers=()):
+    def __init__(self, spec, expected, steps, work_dir, temp_output, output_dir, leftovers=()):
         self.spec = spec
-        self.interface = interface
+        self.expected = expected
         self.steps = list(steps)
         self.work_dir = work_dir
         self.temp_output = temp_output
@@ -114,7 +116,7 @@ class Run(object):
 
     def _finish(self):
         try:
-            found = contract.collect_outputs(self.spec, self.interface, self.temp_output)
+            found = contract.collect_outputs(self.spec["outputs"], self.expected, self.temp_output)
             self.outputs = move_outputs(found, self.temp_output, self.output_dir)
             self.state = SUCCEEDED
         except (ValueError, OSError) as error:
@@ -210,13 +212,13 @@ class Launcher(object):
             os.makedirs(input_dir)
             os.makedirs(temp_output)
             stage_inputs(self.spec, runtime["interface"], inputs, input_dir)
-            name = name or "mhub-{}-{}".format(self.spec["name"], uuid.uuid4().hex[:8])
             leftovers = []
             if backend == "docker":
                 steps = self._docker_steps(runtime, input_dir, temp_output, force_cpu, name)
             else:
                 steps = self._venv_steps(runtime, input_dir, temp_output, force_cpu, leftovers)
-            return Run(self.spec, runtime["interface"], steps, work_dir, temp_output, output_dir, leftovers)
+            return Run(self.spec, runtime["expectedOutputs"], steps, work_dir, temp_output, output_dir,
+                       leftovers)
         except Exception:
             shutil.rmtree(work_dir, ignore_errors=True)
             raise
@@ -226,48 +228,68 @@ class Launcher(object):
         if not client:
             raise RunError("Docker was not found on PATH or in its usual install locations; install "
                            "Docker or set its path in the module's settings")
-        # the container writes as the calling user: let it into the temporary folders
-        os.chmod(output_dir, 0o777)
+        run_id = uuid.uuid4().hex[:12]
+        name = name or docker.container_name(self.spec["name"], run_id)
+        user = docker.container_user()
+        if user == contract_gen.UNPRIVILEGED_USER:
+            # a root caller's container runs as nobody: the output folder is its alone (and
+            # root's), the staged copies of the inputs are opened to it
+            uid, gid = (int(part) for part in user.split(":"))
+            os.chown(output_dir, uid, gid)
+            _readable(input_dir)
+        else:
+            # the caller's uid, which Docker Desktop may map to another: let it in
+            os.chmod(output_dir, 0o777)
         wants_gpu = gpu.use_gpu(self.spec.get("gpu"), force_cpu, self.gpu_info())
         wants_gpu = wants_gpu and gpu.docker_supports_gpu(client)
         steps = []
-        if not docker.image_present(client, runtime):
-            steps.append(ProcessStep("pull " + docker.image_reference(runtime),
-                                     docker.pull_arguments(client, runtime), env=self.environ))
-        args = docker.run_arguments(client, runtime, name, input_dir, output_dir, use_gpu=wants_gpu,
-                                    labels={"mhub.run": name, "mhub.model": self.spec["name"]})
-        steps.append(ProcessStep("run " + self.spec["title"], args, env=self.environ,
-                                 on_cancel=lambda: _quiet_call(docker.kill_arguments(client, name)),
-                                 reports_progress=True))
+        reference = runtime["reference"]
+        if not docker.image_present(client, reference):
+            steps.append(ProcessStep("pull " + reference, docker.pull_arguments(client, reference),
+                                     env=self.environ))
+        values = {"name": name, "input": os.path.abspath(input_dir), "output": os.path.abspath(output_dir),
+                  "run": run_id, "model": self.spec["name"], "version": self.spec["version"], "user": user}
+        steps.append(ContainerStep(
+            "run " + self.spec["title"],
+            docker.create_arguments(client, reference, runtime["command"], values, use_gpu=wants_gpu),
+            docker.start_arguments(client, name), docker.remove_arguments(client, name), env=self.environ))
+        if user == contract_gen.UNPRIVILEGED_USER and hasattr(os, "lchown"):
+            steps.append(FunctionStep("take over the results", lambda log, c: _reclaim(output_dir)))
         return steps
 
     def _venv_steps(self, runtime, input_dir, output_dir, force_cpu, leftovers):
-        env_dir = venv.environment_dir(self.cache_dir, self.spec["name"], runtime)
-        weights_dir = os.path.join(self.cache_dir, "weights", self.spec["name"])
+        env_dir = venv.environment_dir(self.cache_dir, self.spec["name"], self.spec["version"])
         source_dir = self._source_dir(runtime)
         steps = []
-        if not venv.is_ready(env_dir):
-            base = venv.find_python(runtime["python"], self.python_setting)
-            if not base:
+        if not venv.is_ready(env_dir, runtime):
+            found = venv.find_python(runtime["python"], self.python_setting, environ=self.environ)
+            if not found:
                 raise RunError("no Python {} found for {}; install one or set its path in the "
                                "module's settings".format(runtime["python"], self.spec["title"]))
-            # built in a private folder and renamed into place: two runs (two Slicer modules, two
-            # test processes) can build the same environment at once without meeting
+            base, version = found
+            # built in a private folder and renamed into place under the lock `mhub run` uses: two
+            # runs (two Slicer modules, Slicer and the CLI) can build the same environment at once
             building = "{}.tmp-{}".format(env_dir, uuid.uuid4().hex[:8])
             leftovers.append(building)
-            setup_env = venv.model_environment(self.environ, None, weights_dir, False)
+            os.makedirs(os.path.dirname(env_dir), exist_ok=True)
+            setup_env = venv.model_environment(self.environ, None, venv.weights_dir(building), False)
             steps.append(ProcessStep("create the Python environment", [base, "-m", "venv", building],
                                      env=setup_env))
             steps.append(FunctionStep("write requirements", lambda log, c: venv.write_requirements(
                 building, runtime)))
             steps.append(ProcessStep("install requirements", venv.install_arguments(
                 building, os.path.join(building, "requirements.txt")), env=setup_env))
-            steps.append(FunctionStep("finish the environment", lambda log, c: venv.publish(building, env_dir)))
-        if runtime.get("weights"):
-            steps.append(FunctionStep("fetch weights", lambda log, cancelled: venv.fetch_weights(
-                runtime["weights"], weights_dir, log, cancelled)))
+            if runtime.get("weights"):
+                steps.append(FunctionStep("fetch weights", lambda log, cancelled: venv.fetch_weights(
+                    runtime["weights"], venv.weights_dir(building), log, cancelled, source_dir=source_dir)))
+
+            def finish(log, cancelled):
+                venv.write_stamp(building, runtime, base, version)
+                venv.publish(building, env_dir, runtime, cancelled)
+
+            steps.append(FunctionStep("finish the environment", finish))
         wants_gpu = gpu.use_gpu(self.spec.get("gpu"), force_cpu, self.gpu_info())
-        env = venv.model_environment(self.environ, source_dir, weights_dir, wants_gpu)
+        env = venv.model_environment(self.environ, source_dir, venv.weights_dir(env_dir), wants_gpu)
         args = [venv.venv_python(env_dir), "-m", runtime["entrypoint"], input_dir, output_dir]
         steps.append(ProcessStep("run " + self.spec["title"], args, env=env, cwd=output_dir,
                                  reports_progress=True))
@@ -285,5 +307,18 @@ class Launcher(object):
         return None
 
 
-def _quiet_call(args):
-    subprocess.call(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+def _readable(folder):
+    """The staged inputs are this launcher's copies: open them to the container's other uid."""
+    for root, dirs, files in os.walk(folder):
+        os.chmod(root, 0o755)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o644)
+
+
+def _reclaim(folder):
+    """The folder and what the unprivileged container user wrote go back to the caller (root)."""
+    uid, gid = os.getuid(), os.getgid()
+    os.lchown(folder, uid, gid)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            os.lchown(os.path.join(root, name), uid, gid)

@@ -1,50 +1,88 @@
-"""The Python virtual environment backend: a cached, hash-pinned venv per model."""
+"""The Python virtual environment backend: a cached, hash-pinned venv per model, in the
+contract's layout ($MHUB_HOME/venvs/<name>/<version>, complete once its stamp matches), so an
+environment `mhub run` built is reused here and back."""
 
 import hashlib
+import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
 import urllib.request
 
-READY_MARKER = ".mhub-ready"
+from . import contract_gen
 
-_CLAUSE_RE = re.compile(r"^\s*(~=|==|!=|<=|>=|<|>)\s*([0-9]+(?:\.[0-9]+)*)(\.\*)?\s*$")
+_CLAUSE = re.compile(r"^(~=|===|==|!=|<=|>=|<|>)\s*(\S+)$")
+_RELEASE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 
 
-def _version_tuple(text):
-    return tuple(int(p) for p in text.split("."))
+def _release(text):
+    return [int(p) for p in text.split(".")]
+
+
+def _compare(a, b):
+    for i in range(max(len(a), len(b))):
+        x, y = a[i] if i < len(a) else 0, b[i] if i < len(b) else 0
+        if x != y:
+            return 1 if x > y else -1
+    return 0
+
+
+def _prefix_match(version, prefix):
+    return all((version[i] if i < len(version) else 0) == p for i, p in enumerate(prefix))
+
+
+def _invalid(clause, why):
+    return ValueError("'{}' is not a Python version specifier this launcher understands: {}".format(clause, why))
+
+
+def _clause_holds(version, v, clause):
+    match = _CLAUSE.match(clause)
+    if not match:
+        raise _invalid(clause, "no operator (~=, ==, !=, <=, >=, <, >, ===)")
+    op, target = match.group(1), match.group(2)
+    if op == "===":
+        return version == target
+    wildcard = target.endswith(".*")
+    text = target[:-2] if wildcard else target
+    if not _RELEASE.match(text):
+        raise _invalid(clause, "only release versions (digits and dots) are supported")
+    want = _release(text)
+    if wildcard:
+        if op not in ("==", "!="):
+            raise _invalid(clause, "a wildcard is only allowed after == and !=")
+        return _prefix_match(v, want) == (op == "==")
+    c = _compare(v, want)
+    if op == "==":
+        return c == 0
+    if op == "!=":
+        return c != 0
+    if op == "<=":
+        return c <= 0
+    if op == ">=":
+        return c >= 0
+    if op == "<":
+        return c < 0
+    if op == ">":
+        return c > 0
+    if len(want) < 2:  # ~=
+        raise _invalid(clause, "~= needs at least two release segments (e.g. ~=3.10)")
+    return c >= 0 and _prefix_match(v, want[:-1])
 
 
 def version_matches(version, specifier):
-    """PEP 440 subset for Python versions: `>=3.10,<3.14`, `==3.11.*`, `~=3.10`."""
-    version = tuple(version)
-    for clause in [c for c in specifier.split(",") if c.strip()]:
-        match = _CLAUSE_RE.match(clause)
-        if not match:
-            raise ValueError("unsupported Python version specifier: " + clause)
-        op, target, wildcard = match.group(1), _version_tuple(match.group(2)), match.group(3)
-        head = version[:len(target)]
-        padded = version + (0,) * max(0, len(target) - len(version))
-        if op == "==":
-            ok = head == target if wildcard else padded[:len(target)] == target and all(
-                v == 0 for v in version[len(target):])
-        elif op == "!=":
-            ok = head != target
-        elif op == ">=":
-            ok = padded >= target
-        elif op == "<=":
-            ok = padded[:len(target)] <= target
-        elif op == ">":
-            ok = padded[:len(target)] > target
-        elif op == "<":
-            ok = padded < target
-        else:  # ~=: same release series, at least target
-            ok = padded >= target and version[:len(target) - 1] == target[:-1]
-        if not ok:
-            return False
-    return True
+    """Whether a release version ("3.11.7") satisfies a PEP 440 specifier set (">=3.10,<3.13").
+
+    The same rules as src/runner/contract/python-versions.ts, which cites the PEP 440 section
+    behind each hard case (``==3.11`` is not a prefix match; ``<=3.12`` pads to 3.12.0); both
+    run test/contract/vectors.json."""
+    if not _RELEASE.match(version):
+        raise ValueError("'{}' is not a release version".format(version))
+    v = _release(version)
+    return all(_clause_holds(version, v, c.strip()) for c in specifier.split(",") if c.strip())
 
 
 def python_candidates(platform=None, which=shutil.which):
@@ -68,31 +106,33 @@ def interpreter_version(python, run=subprocess.run):
         return None
     if result.returncode != 0:
         return None
-    try:
-        return _version_tuple(result.stdout.decode().strip())
-    except ValueError:
-        return None
+    version = result.stdout.decode().strip()
+    return version if _RELEASE.match(version) else None
 
 
-def find_python(specifier, setting=None, candidates=None, run=subprocess.run):
-    """The first interpreter (the user's setting first) whose version satisfies the card's range."""
-    options = [setting] if setting else []
+def find_python(specifier, setting=None, candidates=None, run=subprocess.run, environ=None):
+    """(interpreter, version) of the first Python whose version satisfies the card's range: the
+    user's setting, then $MHUB_PYTHON (as for `mhub run`), then what is on PATH; else None."""
+    environ = os.environ if environ is None else environ
+    options = [p for p in (setting, environ.get(contract_gen.ENV_PYTHON)) if p]
     options += candidates if candidates is not None else python_candidates()
     for python in options:
         version = interpreter_version(python, run)
         if version and version_matches(version, specifier):
-            return python
+            return python, version
     return None
 
 
-def environment_key(runtime):
-    """Content hash of what defines the environment: change a pin, get a new venv."""
-    text = "\n".join([runtime["python"]] + list(runtime["requirements"]))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+def environment_dir(cache_dir, model_name, model_version):
+    return os.path.join(cache_dir, contract_gen.VENVS_DIR, model_name, model_version)
 
 
-def environment_dir(cache_dir, model_name, runtime):
-    return os.path.join(cache_dir, "venvs", "{}-{}".format(model_name, environment_key(runtime)))
+def lock_path(env_dir):
+    return env_dir + contract_gen.LOCK_SUFFIX
+
+
+def weights_dir(env_dir):
+    return os.path.join(env_dir, contract_gen.WEIGHTS_DIR)
 
 
 def venv_python(env_dir, platform=None):
@@ -101,20 +141,106 @@ def venv_python(env_dir, platform=None):
     return os.path.join(env_dir, "bin", "python")
 
 
-def is_ready(env_dir):
-    return os.path.isfile(os.path.join(env_dir, READY_MARKER))
+def environment_hash(env_key, python_version):
+    """The stamp's hash: the runtime's key (from the module spec) and the Python minor version."""
+    minor = ".".join(python_version.split(".")[:2])
+    return hashlib.sha256("{}\n{}".format(minor, env_key).encode("utf-8")).hexdigest()
 
 
-def publish(building, env_dir):
-    """Marks a freshly built environment ready and renames it into place; when another run
-    finished the same environment first, keeps theirs."""
-    open(os.path.join(building, READY_MARKER), "w").close()
+def _read_stamp(env_dir):
     try:
-        os.rename(building, env_dir)
+        with open(os.path.join(env_dir, contract_gen.STAMP)) as handle:
+            stamp = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) else None
+
+
+def is_ready(env_dir, runtime):
+    """Complete for this very runtime: what `mhub run` checks before reusing an environment."""
+    stamp = _read_stamp(env_dir) or {}
+    version = stamp.get("version")
+    if not isinstance(version, str) or not _RELEASE.match(version):
+        return False
+    try:
+        in_range = version_matches(version, runtime["python"])
+    except ValueError:
+        return False
+    return in_range and stamp.get("hash") == environment_hash(runtime["envKey"], version)
+
+
+def write_stamp(env_dir, runtime, python, version):
+    """Written last: a missing or different stamp means half-built or outdated."""
+    with open(os.path.join(env_dir, contract_gen.STAMP), "w") as handle:
+        json.dump({"hash": environment_hash(runtime["envKey"], version), "python": python,
+                   "version": version, "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, handle)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
     except OSError:
-        if not is_ready(env_dir):
-            raise
-        shutil.rmtree(building, ignore_errors=True)
+        return False
+    return True
+
+
+def acquire_lock(path, cancelled=lambda: False, wait=30 * 60):
+    """The lock `mhub run` takes while it builds this environment: a file holding the owner's
+    pid, created exclusively; a dead owner's lock is moved aside atomically and taken over."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(str(os.getpid()))
+            return
+        try:
+            with open(path) as handle:
+                seen = handle.read()
+        except OSError:
+            seen = ""
+        if seen.strip().isdigit() and not _alive(int(seen)):
+            aside = "{}.stale-{}-{}".format(path, socket.gethostname(), os.getpid())
+            try:
+                os.rename(path, aside)
+            except OSError:
+                continue
+            with open(aside) as handle:
+                if handle.read() != seen:  # replaced by a live owner since we read it: put it back
+                    try:
+                        os.link(aside, path)
+                    except OSError:
+                        pass
+            os.remove(aside)
+            continue
+        if cancelled():
+            raise RuntimeError("cancelled while waiting for " + path)
+        if time.monotonic() > deadline:
+            raise RuntimeError("another mhub process holds {}; wait for it or remove the file".format(path))
+        time.sleep(0.2)
+
+
+def publish(building, env_dir, runtime, cancelled=lambda: False):
+    """Moves a freshly built environment into place under the lock; when another run (this
+    launcher or `mhub run`) finished the same environment first, keeps theirs."""
+    lock = lock_path(env_dir)
+    os.makedirs(os.path.dirname(env_dir), exist_ok=True)
+    acquire_lock(lock, cancelled)
+    try:
+        if is_ready(env_dir, runtime):
+            shutil.rmtree(building, ignore_errors=True)
+            return
+        shutil.rmtree(env_dir, ignore_errors=True)  # half-built or outdated
+        os.rename(building, env_dir)
+    finally:
+        os.remove(lock)
 
 
 def write_requirements(env_dir, runtime):
@@ -137,11 +263,19 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
-def fetch_weights(weights, weights_dir, log, cancelled, opener=urllib.request.urlopen):
-    """Downloads each weights file once, checks its sha256, and moves it into place."""
+def fetch_weights(weights, weights_dir, log, cancelled, opener=urllib.request.urlopen, source_dir=None):
+    """Downloads each weights file once (or copies it from the model's source folder, where a
+    card without url ships it), checks its sha256, and moves it into place."""
     for item in weights:
         target = os.path.join(weights_dir, item["path"])
         if os.path.isfile(target) and sha256_file(target) == item["sha256"]:
+            continue
+        shipped = os.path.join(source_dir, contract_gen.WEIGHTS_DIR, item["path"]) if source_dir else None
+        if not item.get("url") and shipped and os.path.isfile(shipped):
+            os.makedirs(os.path.dirname(target) or weights_dir, exist_ok=True)
+            shutil.copyfile(shipped, target)
+            if sha256_file(target) != item["sha256"]:
+                raise RuntimeError("weights file {} does not match its sha256".format(item["path"]))
             continue
         if not item.get("url"):
             raise RuntimeError("weights file {} is missing and the card gives no url".format(item["path"]))
@@ -169,7 +303,7 @@ def model_environment(base_env, source_dir, weights_dir, use_gpu):
     if source_dir:
         env["PYTHONPATH"] = source_dir
     env["PYTHONUNBUFFERED"] = "1"
-    env["MHUB_WEIGHTS_DIR"] = weights_dir
+    env[contract_gen.ENV_WEIGHTS] = weights_dir
     if not use_gpu:
         env["CUDA_VISIBLE_DEVICES"] = ""
     return env

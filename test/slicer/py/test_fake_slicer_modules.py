@@ -169,9 +169,9 @@ class FakeSlicerModulesTest(unittest.TestCase):
     def test_browser_refreshes_from_the_catalog_without_blocking(self):
         browser = load("MHubModelBrowser")
         bundled = os.path.join(EXTENSION, "MHubModelBrowser", "Resources", "Registry")
-        previous = os.environ.get("MHUB_CACHE_DIR")
+        previous = os.environ.get("MHUB_HOME")
         with tempfile.TemporaryDirectory() as folder:
-            os.environ["MHUB_CACHE_DIR"] = os.path.join(folder, "cache")
+            os.environ["MHUB_HOME"] = os.path.join(folder, "cache")
             try:
                 catalog_dir = os.path.join(folder, "catalog")
                 os.makedirs(catalog_dir)
@@ -215,9 +215,9 @@ class FakeSlicerModulesTest(unittest.TestCase):
                 self.assertFalse(call.step._thread.is_alive())
             finally:
                 if previous is None:
-                    del os.environ["MHUB_CACHE_DIR"]
+                    del os.environ["MHUB_HOME"]
                 else:
-                    os.environ["MHUB_CACHE_DIR"] = previous
+                    os.environ["MHUB_HOME"] = previous
 
 
 class FakeSlicerDicomTest(unittest.TestCase):

@@ -1,7 +1,8 @@
 """MHubLib with plain python3: unit tests, then the reference model through the launcher with
 Docker and with a venv (MHUB_BACKENDS=docker,venv), including cancel and failed runs.
 
-Environment: MHUB_REPO (this repository), MHUB_LIB (folder holding MHubLib), MHUB_BACKENDS.
+Environment: MHUB_REPO (this repository), MHUB_LIB (folder holding MHubLib), MHUB_BACKENDS,
+MHUB_REFERENCE_SPEC (the generator's module spec of classical_ct, a JSON file).
 """
 
 import json
@@ -25,19 +26,8 @@ from MHubLib.process import BackgroundProcess  # noqa: E402
 for name in ("slicer", "qt", "ctk", "vtk"):
     assert name not in sys.modules, "MHubLib imported " + name
 
-REFERENCE = {
-    "name": "classical_ct", "title": "Classical CT", "gpu": "unsupported",
-    "inputs": [{"id": "ct", "label": "CT", "format": "nifti", "modality": ["CT"]}],
-    "outputs": [{"id": "segmentation", "type": "segmentation", "label": "seg", "segments": []}],
-    "runtimes": {
-        "docker": {"image": "mhub-registry/classical_ct", "tag": "1.0.0", "digest": "", "interface": "files",
-                   "workflow": ""},
-        "venv": {"python": ">=3.11,<3.12", "entrypoint": "classical_ct", "interface": "files", "weights": [],
-                 "source": {"path": "models/classical_ct"},
-                 "requirements": ["numpy==2.2.6 --hash=sha256:"
-                                  "ba10f8411898fc418a521833e014a77d3ca01c15b0c6cdcce6a0d2897e6dbbdf"]},
-    },
-}
+with open(os.environ["MHUB_REFERENCE_SPEC"]) as _handle:
+    REFERENCE = json.load(_handle)  # what a generated module carries: the contract's values included
 
 
 class Completed(object):
@@ -59,45 +49,66 @@ class ContractTest(unittest.TestCase):
     def test_names_and_outputs(self):
         self.assertEqual(contract.input_entry_name({"id": "ct", "format": "nifti"}), "ct.nii.gz")
         self.assertEqual(contract.input_entry_name({"id": "t2", "format": "dicom"}), "t2")
+        files = REFERENCE["runtimes"]["venv"]["expectedOutputs"]
+        mhub = [{"description": "[i:sid]/lungmask.seg.dcm", "format": "dicomseg",
+                 "pattern": "^[^/]+/lungmask\\.seg\\.dcm$"}]
         with tempfile.TemporaryDirectory() as out:
-            with self.assertRaisesRegex(ValueError, "segmentation.nii.gz"):
-                contract.collect_outputs(REFERENCE, "files", out)
-            open(os.path.join(out, "segmentation.nii.gz"), "w").close()
-            self.assertEqual(contract.collect_outputs(REFERENCE, "files", out),
-                             {"segmentation": os.path.join(out, "segmentation.nii.gz")})
+            with self.assertRaisesRegex(ValueError, "did not write: segmentation.nii.gz"):
+                contract.collect_outputs(REFERENCE["outputs"], files, out)
+            open(os.path.join(out, "segmentation.nrrd"), "w").close()
+            self.assertEqual(contract.collect_outputs(REFERENCE["outputs"], files, out),
+                             {"segmentation": os.path.join(out, "segmentation.nrrd")})
+            with self.assertRaisesRegex(ValueError, "lungmask.seg.dcm .it wrote: segmentation.nrrd"):
+                contract.collect_outputs(REFERENCE["outputs"], mhub, out)
             os.makedirs(os.path.join(out, "1.2.3"))
             open(os.path.join(out, "1.2.3", "lungmask.seg.dcm"), "w").close()
-            found = contract.collect_outputs(REFERENCE, "mhub", out)
-            self.assertTrue(found["segmentation"].endswith("lungmask.seg.dcm"))
+            found = contract.collect_outputs(REFERENCE["outputs"], mhub, out)
+            self.assertEqual(found, {"segmentation": os.path.join(out, "1.2.3", "lungmask.seg.dcm")})
 
-    def test_progress_lines(self):
-        self.assertEqual(contract.parse_progress('{"phase": "model", "done": 2, "total": 5, "message": "x"}')
-                         ["progress"], 0.4)
-        self.assertEqual(contract.parse_progress('{"progress": 50}')["progress"], 0.5)
-        self.assertIsNone(contract.parse_progress("plain text"))
-        self.assertIsNone(contract.parse_progress("{not json"))
-        self.assertIsNone(contract.parse_progress("[1, 2]"))
+    # progress lines, expected outputs: test/contract/test_vectors.py (the shared table)
 
 
 class VenvTest(unittest.TestCase):
-    def test_version_ranges(self):
-        cases = [((3, 11, 2), ">=3.11,<3.12", True), ((3, 12, 0), ">=3.11,<3.12", False),
-                 ((3, 10, 9), ">=3.11", False), ((3, 11, 7), "==3.11.*", True), ((3, 12, 1), "==3.11.*", False),
-                 ((3, 10, 4), "~=3.10", True), ((4, 0, 0), "~=3.10", False), ((3, 9, 0), "!=3.9.*", False)]
-        for version, spec, expected in cases:
-            self.assertEqual(venv.version_matches(version, spec), expected, (version, spec))
-        with self.assertRaises(ValueError):
-            venv.version_matches((3, 11), "^3.11")
+    # version ranges, container flags, cache layout: test/contract/test_vectors.py (shared table)
 
     def test_find_python_takes_the_first_in_range(self):
-        versions = {"/a/python3.13": "3.13.1", "/b/python3.11": "3.11.4", "/c/python3": "3.11.9"}
+        versions = {"/a/python3.13": "3.13.1", "/b/python3.11": "3.11.4", "/c/python3": "3.11.9",
+                    "/m/python": "3.11.8"}
         run = lambda args, **kw: Completed(0, versions[args[0]].encode())  # noqa: E731
-        self.assertEqual(venv.find_python(">=3.11,<3.12", candidates=list(versions), run=run), "/b/python3.11")
-        self.assertIsNone(venv.find_python(">=3.14", candidates=list(versions), run=run))
+        candidates = ["/a/python3.13", "/b/python3.11", "/c/python3"]
+        self.assertEqual(venv.find_python(">=3.11,<3.12", candidates=candidates, run=run, environ={}),
+                         ("/b/python3.11", "3.11.4"))
+        self.assertEqual(venv.find_python(">=3.11,<3.12", candidates=candidates, run=run,
+                                          environ={"MHUB_PYTHON": "/m/python"}), ("/m/python", "3.11.8"))
+        self.assertIsNone(venv.find_python(">=3.14", candidates=candidates, run=run, environ={}))
 
-    def test_environment_key_and_model_environment(self):
-        changed = dict(REFERENCE["runtimes"]["venv"], requirements=["numpy==2.2.5 --hash=sha256:" + "0" * 64])
-        self.assertNotEqual(venv.environment_key(REFERENCE["runtimes"]["venv"]), venv.environment_key(changed))
+    def test_stamp_and_lock_are_the_ones_mhub_run_uses(self):
+        runtime = REFERENCE["runtimes"]["venv"]
+        with tempfile.TemporaryDirectory() as cache:
+            root = venv.environment_dir(cache, "classical_ct", "1.0.0")
+            building = root + ".tmp-x"
+            os.makedirs(building)
+            self.assertFalse(venv.is_ready(building, runtime))
+            venv.write_stamp(building, runtime, "/usr/bin/python3.11", "3.11.4")
+            self.assertTrue(venv.is_ready(building, runtime))
+            other = dict(runtime, envKey="0" * 64)
+            self.assertFalse(venv.is_ready(building, other))
+            self.assertFalse(venv.is_ready(building, dict(runtime, python=">=3.12")))
+            # a dead owner's lock is taken over; the environment goes into place, the lock goes
+            dead = subprocess.Popen(["true"])
+            dead.wait()
+            with open(venv.lock_path(root), "w") as handle:
+                handle.write(str(dead.pid))
+            venv.publish(building, root, runtime)
+            self.assertTrue(venv.is_ready(root, runtime))
+            self.assertEqual(sorted(os.listdir(os.path.dirname(root))), ["1.0.0"])
+            # a live owner's lock is waited for
+            with open(venv.lock_path(root), "w") as handle:
+                handle.write(str(os.getpid()))
+            with self.assertRaisesRegex(RuntimeError, "cancelled while waiting"):
+                venv.acquire_lock(venv.lock_path(root), cancelled=lambda: True)
+
+    def test_model_environment(self):
         env = venv.model_environment({"PYTHONHOME": "/slicer", "PYTHONPATH": "/slicer/lib", "HOME": "/h"},
                                      "/src", "/w", use_gpu=False)
         self.assertEqual((env["PYTHONPATH"], env["HOME"], env["CUDA_VISIBLE_DEVICES"]), ("/src", "/h", ""))
@@ -113,6 +124,14 @@ class VenvTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as folder:
             venv.fetch_weights([good], folder, lambda t: None, lambda: False, opener=lambda url: io.BytesIO(payload))
             self.assertTrue(os.path.isfile(os.path.join(folder, "m", "w.bin")))
+            # no url: the copy the model's source folder ships
+            shipped = dict(good, path="s/w.bin", url="")
+            source = os.path.join(folder, "src")
+            os.makedirs(os.path.join(source, "weights", "s"))
+            with open(os.path.join(source, "weights", "s", "w.bin"), "wb") as handle:
+                handle.write(payload)
+            venv.fetch_weights([shipped], folder, lambda t: None, lambda: False, source_dir=source)
+            self.assertTrue(os.path.isfile(os.path.join(folder, "s", "w.bin")))
             with self.assertRaisesRegex(RuntimeError, "expected"):
                 venv.fetch_weights([bad], folder, lambda t: None, lambda: False,
                                    opener=lambda url: io.BytesIO(payload))
@@ -144,19 +163,19 @@ class DockerTest(unittest.TestCase):
         self.assertTrue(any("Rancher Desktop" in p for p in win))
         self.assertIn("/usr/bin/docker", docker.candidate_paths("linux", {}, "/h"))
 
-    def test_run_arguments_have_the_safety_defaults(self):
-        runtime = dict(REFERENCE["runtimes"]["docker"])
-        args = docker.run_arguments("docker", runtime, "run1", "/in", "/out", user="1000:1000", labels={"a": "b"})
+    def test_create_arguments_have_the_safety_defaults(self):
+        runtime = REFERENCE["runtimes"]["docker"]
+        values = {"name": "mhub-classical_ct-1", "input": "/in", "output": "/out", "run": "1",
+                  "model": "classical_ct", "version": "1.0.0", "user": "1000:1000"}
+        args = docker.create_arguments("docker", runtime["reference"], runtime["command"], values)
         text = " ".join(args)
-        for flag in ("--rm", "--name run1", "--network none", "--security-opt no-new-privileges",
-                     "--cap-drop ALL", "--user 1000:1000", "--label a=b",
-                     "/in:/app/data/input_data:ro", "/out:/app/data/output_data"):
+        for flag in ("docker create --name mhub-classical_ct-1", "--network none",
+                     "--security-opt no-new-privileges", "--cap-drop ALL", "--pids-limit", "--user 1000:1000",
+                     "--label org.mhub-registry.run=1", "/in:/app/data/input_data:ro",
+                     "/out:/app/data/output_data:rw"):
             self.assertIn(flag, text)
+        self.assertNotIn("--rm", args)
         self.assertEqual(args[-1], "mhub-registry/classical_ct:1.0.0")
-        mhub = dict(runtime, interface="mhub", workflow="slicer", digest="sha256:" + "a" * 64)
-        args = docker.run_arguments("docker", mhub, "r", "/in", "/out", use_gpu=True, user="1:1")
-        self.assertEqual(args[-3:], ["mhub-registry/classical_ct@sha256:" + "a" * 64, "--workflow", "slicer"])
-        self.assertIn("--gpus", args)
 
 
 class GpuTest(unittest.TestCase):
@@ -371,8 +390,7 @@ class LauncherRunTest(unittest.TestCase):
         self.assertIn("did not write: segmentation.nii.gz", job.error)
         self.assertFalse(os.path.exists(out))
 
-    @unittest.skipUnless("docker" in BACKENDS, "docker backend not requested")
-    def test_docker_cancel_kills_the_container(self):
+    def sleeper(self):
         tag = "mhub-slicer-test/sleeper:1"
         build = subprocess.run(["docker", "build", "-q", "-t", tag, "-"], input=(
             "FROM mhub-registry/classical_ct:1.0.0\n"
@@ -380,20 +398,77 @@ class LauncherRunTest(unittest.TestCase):
         ).encode(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.assertEqual(build.returncode, 0, build.stderr)
         spec = json.loads(json.dumps(REFERENCE))
-        spec["runtimes"]["docker"].update(image="mhub-slicer-test/sleeper", tag="1")
-        out = os.path.join(self.folder, "docker-cancelled")
-        job = self.launcher(spec).start("docker", {"ct": self.ct}, out, name="mhub-slicer-test-cancel")
-        deadline = time.monotonic() + 120
-        started = False
-        while not started and time.monotonic() < deadline:
-            started = any(e.get("text") == "started" for e in job.poll())
-            time.sleep(0.05)
-        self.assertTrue(started)
-        job.cancel()
-        self.assertEqual(job.wait(timeout=60), launcher.CANCELLED)
-        listed = subprocess.run(["docker", "ps", "-aq", "--filter", "name=mhub-slicer-test-cancel"],
-                                stdout=subprocess.PIPE).stdout.strip()
-        self.assertEqual(listed, b"")
+        spec["runtimes"]["docker"].update(image="mhub-slicer-test/sleeper", tag="1", reference=tag)
+        return spec
+
+    def events(self, name, since, action):
+        listed = subprocess.run(["docker", "events", "--since", str(since), "--until", str(int(time.time()) + 1),
+                                 "--filter", "container=" + name, "--filter", "event=" + action,
+                                 "--format", "{{.Action}}"], stdout=subprocess.PIPE, check=True)
+        return listed.stdout.decode().split()
+
+    def containers(self, name):
+        listed = subprocess.run(["docker", "ps", "-a", "--filter", "name=^/{}$".format(name), "--format",
+                                 "{{.Names}} {{.State}}"], stdout=subprocess.PIPE, check=True)
+        return listed.stdout.decode().split()
+
+    @unittest.skipUnless("docker" in BACKENDS, "docker backend not requested")
+    def test_docker_cancel_at_every_phase_leaves_no_container(self):
+        spec = self.sleeper()
+
+        def create_in_flight(job, step):
+            self.assertEqual(step.phase, "create")
+            self.assertIsNone(step._create.process.poll(), "docker create had already returned")
+
+        def created_not_started(job, step):
+            step._create.process.wait(timeout=60)  # the step is not polled: it stays before start
+            self.assertEqual(self.containers(step_name(step)), [step_name(step), "created"])
+
+        def start_in_flight(job, step):
+            step._create.process.wait(timeout=60)
+            job.poll()  # create has returned: this poll launches `docker start`
+            self.assertEqual(step.phase, "start")
+
+        def running(job, step):
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                if any(e.get("text") == "started" for e in job.poll()):
+                    break
+                time.sleep(0.05)
+            else:
+                self.fail("the container never started")
+            self.assertEqual(self.containers(step_name(step)), [step_name(step), "running"])
+
+        def step_name(step):
+            return step._start.args[-1]
+
+        for phase in (create_in_flight, created_not_started, start_in_flight, running):
+            with self.subTest(phase=phase.__name__):
+                out = os.path.join(self.folder, "cancel-" + phase.__name__)
+                name = "mhub-slicer-test-cancel-" + phase.__name__.replace("_", "-")
+                since = int(time.time()) - 1
+                job = self.launcher(spec).start("docker", {"ct": self.ct}, out, name=name)
+                step = job.steps[job._index]
+                self.assertEqual(step.label, "run " + spec["title"])
+                phase(job, step)
+                job.cancel()
+                self.assertEqual(job.wait(timeout=60), launcher.CANCELLED, job.error)
+                self.assertEqual(self.containers(name), [])
+                self.assertFalse(os.path.exists(out))
+                self.assertFalse(os.path.exists(job.work_dir))
+                self.assertEqual(self.events(name, since, "create"), ["create"])
+                if phase in (create_in_flight, created_not_started):
+                    self.assertEqual(self.events(name, since, "start"), [], "cancelled before start, yet started")
+
+    @unittest.skipUnless("docker" in BACKENDS, "docker backend not requested")
+    def test_docker_failure_removes_the_container(self):
+        spec = json.loads(json.dumps(REFERENCE))
+        spec["runtimes"]["docker"]["command"] = ["/no/such/input", "/tmp/out"]  # exits 2: no ct.nii.gz
+        out = os.path.join(self.folder, "docker-failed")
+        job = self.launcher(spec).start("docker", {"ct": self.ct}, out, name="mhub-slicer-test-failed")
+        self.assertEqual(job.wait(timeout=120), launcher.FAILED)
+        self.assertIn("exit status", job.error)
+        self.assertEqual(self.containers("mhub-slicer-test-failed"), [])
         self.assertFalse(os.path.exists(out))
 
 

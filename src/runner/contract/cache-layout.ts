@@ -1,0 +1,39 @@
+// Where both launchers keep their Python environments, so a model set up by `mhub run` is
+// reused by the Slicer module and back: $MHUB_HOME/venvs/<name>/<version>/, built under
+// <version>.lock, complete once STAMP holds the hash of what built it.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { VenvRuntime } from '../../registry/types.gen.ts';
+import { ENV } from './names.ts';
+
+export const VENVS_DIR = 'venvs';
+export const STAMP = '.mhub-stamp.json';
+export const LOCK_SUFFIX = '.lock';
+export const WEIGHTS_DIR = 'weights';
+/** Under the user's cache folder ($XDG_CACHE_HOME, else ~/.cache) when MHUB_HOME is not set. */
+export const CACHE_SUBDIR = 'mhub';
+
+/** $MHUB_HOME, else $XDG_CACHE_HOME/mhub, else ~/.cache/mhub. */
+export function cacheRoot(env: Record<string, string | undefined>, homedir: string): string {
+  const home = env[ENV.home];
+  if (home) return path.resolve(home);
+  return path.join(env.XDG_CACHE_HOME || path.join(homedir, '.cache'), CACHE_SUBDIR);
+}
+
+export function envPaths(home: string, name: string, version: string) {
+  const base = path.join(home, VENVS_DIR, name);
+  const root = path.join(base, version);
+  return { root, lock: path.join(base, `${version}${LOCK_SUFFIX}`), weights: path.join(root, WEIGHTS_DIR) };
+}
+
+/** What defines an environment besides the Python minor version; carried to Slicer as `envKey`. */
+export function envKey(runtime: Pick<VenvRuntime, 'requirements' | 'weights' | 'source'>): string {
+  const spec = { requirements: runtime.requirements, weights: runtime.weights ?? [], source: runtime.source };
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex');
+}
+
+/** The stamp's hash: the environment's key and the interpreter's minor version (3.11.7 -> 3.11). */
+export function envHash(key: string, pythonVersion: string): string {
+  const minor = pythonVersion.split('.').slice(0, 2).join('.');
+  return createHash('sha256').update(`${minor}\n${key}`).digest('hex');
+}

@@ -1,0 +1,79 @@
+"""The contract's shared vectors (vectors.json, next to this file) against the Slicer launcher's
+Python (MHubLib): the same table vectors.test.ts runs against src/runner/contract.
+
+Environment: MHUB_LIB, the folder holding MHubLib.
+"""
+
+import json
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.environ["MHUB_LIB"])
+
+from MHubLib import contract, docker, launcher, venv  # noqa: E402
+
+with open(os.path.join(HERE, "vectors.json")) as handle:
+    VECTORS = json.load(handle)
+
+
+class VectorsTest(unittest.TestCase):
+    def test_version_ranges(self):
+        for v in VECTORS["versionRanges"]:
+            with self.subTest(version=v["version"], spec=v["spec"]):
+                if v.get("error"):
+                    with self.assertRaisesRegex(ValueError, "version specifier"):
+                        venv.version_matches(v["version"], v["spec"])
+                else:
+                    self.assertEqual(venv.version_matches(v["version"], v["spec"]), v["matches"], v["why"])
+
+    def test_container_user(self):
+        for v in VECTORS["containerUser"]:
+            if v["uid"] is None:
+                continue  # "no uid" is a platform without os.getuid, not an argument
+            self.assertEqual(docker.container_user(v["uid"], v["gid"]), v["user"])
+
+    def test_container_arguments(self):
+        for v in VECTORS["containers"]:
+            s = v["spec"]
+            with self.subTest(why=v["why"]):
+                values = {"name": s["name"], "input": s["inputDir"], "output": s["outputDir"], "run": s["run"],
+                          "model": s["model"], "version": s["version"], "user": s["user"]}
+                argv = docker.container_arguments(s["image"], s["cmd"], values, use_gpu=s["gpu"])
+                self.assertEqual(argv, v["argv"])
+                self.assertEqual(docker.create_arguments("docker", s["image"], s["cmd"], values, s["gpu"])[:2],
+                                 ["docker", "create"])
+        self.assertEqual(docker.container_name("classical_ct", "abc"), "mhub-classical_ct-abc")
+
+    def test_cache_layout(self):
+        for v in VECTORS["cacheLayout"]:
+            self.assertEqual(launcher.default_cache_dir(v["env"], v["homedir"]), v["home"])
+        for v in VECTORS["envPaths"]:
+            root = venv.environment_dir(v["home"], v["name"], v["version"])
+            self.assertEqual((root, venv.lock_path(root), venv.weights_dir(root)), (v["root"], v["lock"], v["weights"]))
+        for v in VECTORS["envHash"]:
+            self.assertEqual(venv.environment_hash(v["key"], v["pythonVersion"]), v["hash"])
+
+    def test_progress_lines(self):
+        for v in VECTORS["progressLines"]:
+            with self.subTest(line=v["line"]):
+                event = contract.parse_progress(v["line"])
+                if v["event"] is None:
+                    self.assertIsNone(event, v["why"])
+                else:
+                    fraction = event.pop("progress")
+                    self.assertEqual(event, v["event"], v["why"])
+                    total = v["event"].get("total")
+                    self.assertEqual(fraction, v["event"]["done"] / total if total else None)
+
+    def test_expected_outputs(self):
+        for v in VECTORS["expectedOutputs"]:
+            for case in v["cases"]:
+                with self.subTest(why=v["why"], files=case["files"]):
+                    missing = contract.missing_outputs(v["expected"], case["files"])
+                    self.assertEqual([e["description"] for e in missing], case["missing"])
+
+
+if __name__ == "__main__":
+    unittest.main()
