@@ -1,5 +1,6 @@
 // `mhub convert` as a function: read what the user has, write the format asked for.
 import { MhubError } from '../errors.ts';
+import { checkOutput, refuseOverlap } from '../fsafe/index.ts';
 import { noProgress, type Progress } from '../progress.ts';
 import type { SeriesSummary } from './dicom/scan.ts';
 import { seriesGeometry } from './dicom/series.ts';
@@ -11,7 +12,7 @@ import { writeNrrd } from './nrrd.ts';
 import { detectFormat, type Format, onGrid, readLabelMap, readReference, readVolume } from './read.ts';
 import { writeDicomSeg } from './seg/write.ts';
 import { writeSegNrrd } from './segnrrd.ts';
-import { writeLabelMapNifti } from './sidecar.ts';
+import { sidecarPath, writeLabelMapNifti } from './sidecar.ts';
 import type { ImageInfo, Volume } from './volume.ts';
 
 export { OUTPUT_FORMATS, type OutputFormat } from './formats.ts';
@@ -36,6 +37,8 @@ export interface ConvertOptions {
   info?: ImageInfo;
   algorithm?: string;
   progress?: Progress;
+  /** Replace an existing output (moved aside, removed only once the new one is complete). */
+  force?: boolean;
 }
 
 export interface ConvertResult {
@@ -61,6 +64,14 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
   const labelInput =
     LABEL_FORMATS.has(format) ||
     ((format === 'nifti' || format === 'nrrd') && (labelOutput || options.labels !== undefined));
+  // Refused before any reading: an output must never replace an input or someone else's file.
+  refuseOverlap(options.out, [
+    input,
+    options.reference,
+    typeof options.labels === 'string' ? options.labels : undefined,
+  ]);
+  checkOutput(options.out, { force: options.force });
+  if (labelInput && options.to === 'nifti') checkOutput(sidecarPath(options.out), { force: options.force });
   if (!labelInput) return convertImage(input, format, options, progress);
 
   let reference: SeriesSummary | undefined;
@@ -97,6 +108,7 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
         dropEmpty: options.dropEmpty,
         algorithm: options.algorithm,
         progress,
+        force: options.force,
       });
       return {
         ...base,
@@ -107,10 +119,18 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
       };
     }
     case 'seg.nrrd':
-      await writeSegNrrd(options.out, labelMap, labels, { level: options.level, progress });
+      await writeSegNrrd(options.out, labelMap, labels, {
+        level: options.level,
+        progress,
+        force: options.force,
+      });
       return { ...base, outputs: [options.out], segments: labels.length };
     case 'nifti': {
-      const r = await writeLabelMapNifti(options.out, labelMap, labels, { level: options.level, progress });
+      const r = await writeLabelMapNifti(options.out, labelMap, labels, {
+        level: options.level,
+        progress,
+        force: options.force,
+      });
       return { ...base, outputs: [r.image, r.sidecar], segments: labels.length };
     }
     case 'nrrd':
@@ -118,6 +138,7 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
         level: options.level,
         gzip: options.compress ?? true,
         progress,
+        force: options.force,
       });
       return { ...base, outputs: [options.out] };
     default:
@@ -149,10 +170,15 @@ async function convertImage(
   let v: Volume = volume;
   switch (options.to) {
     case 'nifti':
-      await writeNifti(options.out, v, { level: options.level, progress });
+      await writeNifti(options.out, v, { level: options.level, progress, force: options.force });
       return { ...base, outputs: [options.out] };
     case 'nrrd':
-      await writeNrrd(options.out, v, { level: options.level, gzip: options.compress ?? true, progress });
+      await writeNrrd(options.out, v, {
+        level: options.level,
+        gzip: options.compress ?? true,
+        progress,
+        force: options.force,
+      });
       return { ...base, outputs: [options.out] };
     case 'dicom': {
       if (options.reference) {
@@ -176,7 +202,11 @@ async function convertImage(
           },
         };
       }
-      const files = await writeDicomSeries(options.out, v, { info: options.info, progress });
+      const files = await writeDicomSeries(options.out, v, {
+        info: options.info,
+        progress,
+        force: options.force,
+      });
       return { ...base, outputs: [options.out], frames: files.length };
     }
     default:

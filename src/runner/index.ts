@@ -1,4 +1,6 @@
 // The runner's public API.
+
+export { type CleanResult, cleanDeadRuns } from './clean.ts';
 export type { Converter, InputConversion, OutputConversion } from './convert.ts';
 export { passThroughConverter } from './convert.ts';
 export { dockerRunLine } from './docker/backend.ts';

@@ -18,6 +18,7 @@ interface ConvertFlags {
   compress: boolean;
   list?: boolean;
   json?: boolean;
+  force?: boolean;
 }
 
 export function registerConvertCommand(program: Command, io: CliIO): void {
@@ -34,6 +35,7 @@ export function registerConvertCommand(program: Command, io: CliIO): void {
     .option('--drop-empty', 'leave segments without voxels out of the DICOM SEG')
     .option('--level <n>', 'gzip level 1-9 for compressed outputs (default 6)')
     .option('--no-compress', 'write NRRD data uncompressed')
+    .option('--force', 'replace an existing output (the old one goes only once the new one is complete)')
     .option('--list', 'only list the studies and series the input holds')
     .option('--json', 'print the result as JSON; progress as plain lines')
     .action(async (input: string, flags: ConvertFlags) => {
@@ -66,6 +68,7 @@ export function registerConvertCommand(program: Command, io: CliIO): void {
           dropEmpty: flags.dropEmpty,
           level,
           compress: flags.compress,
+          force: flags.force,
           progress: renderer.progress,
         });
         renderer.close();

@@ -1,9 +1,11 @@
 // The Docker backend: the model's image, run under the safety defaults (container.ts).
 import type Docker from 'dockerode';
 import { MhubError } from '../../errors.ts';
+import { ownerLabel } from '../../fsafe/index.ts';
 import type { Backend, BackendContext } from '../types.ts';
 import { connectDocker } from './client.ts';
 import { LABEL_PREFIX, runContainer } from './container.ts';
+import { OWNER_LABEL, removeDeadContainers } from './dead-containers.ts';
 import { ensureImage, imageReference } from './image.ts';
 
 /** The command the runner passes: for `mhub` images always `--workflow <name>`. */
@@ -37,6 +39,7 @@ export function dockerBackend(): Backend {
       const runtime = ctx.record.card.runtimes.docker;
       if (!runtime) throw new MhubError('INVALID_INPUT', `${ctx.record.file} has no runtimes.docker`);
       docker = (await connectDocker(ctx.dockerSocket)).docker;
+      await removeDeadContainers(docker);
       image = await ensureImage(docker, runtime, ctx.progress);
     },
     async run(ctx: BackendContext) {
@@ -56,6 +59,7 @@ export function dockerBackend(): Backend {
             [`${LABEL_PREFIX}run`]: ctx.runId,
             [`${LABEL_PREFIX}model`]: card.name,
             [`${LABEL_PREFIX}version`]: card.version,
+            [OWNER_LABEL]: ownerLabel(), // host:pid: what a killed run left is found by it
             ...ctx.labels,
           },
           gpu: ctx.gpu,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MhubError } from '../../errors.ts';
+import { writeError } from '../../fsafe/index.ts';
 import type { Progress } from '../progress-events.ts';
 
 export async function sha256File(file: string): Promise<string> {
@@ -58,6 +59,8 @@ export async function downloadVerified(
       );
     }
     await rename(partial, target);
+  } catch (error) {
+    throw writeError(error, target);
   } finally {
     await rm(partial, { force: true });
   }
