@@ -44,7 +44,9 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     }
     if (isDiskFull(error)) {
       // A write path that missed src/fsafe's mapping: still an environment problem, not a crash.
-      io.err(`mhub: the disk is full: ${(error as Error).message}\n  Fix: free some disk space or write to another disk`);
+      io.err(
+        `mhub: the disk is full: ${(error as Error).message}\n  Fix: free some disk space or write to another disk`,
+      );
       return EXIT_CODES.ENVIRONMENT;
     }
     io.err(`mhub: unexpected error: ${(error as Error)?.message ?? String(error)}`);

@@ -3,10 +3,13 @@
 // A missing or different stamp means "half-built or outdated": rebuilt under a file lock.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MhubError } from '../../errors.ts';
+import { writeError, writeFileAtomic } from '../../fsafe/index.ts';
+import { isPinnedRequirement } from '../../registry/checks.ts';
+import { modelSourceDir } from '../../registry/paths.ts';
 import type { VenvRuntime } from '../../registry/types.gen.ts';
 import type { CardRecord } from '../../registry/validate.ts';
 import type { Progress } from '../progress-events.ts';
@@ -46,7 +49,11 @@ export function sourceDir(record: CardRecord, runtime: VenvRuntime): string | un
     );
   }
   if (!runtime.source?.path) return undefined;
-  return path.resolve(path.dirname(record.file), '..', '..', runtime.source.path);
+  return modelSourceDir(
+    path.resolve(path.dirname(record.file), '..', '..'),
+    runtime.source.path,
+    record.file,
+  );
 }
 
 export function specHash(runtime: VenvRuntime, pythonVersion: string): string {
@@ -104,6 +111,14 @@ export async function ensureEnv(record: CardRecord, options: EnsureOptions): Pro
   if (!runtime)
     throw new MhubError('INVALID_INPUT', `${record.file} has no runtimes.venv`, 'use --backend docker');
   const { root, lock } = envPaths(options.home, card.name, card.version);
+  const smuggled = runtime.requirements.find((line) => !isPinnedRequirement(line));
+  if (smuggled !== undefined) {
+    throw new MhubError(
+      'INVALID_INPUT',
+      `${record.file}: runtimes.venv.requirements '${JSON.stringify(smuggled).slice(1, 61)}' is not one hash-pinned line`,
+      'write name==version --hash=sha256:<64 hex>, one requirement per list item',
+    );
+  }
   const src = sourceDir(record, runtime);
   if (src && !(await stat(src).catch(() => undefined))?.isDirectory()) {
     throw new MhubError(
@@ -177,7 +192,7 @@ async function build(
     step++;
     if (runtime.requirements.length > 0) {
       const requirements = path.join(root, 'requirements.txt');
-      await writeFile(requirements, `${runtime.requirements.join('\n')}\n`);
+      await writeFileAtomic(requirements, `${runtime.requirements.join('\n')}\n`, { force: true });
       say('installing requirements');
       const pip = await exec(
         path.join(root, 'bin', 'python'),
@@ -186,6 +201,9 @@ async function build(
           'pip',
           'install',
           '--require-hashes',
+          // Wheels only: an sdist's build dependencies are fetched without hashes, so none is built.
+          '--only-binary',
+          ':all:',
           '--no-input',
           '--disable-pip-version-check',
           '--progress-bar',
@@ -213,7 +231,7 @@ async function build(
       }
       step++;
     }
-    await writeFile(
+    await writeFileAtomic(
       path.join(root, STAMP),
       JSON.stringify({
         hash,
@@ -221,6 +239,7 @@ async function build(
         version: python.version,
         built: new Date().toISOString(),
       }),
+      { force: true }, // the environment's own stamp, in mhub's cache
     );
     say('environment ready');
   } catch (error) {
@@ -228,7 +247,7 @@ async function build(
     await rm(root, { recursive: true, force: true });
     if (signal?.aborted)
       throw new MhubError('CANCELLED', 'the run was cancelled while installing the environment');
-    throw error;
+    throw writeError(error, root);
   }
 }
 
