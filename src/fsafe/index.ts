@@ -14,4 +14,5 @@ export { isDiskFull, writeError } from './disk-errors.ts';
 export { refuseOverlap } from './guard.ts';
 export { acquireLock, type LockOptions } from './lock.ts';
 export { type Owner, ownerIsDead, ownerLabel, parseOwner, thisOwner } from './owner.ts';
+export { hasSymlinks, realFiles, type TreeFile } from './tree.ts';
 export { fsyncTree, writeAll, writeFileChecked } from './write.ts';

@@ -197,7 +197,7 @@ export function checkCard(
     report(
       ['runtimes', 'venv', 'source', 'path'],
       `'${source}' ${sourceProblem}`,
-      "give the model's own folder relative to the repository root, e.g. models/" + card.name,
+      `give the model's own folder relative to the repository root, e.g. models/${card.name}`,
     );
   }
   venv?.weights?.forEach((w, i) => {

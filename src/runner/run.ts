@@ -4,7 +4,7 @@
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
-import { refuseOverlap } from '../fsafe/index.ts';
+import { hasSymlinks, refuseOverlap } from '../fsafe/index.ts';
 import { defaultModelsDir } from '../registry/paths.ts';
 import { loadTerminology } from '../registry/terminology.ts';
 import type { ModelCard } from '../registry/types.gen.ts';
@@ -269,7 +269,8 @@ async function stageInputs(
   // An MHub image with one DICOM input reads the user's folder itself (mounted read-only).
   if (iface === 'mhub' && card.inputs.length === 1) {
     const only = inputs.get(card.inputs[0]!.id)!;
-    if (only.format === 'dicom') return only.path;
+    // Mounted as it is, unless it holds symlinks: their targets are not in the container.
+    if (only.format === 'dicom' && !(await hasSymlinks(only.path))) return only.path;
   }
   for (const decl of card.inputs) {
     const source = inputs.get(decl.id)!;
