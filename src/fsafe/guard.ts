@@ -20,11 +20,11 @@ const within = (child: string, parent: string) => {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 };
 
-/** Refuses an output that is, lies inside or (unless inputInsideOk) holds one of the inputs. */
+/** Refuses an output that is, lies inside (unless outputInsideOk) or holds (unless inputInsideOk) an input. */
 export function refuseOverlap(
   output: string,
   inputs: readonly (string | undefined)[],
-  options: { flag?: string; inputInsideOk?: boolean } = {},
+  options: { flag?: string; inputInsideOk?: boolean; outputInsideOk?: boolean } = {},
 ): void {
   const flag = options.flag ?? '--out';
   const out = real(output);
@@ -32,7 +32,9 @@ export function refuseOverlap(
     if (!input) continue;
     const inp = real(input);
     // A run adds files to its output folder without replacing any: an input there is safe.
-    if (within(out, inp) || (!options.inputInsideOk && within(inp, out))) {
+    // A site built inside its cards folder reads no file it writes: only "is or holds" matters there.
+    const outInside = within(out, inp) && (out === inp || !options.outputInsideOk);
+    if (outInside || (!options.inputInsideOk && within(inp, out))) {
       throw new MhubError(
         'INVALID_INPUT',
         out === inp

@@ -44,7 +44,9 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
   const outDir = path.resolve(options.outDir ?? defaultSiteOut);
   const t0 = performance.now();
   checkOutput(outDir, { force: options.force, marker: true });
-  refuseOverlap(outDir, options.models ?? [path.join(siteRoot, '..', 'registry', 'models')]);
+  refuseOverlap(outDir, options.models ?? [path.join(siteRoot, '..', 'registry', 'models')], {
+    outputInsideOk: true,
+  });
   // The site's own sources sit beside the default output: an output holding them is refused.
   if (!path.relative(outDir, siteRoot).startsWith('..')) refuseOverlap(outDir, [siteRoot]);
   const records = await loadRegistry(options.models);
