@@ -4,7 +4,7 @@
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRegistry } from '../../src/registry/validate.ts';
+import { type CardRecord, loadRegistry } from '../../src/registry/validate.ts';
 import { runModel } from '../../src/runner/run.ts';
 import { repo } from '../runner/support.ts';
 import { expectSafe, mhub, reportTally, tempDir } from './support.ts';
@@ -21,6 +21,19 @@ function card(root: string, edit: (text: string) => string): string {
   const file = path.join(dir, 'classical_ct.md');
   writeFileSync(file, edit(original));
   return file;
+}
+
+/** Runs `record` under the venv backend on a stand-in input in `root`; returns the refusal. */
+async function venvRun(record: CardRecord, root: string) {
+  const out = path.join(root, 'out');
+  const home = path.join(root, 'home');
+  const input = path.join(root, 'ct.nii.gz');
+  writeFileSync(input, 'not read: the card is refused first');
+  const error = await runModel({ model: record, input, output: out, backend: 'venv', home }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
+  return { error, out, home };
 }
 
 describe('runtimes.venv.source.path', () => {
@@ -49,14 +62,7 @@ describe('runtimes.venv.source.path', () => {
     mkdirSync(path.join(root, 'models'));
     symlinkSync('/usr/lib/python3', path.join(root, 'models', 'classical_ct'));
     const [record] = await loadRegistry([file]);
-    const out = path.join(root, 'out');
-    const home = path.join(root, 'home');
-    const input = path.join(root, 'ct.nii.gz');
-    writeFileSync(input, 'not read: the card is refused first');
-    const error = await runModel({ model: record!, input, output: out, backend: 'venv', home }).then(
-      () => undefined,
-      (e: Error & { hint?: string }) => e,
-    );
+    const { error, out, home } = await venvRun(record!, root);
     expectSafe(
       { code: error ? 3 : 0, out: '', err: `${error?.message}` },
       { code: 3, message: /source\.path 'models\/classical_ct' leads outside .* \(through a symlink\)/ },
@@ -90,14 +96,7 @@ describe('requirements: one hash-pinned line each', () => {
     record!.card.runtimes.venv!.requirements = [
       `${PIN}\nevil @ http://127.0.0.1:9/evil-1.0-py3-none-any.whl`,
     ];
-    const home = path.join(root, 'home');
-    const out = path.join(root, 'out');
-    const input = path.join(root, 'ct.nii.gz');
-    writeFileSync(input, 'not read: the card is refused first');
-    const error = await runModel({ model: record!, input, output: out, backend: 'venv', home }).then(
-      () => undefined,
-      (e: Error) => e,
-    );
+    const { error, out } = await venvRun(record!, root);
     expectSafe(
       { code: error ? 3 : 0, out: '', err: `${error?.message}` },
       { code: 3, message: /runtimes\.venv\.requirements .* is not one hash-pinned line/ },
