@@ -9,14 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ownerLabel } from '../../src/fsafe/index.ts';
 import { LABEL_PREFIX } from '../../src/runner/docker/container.ts';
 import { createWorkspace, disposeWorkspace, publish } from '../../src/runner/workspace.ts';
-import {
-  containersWithLabel,
-  ensureImages,
-  fixtureCards,
-  hasDocker,
-  makePhantom,
-  repo,
-} from '../runner/support.ts';
+import { containersWithLabel, ensureImages, fixtureCards, hasDocker, repo } from '../runner/support.ts';
 import { expectSafe, leftovers, mhub, reportTally, snapshot, tempDir } from './support.ts';
 
 reportTally('runs');
