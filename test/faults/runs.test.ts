@@ -4,10 +4,12 @@
 // next run or `mhub doctor --clean`. Real processes, real files, real Docker.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ownerLabel } from '../../src/fsafe/index.ts';
 import { LABEL_PREFIX } from '../../src/runner/docker/container.ts';
+import { runModel } from '../../src/runner/run.ts';
 import { createWorkspace, disposeWorkspace, publish } from '../../src/runner/workspace.ts';
 import { containersWithLabel, ensureImages, fixtureCards, hasDocker, repo } from '../runner/support.ts';
 import { expectSafe, leftovers, mhub, reportTally, snapshot, tempDir } from './support.ts';
@@ -144,8 +146,10 @@ describe('run output folder', () => {
 describe.skipIf(!hasDocker)('kill -9 of mhub run with a container running', () => {
   beforeAll(() => ensureImages());
 
-  it('the container (owner label host:pid) and the workspace are removed by mhub doctor --clean', async () => {
-    const base = tempDir('kill9');
+  /** Starts `mhub run faulty_docker --workflow sleep`, waits for the model, kills it with SIGKILL. */
+  async function killedRun(
+    base: string,
+  ): Promise<{ out: string; home: string; input: string; owner: string }> {
     const input = path.join(base, 'dicom');
     mkdirSync(input);
     writeFileSync(path.join(input, 'slice.dcm'), 'not read by the fixture');
@@ -169,10 +173,15 @@ describe.skipIf(!hasDocker)('kill -9 of mhub run with a container running', () =
       { env: { ...process.env, MHUB_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     await waitFor(child, 'stderr', 'model 0/1');
-    const owner = `${LABEL_PREFIX}owner=${ownerLabel({ host: (await import('node:os')).hostname(), pid: child.pid! })}`;
+    const owner = `${LABEL_PREFIX}owner=${ownerLabel({ host: hostname(), pid: child.pid! })}`;
     await killed(child);
     expect(containersWithLabel(owner)).toHaveLength(1); // left behind by the killed run
     expect(readdirSync(out).filter((f) => f.startsWith('.mhub-run-'))).toHaveLength(1);
+    return { out, home, input, owner };
+  }
+
+  it('the container (owner label host:pid) and the workspace are removed by mhub doctor --clean', async () => {
+    const { out, home, owner } = await killedRun(tempDir('kill9'));
     const saved = process.env.MHUB_HOME;
     process.env.MHUB_HOME = home;
     const r = await mhub('doctor', '--clean').finally(() => {
@@ -182,5 +191,20 @@ describe.skipIf(!hasDocker)('kill -9 of mhub run with a container running', () =
     expect(r.out).toMatch(/removed container mhub-faulty_docker-/);
     expect(containersWithLabel(owner)).toEqual([]);
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  }, 120_000);
+
+  it('the next run into the same folder removes them itself, then runs', async () => {
+    const { out, home, input, owner } = await killedRun(tempDir('kill9-next'));
+    const r = await runModel({
+      model: 'faulty_docker',
+      registry: [fixtureCards],
+      input,
+      output: out,
+      workflow: 'ok',
+      home,
+    });
+    expect(r.outputs.length).toBeGreaterThan(0);
+    expect(containersWithLabel(owner)).toEqual([]);
+    expect(readdirSync(out).filter((f) => f.startsWith('.mhub-'))).toEqual([]);
   }, 120_000);
 });
