@@ -11,10 +11,13 @@ import { ownerLabel } from '../../src/fsafe/index.ts';
 import { LABEL_PREFIX } from '../../src/runner/docker/container.ts';
 import { runModel } from '../../src/runner/run.ts';
 import { createWorkspace, disposeWorkspace, publish } from '../../src/runner/workspace.ts';
-import { containersWithLabel, ensureImages, fixtureCards, hasDocker, repo } from '../runner/support.ts';
+import { containersWithLabel, ensureImages, hasDocker, repo } from '../runner/support.ts';
 import { expectSafe, leftovers, mhub, reportTally, snapshot, tempDir } from './support.ts';
 
 reportTally('runs');
+
+// The runner's fault image under a name of its own: other suites' checks by model label never see it.
+const sleeperCard = path.join(import.meta.dirname, 'fixtures', 'faults_sleeper.md');
 
 /** Real workspace code in a child process that then hangs until killed. */
 function holder(out: string, home: string): Promise<ChildProcess> {
@@ -146,7 +149,7 @@ describe('run output folder', () => {
 describe.skipIf(!hasDocker)('kill -9 of mhub run with a container running', () => {
   beforeAll(() => ensureImages());
 
-  /** Starts `mhub run faulty_docker --workflow sleep`, waits for the model, kills it with SIGKILL. */
+  /** Starts `mhub run faults_sleeper --workflow sleep`, waits for the model, kills it with SIGKILL. */
   async function killedRun(
     base: string,
   ): Promise<{ out: string; home: string; input: string; owner: string }> {
@@ -160,9 +163,9 @@ describe.skipIf(!hasDocker)('kill -9 of mhub run with a container running', () =
       [
         path.join(repo, 'bin/mhub.js'),
         'run',
-        'faulty_docker',
+        'faults_sleeper',
         '--registry',
-        fixtureCards,
+        sleeperCard,
         '-i',
         input,
         '-o',
@@ -188,7 +191,7 @@ describe.skipIf(!hasDocker)('kill -9 of mhub run with a container running', () =
       process.env.MHUB_HOME = saved;
     });
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/removed container mhub-faulty_docker-/);
+    expect(r.out).toMatch(/removed container mhub-faults_sleeper-/);
     expect(containersWithLabel(owner)).toEqual([]);
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
   }, 120_000);
@@ -196,8 +199,8 @@ describe.skipIf(!hasDocker)('kill -9 of mhub run with a container running', () =
   it('the next run into the same folder removes them itself, then runs', async () => {
     const { out, home, input, owner } = await killedRun(tempDir('kill9-next'));
     const r = await runModel({
-      model: 'faulty_docker',
-      registry: [fixtureCards],
+      model: 'faults_sleeper',
+      registry: [sleeperCard],
       input,
       output: out,
       workflow: 'ok',
