@@ -1,6 +1,7 @@
 // `mhub`: declares commands and maps errors to exit codes; the work lives in src/*.
 import { Command, CommanderError } from 'commander';
 import { isMhubError } from '../errors.ts';
+import { isDiskFull } from '../fsafe/index.ts';
 import { registerConvertCommand } from './commands/convert.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerGenerateCommands } from './commands/generate.ts';
@@ -40,6 +41,13 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     if (isMhubError(error)) {
       io.err(`mhub: ${error.message}${error.hint ? `\n  Fix: ${error.hint}` : ''}`);
       return EXIT_CODES[error.code];
+    }
+    if (isDiskFull(error)) {
+      // A write path that missed src/fsafe's mapping: still an environment problem, not a crash.
+      io.err(
+        `mhub: the disk is full: ${(error as Error).message}\n  Fix: free some disk space or write to another disk`,
+      );
+      return EXIT_CODES.ENVIRONMENT;
     }
     io.err(`mhub: unexpected error: ${(error as Error)?.message ?? String(error)}`);
     if (process.env.MHUB_DEBUG) io.err(String((error as Error)?.stack));

@@ -1,8 +1,9 @@
 // `mhub registry new`: builds a model card from answers (flags, prompts, or an MHub meta.json),
 // checks each answer with the registry's one validator as it goes, and writes a valid card.
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
+import { writeFileAtomic } from '../fsafe/index.ts';
 import { readCardText } from '../registry/card-file.ts';
 import { formatCard } from '../registry/card-writer.ts';
 import { type Diagnostic, formatDiagnostic } from '../registry/diagnostics.ts';
@@ -304,10 +305,7 @@ export async function newCard(options: NewCardOptions): Promise<NewCardResult> {
   }
   let written = false;
   if (!options.dryRun) {
-    await mkdir(options.outDir, { recursive: true });
-    const temp = `${file}.tmp-${process.pid}`;
-    await writeFile(temp, text);
-    await rename(temp, file);
+    await writeFileAtomic(file, text, { force: options.force });
     written = true;
   }
   prompter?.outro(

@@ -47,6 +47,13 @@ const PR_HEAD =
 const PR_TEXT =
   /\$\{\{[^}]*github\.event\.(pull_request\.(title|body|head\.ref|head\.label)|issue\.(title|body)|comment\.body|review\.body|workflow_run\.(head_branch|display_title|head_commit\.message))[^}]*\}\}/;
 
+/** `owner/repo[/path]@<40 hex>`, a local action, or a Docker image pinned by digest. */
+export function isPinnedAction(uses: string): boolean {
+  if (uses.startsWith('./')) return true;
+  if (uses.startsWith('docker://')) return /@sha256:[0-9a-f]{64}$/.test(uses);
+  return /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_./-]+@[0-9a-f]{40}$/.test(uses);
+}
+
 export function auditWorkflow(name: string, text: string): AuditFinding[] {
   const wf = (parse(text) ?? {}) as Workflow;
   const on = triggers(wf);
@@ -68,6 +75,12 @@ export function auditWorkflow(name: string, text: string): AuditFinding[] {
         job: jobName,
         step: step.name ?? step.uses ?? step.run?.split('\n')[0] ?? '?',
       };
+      // A tag can be moved to other code by whoever controls the action's repository; a commit cannot.
+      if (privileged && step.uses && !isPinnedAction(step.uses))
+        findings.push({
+          ...where,
+          problem: `uses ${step.uses} by a tag, not a full commit SHA, with a privileged token`,
+        });
       if (privileged && step.uses?.startsWith('actions/checkout')) {
         const ref = String(step.with?.ref ?? '') + String(step.with?.repository ?? '');
         if (PR_HEAD.test(ref))

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildIndex } from '../registry/build-index.ts';
-import { repoRoot } from '../registry/paths.ts';
+import { modelSourceDir, repoRoot } from '../registry/paths.ts';
 import type { Terminology } from '../registry/terminology.ts';
 import type { CardRecord } from '../registry/validate.ts';
 import { colourTableCsv, terminologyContext } from './colour-table.ts';
@@ -73,7 +73,7 @@ function moduleFiles(spec: ModelSpec, options: RenderOptions): GeneratedFile[] {
   }
   const sourcePath = spec.runtimes.venv?.source.path;
   if (sourcePath) {
-    const root = path.resolve(options.sourceRoot ?? repoRoot, sourcePath);
+    const root = modelSourceDir(options.sourceRoot ?? repoRoot, sourcePath, `${spec.name} card`);
     for (const file of readFolder(root)) {
       if (file.rel.endsWith('.py'))
         resources.push({ path: `Resources/ModelSource/${file.rel}`, content: file.content });

@@ -1,5 +1,6 @@
 // `generateSlicerExtension`: the generator's programmatic API (the CLI calls this).
 import { MhubError } from '../errors.ts';
+import { checkOutput } from '../fsafe/index.ts';
 import { closest } from '../registry/closest.ts';
 import { defaultModelsDir } from '../registry/paths.ts';
 import { loadTerminology, type Terminology } from '../registry/terminology.ts';
@@ -17,6 +18,8 @@ export interface GenerateOptions extends Omit<RenderOptions, 'registry'> {
   /** Card files or folders (default: registry/models). */
   registryPaths?: readonly string[];
   terminology?: Terminology;
+  /** Replace an existing folder this tool did not write (moved aside until the new one is complete). */
+  force?: boolean;
 }
 
 export interface GenerateResult {
@@ -26,6 +29,7 @@ export interface GenerateResult {
 }
 
 export async function generateSlicerExtension(options: GenerateOptions): Promise<GenerateResult> {
+  checkOutput(options.outDir, { force: options.force, marker: true });
   const registry = await loadRegistry(options.registryPaths ?? [defaultModelsDir]);
   const terminology = options.terminology ?? loadTerminology();
   let selected = registry;
@@ -45,7 +49,7 @@ export async function generateSlicerExtension(options: GenerateOptions): Promise
     });
   }
   const files = renderExtension(selected, terminology, { ...options, registry });
-  await writeFiles(files, options.outDir);
+  await writeFiles(files, options.outDir, { force: options.force });
   const modules = [...new Set(files.map((f) => f.path.split('/')[0]!).filter((p) => p.startsWith('MHub')))];
   return { outDir: options.outDir, modules: modules.filter((m) => !m.includes('.')), files };
 }

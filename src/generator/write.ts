@@ -1,26 +1,23 @@
-// Writes rendered files into a folder atomically: a sibling temp folder renamed into place,
-// so a failed generation never leaves a half-written extension.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+// Writes rendered files into a folder through src/fsafe: built beside the target and renamed into
+// place, so a failed generation never leaves a half-written extension and never replaces a folder
+// it did not write itself (unless forced).
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { type PublishOptions, writeAtomic, writeFileChecked } from '../fsafe/index.ts';
 import type { GeneratedFile } from './extension.ts';
 
-export async function writeFiles(files: readonly GeneratedFile[], outDir: string): Promise<void> {
-  const target = path.resolve(outDir);
-  const parent = path.dirname(target);
-  await mkdir(parent, { recursive: true });
-  const temp = path.join(parent, `.${path.basename(target)}.tmp-${process.pid}`);
-  await rm(temp, { recursive: true, force: true });
-  try {
-    const dirs = new Set(files.map((f) => path.dirname(path.join(temp, f.path))));
-    for (const dir of [...dirs].sort()) await mkdir(dir, { recursive: true });
-    await Promise.all(files.map((f) => writeFile(path.join(temp, f.path), f.content)));
-    const old = `${temp}-old`;
-    await rm(old, { recursive: true, force: true });
-    await rename(target, old).catch(() => undefined);
-    await rename(temp, target);
-    await rm(old, { recursive: true, force: true });
-  } catch (error) {
-    await rm(temp, { recursive: true, force: true });
-    throw error;
-  }
+export async function writeFiles(
+  files: readonly GeneratedFile[],
+  outDir: string,
+  options: PublishOptions = {},
+): Promise<void> {
+  await writeAtomic(
+    outDir,
+    (temp) => {
+      const dirs = new Set(files.map((f) => path.dirname(path.join(temp, f.path))));
+      for (const dir of [temp, ...[...dirs].sort()]) mkdirSync(dir, { recursive: true });
+      for (const f of files) writeFileChecked(path.join(temp, f.path), f.content);
+    },
+    { ...options, marker: true },
+  );
 }

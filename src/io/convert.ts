@@ -1,5 +1,6 @@
 // `mhub convert` as a function: read what the user has, write the format asked for.
 import { MhubError } from '../errors.ts';
+import { checkOutput, refuseOverlap } from '../fsafe/index.ts';
 import { noProgress, type Progress } from '../progress.ts';
 import { type SeriesSummary, scanWarnings } from './dicom/scan.ts';
 import { seriesGeometry } from './dicom/series.ts';
@@ -11,7 +12,7 @@ import { writeNrrd } from './nrrd.ts';
 import { detectFormat, type Format, onGrid, readLabelMap, readReference, readVolume } from './read.ts';
 import { writeDicomSeg } from './seg/write.ts';
 import { writeSegNrrd } from './segnrrd.ts';
-import { writeLabelMapNifti } from './sidecar.ts';
+import { sidecarPath, writeLabelMapNifti } from './sidecar.ts';
 import { correctTilt, describeTilt, shearAngle, type TiltCorrection } from './tilt.ts';
 import { type ImageInfo, SHEAR_TOLERANCE_DEGREES, type Volume } from './volume.ts';
 
@@ -41,6 +42,8 @@ export interface ConvertOptions {
   /** Resample a tilted/sheared grid (CT gantry tilt) onto an orthogonal one. */
   tiltCorrect?: boolean;
   progress?: Progress;
+  /** Replace an existing output (moved aside, removed only once the new one is complete). */
+  force?: boolean;
 }
 
 export interface ConvertResult {
@@ -78,6 +81,14 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
   const labelInput =
     LABEL_FORMATS.has(format) ||
     ((format === 'nifti' || format === 'nrrd') && (labelOutput || options.labels !== undefined));
+  // Refused before any reading: an output must never replace an input or someone else's file.
+  refuseOverlap(options.out, [
+    input,
+    options.reference,
+    typeof options.labels === 'string' ? options.labels : undefined,
+  ]);
+  checkOutput(options.out, { force: options.force });
+  if (labelInput && options.to === 'nifti') checkOutput(sidecarPath(options.out), { force: options.force });
   if (!labelInput) return convertImage(input, format, options, progress);
 
   let reference: SeriesSummary | undefined;
@@ -118,6 +129,7 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
         dropEmpty: options.dropEmpty,
         algorithm: options.algorithm,
         progress,
+        force: options.force,
       });
       return {
         ...base,
@@ -128,10 +140,18 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
       };
     }
     case 'seg.nrrd':
-      await writeSegNrrd(options.out, labelMap, labels, { level: options.level, progress });
+      await writeSegNrrd(options.out, labelMap, labels, {
+        level: options.level,
+        progress,
+        force: options.force,
+      });
       return { ...base, outputs: [options.out], segments: labels.length };
     case 'nifti': {
-      const r = await writeLabelMapNifti(options.out, labelMap, labels, { level: options.level, progress });
+      const r = await writeLabelMapNifti(options.out, labelMap, labels, {
+        level: options.level,
+        progress,
+        force: options.force,
+      });
       return { ...base, outputs: [r.image, r.sidecar], segments: labels.length };
     }
     case 'nrrd':
@@ -139,6 +159,7 @@ export async function convert(input: string, options: ConvertOptions): Promise<C
         level: options.level,
         gzip: options.compress ?? true,
         progress,
+        force: options.force,
       });
       return { ...base, outputs: [options.out] };
     default:
@@ -192,7 +213,7 @@ async function convertImage(
     : volume;
   switch (options.to) {
     case 'nifti':
-      await writeNifti(options.out, v, { level: options.level, progress });
+      await writeNifti(options.out, v, { level: options.level, progress, force: options.force });
       return { ...base, outputs: [options.out] };
     case 'nrrd':
       await writeNrrd(options.out, v, {
@@ -200,6 +221,7 @@ async function convertImage(
         gzip: options.compress ?? true,
         progress,
         ...(note ? { fields: { mhub_tilt_correction: note } } : {}),
+        force: options.force,
       });
       return { ...base, outputs: [options.out] };
     case 'dicom': {
@@ -225,7 +247,11 @@ async function convertImage(
           },
         };
       }
-      const files = await writeDicomSeries(options.out, v, { info: options.info, progress });
+      const files = await writeDicomSeries(options.out, v, {
+        info: options.info,
+        progress,
+        force: options.force,
+      });
       return { ...base, outputs: [options.out], frames: files.length };
     }
     default:

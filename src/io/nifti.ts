@@ -2,8 +2,9 @@
 // file) and NIfTI-1 writer. Written like dcm2niix does: stored values with scl_slope/scl_inter,
 // sform and qform naming the volume's space (code 1, scanner, for DICOM data), units mm. The header and the
 // voxel buffer are written as they are (no copy); .nii.gz goes through the parallel gzip.
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { MhubError } from '../errors.ts';
+import { writeAll } from '../fsafe/index.ts';
 import { noProgress, type Progress } from '../progress.ts';
 import { writeAtomic } from './atomic.ts';
 import { DEFAULT_GZIP_LEVEL, gzipBlocks, type InflatePlan } from './gzip.ts';
@@ -155,35 +156,41 @@ export const bytesOf = (data: Volume['data']): Buffer =>
 export async function writeParts(
   file: string,
   parts: Uint8Array[],
-  options: { gz: boolean; level?: number; plain?: Uint8Array; progress?: Progress },
+  options: { gz: boolean; level?: number; plain?: Uint8Array; progress?: Progress; force?: boolean },
 ) {
   const progress = options.progress ?? noProgress;
   const mb = (n: number) => Math.round(n / 1e6);
-  await writeAtomic(file, async (temp) => {
-    const fd = openSync(temp, 'w');
-    try {
-      if (options.plain) writeSync(fd, options.plain);
-      if (options.gz) {
-        await gzipBlocks(
-          parts,
-          (chunk) => {
-            writeSync(fd, chunk);
-          },
-          options.level ?? DEFAULT_GZIP_LEVEL,
-          (done, total) =>
-            progress({ phase: 'write', done: mb(done), total: mb(total), message: `MB gzip ${file}` }),
-        );
-      } else for (const p of parts) writeSync(fd, p);
-    } finally {
-      closeSync(fd);
-    }
-  });
+  await writeAtomic(
+    file,
+    async (temp) => {
+      const fd = openSync(temp, 'w');
+      try {
+        if (options.plain) writeAll(fd, options.plain, file);
+        if (options.gz) {
+          await gzipBlocks(
+            parts,
+            (chunk) => {
+              writeAll(fd, chunk, file);
+            },
+            options.level ?? DEFAULT_GZIP_LEVEL,
+            (done, total) =>
+              progress({ phase: 'write', done: mb(done), total: mb(total), message: `MB gzip ${file}` }),
+          );
+        } else for (const p of parts) writeAll(fd, p, file);
+      } finally {
+        closeSync(fd);
+      }
+    },
+    { force: options.force },
+  );
 }
 
 export interface WriteOptions {
   /** gzip level 1-9 for .gz outputs (default 6). */
   level?: number;
   progress?: Progress;
+  /** Replace an existing file (moved aside until the new one is complete). */
+  force?: boolean;
 }
 
 export async function writeNifti(file: string, volume: Volume, options: WriteOptions = {}): Promise<void> {

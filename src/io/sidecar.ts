@@ -1,6 +1,6 @@
 // NIfTI label map + JSON sidecar (<name>.json beside <name>.nii.gz) holding the label table.
-import { readFile, writeFile } from 'node:fs/promises';
-import { writeAtomic } from './atomic.ts';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../fsafe/index.ts';
 import { checkLabelValues, type LabelEntry, labelsFromJson } from './labels.ts';
 import { type WriteOptions, writeNifti } from './nifti.ts';
 import type { Volume } from './volume.ts';
@@ -36,9 +36,7 @@ export async function writeLabelMapNifti(
   const { rescale: _r, ...geometry } = labelMap;
   await writeNifti(file, { ...geometry, data }, options);
   const sidecar = sidecarPath(file);
-  await writeAtomic(sidecar, async (temp) => {
-    await writeFile(temp, sidecarJson(labels));
-  });
+  await writeFileAtomic(sidecar, sidecarJson(labels), { force: options.force });
   return { image: file, sidecar };
 }
 

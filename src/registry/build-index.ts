@@ -1,7 +1,8 @@
 // The registry index: the JSON files the site, the Slicer browser and MHub clients read.
 // Deterministic: the same registry always gives byte-identical files (sorted, no timestamps).
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { type PublishOptions, writeAtomic, writeFileChecked } from '../fsafe/index.ts';
 import type { ResolvedSegment, Terminology } from './terminology.ts';
 import type { Input, ModelCard } from './types.gen.ts';
 import type { CardRecord } from './validate.ts';
@@ -108,23 +109,25 @@ export function buildIndex(records: readonly CardRecord[], terminology: Terminol
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
-/** Writes the index into `outDir` atomically: a sibling temp folder renamed into place. */
-export async function writeIndex(index: RegistryIndex, outDir: string): Promise<string[]> {
-  const parent = path.dirname(path.resolve(outDir));
-  await mkdir(parent, { recursive: true });
-  const temp = path.join(parent, `.${path.basename(outDir)}.tmp-${process.pid}`);
-  await rm(temp, { recursive: true, force: true });
-  await mkdir(path.join(temp, 'models'), { recursive: true });
+/** Writes the index into `outDir` through src/fsafe (atomic; refuses a folder it did not write). */
+export async function writeIndex(
+  index: RegistryIndex,
+  outDir: string,
+  options: PublishOptions = {},
+): Promise<string[]> {
   const files: [string, unknown][] = [
     ['models.json', index['models.json']],
     ['terminology.json', index['terminology.json']],
     ['mhub-v2-models.json', index['mhub-v2-models.json']],
     ...Object.entries(index.models).map(([name, model]): [string, unknown] => [`models/${name}.json`, model]),
   ];
-  await Promise.all(files.map(([name, value]) => writeFile(path.join(temp, name), json(value))));
-  const old = `${temp}-old`;
-  await rename(path.resolve(outDir), old).catch(() => undefined);
-  await rename(temp, path.resolve(outDir));
-  await rm(old, { recursive: true, force: true });
+  await writeAtomic(
+    outDir,
+    (temp) => {
+      mkdirSync(path.join(temp, 'models'), { recursive: true });
+      for (const [name, value] of files) writeFileChecked(path.join(temp, name), json(value));
+    },
+    { ...options, marker: true },
+  );
   return files.map(([name]) => name);
 }

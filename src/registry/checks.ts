@@ -4,6 +4,7 @@ import path from 'node:path';
 import spdxIds from 'spdx-license-ids' with { type: 'json' };
 import type { Diagnostic } from './diagnostics.ts';
 import { formatPath } from './diagnostics.ts';
+import { modelSourceProblem } from './paths.ts';
 import type { Terminology } from './terminology.ts';
 import type { ModelCard } from './types.gen.ts';
 
@@ -64,8 +65,15 @@ function walkStrings(
   }
 }
 
+// One pinned requirement on one line: spaces and tabs only, so a newline cannot smuggle in a
+// second (unpinned, URL) requirement that pip would read as its own line.
 const REQUIREMENT_RE =
-  /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[^\s;]+(\s*;[^-]+)?(\s+--hash=sha256:[0-9a-f]{64})+$/;
+  /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9,._-]+\])?==[^\s;]+([ \t]*;[^-\r\n\f\v\u0085\u2028\u2029]+)?([ \t]+--hash=sha256:[0-9a-f]{64})+$/;
+
+/** A requirement line pip installs only with a matching hash (the card check and the venv builder). */
+export function isPinnedRequirement(line: string): boolean {
+  return REQUIREMENT_RE.test(line.replace(/^[ \t]+|[ \t]+$/g, ''));
+}
 
 export function checkCard(
   card: ModelCard,
@@ -169,7 +177,13 @@ export function checkCard(
 
   const venv = card.runtimes.venv;
   venv?.requirements.forEach((line, i) => {
-    if (!REQUIREMENT_RE.test(line.trim())) {
+    if (/[\r\n\f\v\u0085\u2028\u2029]/.test(line)) {
+      report(
+        ['runtimes', 'venv', 'requirements', i],
+        `'${JSON.stringify(line).slice(1, 61)}' holds a line break: pip would read a second requirement`,
+        'give each requirement as its own list item, on one line',
+      );
+    } else if (!isPinnedRequirement(line)) {
       report(
         ['runtimes', 'venv', 'requirements', i],
         `'${line.slice(0, 60)}' is not pinned with a hash`,
@@ -177,6 +191,15 @@ export function checkCard(
       );
     }
   });
+  const source = venv?.source?.path;
+  const sourceProblem = source === undefined ? undefined : modelSourceProblem(source);
+  if (sourceProblem) {
+    report(
+      ['runtimes', 'venv', 'source', 'path'],
+      `'${source}' ${sourceProblem}`,
+      `give the model's own folder relative to the repository root, e.g. models/${card.name}`,
+    );
+  }
   venv?.weights?.forEach((w, i) => {
     if (w.path.split(/[\\/]/).includes('..') || path.isAbsolute(w.path)) {
       report(

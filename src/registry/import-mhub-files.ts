@@ -1,8 +1,9 @@
 // Imports MHub meta.json files from disk: one file, or a folder of <name>.json files with the
 // optional workflows.json (per-model workflows) and _sources.json (upstream commit) beside them.
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
+import { checkOutput, writeFileAtomic } from '../fsafe/index.ts';
 import { formatCard } from './card-writer.ts';
 import { importMhubMeta, type MhubMeta, type MhubWorkflows } from './import-mhub.ts';
 import type { Terminology } from './terminology.ts';
@@ -92,16 +93,14 @@ export async function importMhubFiles(
   return results;
 }
 
-/** Writes imported cards into `outDir` (each via a temp file and rename). */
-export async function writeCards(cards: readonly ImportedFile[], outDir: string): Promise<string[]> {
-  await mkdir(outDir, { recursive: true });
-  const written: string[] = [];
-  for (const card of cards) {
-    const target = path.join(outDir, `${card.name}.md`);
-    const temp = `${target}.tmp-${process.pid}`;
-    await writeFile(temp, card.text);
-    await rename(temp, target);
-    written.push(target);
-  }
-  return written;
+/** Writes imported cards into `outDir` (src/fsafe); an existing card is refused unless `force`. */
+export async function writeCards(
+  cards: readonly ImportedFile[],
+  outDir: string,
+  options: { force?: boolean } = {},
+): Promise<string[]> {
+  const targets = cards.map((card) => path.join(outDir, `${card.name}.md`));
+  for (const target of targets) checkOutput(target, options); // all refused before any is written
+  for (const [i, card] of cards.entries()) await writeFileAtomic(targets[i]!, card.text, options);
+  return targets;
 }

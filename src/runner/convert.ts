@@ -3,11 +3,12 @@
 // real conversions (DICOM <-> NIfTI/NRRD, DICOM SEG, .seg.nrrd) are the standard I/O's job
 // (src/io) and plug in as a `Converter` (see io-converter.ts).
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, link, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, link, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { MhubError } from '../errors.ts';
+import { realFiles } from '../fsafe/index.ts';
 import type { ResolvedSegment } from '../registry/terminology.ts';
 import type { DataFormat, UserData } from './formats.ts';
 import type { Progress } from './progress-events.ts';
@@ -51,14 +52,10 @@ export async function linkOrCopy(source: string, target: string): Promise<void> 
   }
 }
 
+/** The folder's files, symlinks resolved (src/fsafe), as real files: the same under both backends. */
 async function linkTree(source: string, target: string): Promise<void> {
   await mkdir(target, { recursive: true });
-  for (const entry of await readdir(source, { withFileTypes: true })) {
-    const from = path.join(source, entry.name);
-    const to = path.join(target, entry.name);
-    if (entry.isDirectory()) await linkTree(from, to);
-    else if (entry.isFile()) await linkOrCopy(from, to);
-  }
+  for (const f of await realFiles(source)) await linkOrCopy(f.real, path.join(target, f.rel));
 }
 
 const unsupported = (what: string, hint: string) =>

@@ -1,5 +1,5 @@
 // What the user gave: a DICOM folder, a NIfTI file or an NRRD file, told apart by name.
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { MhubError } from '../errors.ts';
 
 export type DataFormat = 'dicom' | 'nifti' | 'nrrd' | 'dicomseg' | 'seg.nrrd';
@@ -11,12 +11,15 @@ export interface UserData {
   gzipped?: boolean;
 }
 
-export async function detectInput(path: string): Promise<UserData> {
-  const info = await stat(path).catch(() => undefined);
+export async function detectInput(given: string): Promise<UserData> {
+  const info = await stat(given).catch(() => undefined);
   if (!info)
-    throw new MhubError('NOT_FOUND', `input ${path} does not exist`, 'give an existing file or folder');
+    throw new MhubError('NOT_FOUND', `input ${given} does not exist`, 'give an existing file or folder');
+  // Resolved here, once: a hard link or bind mount of a symlink would point nowhere in a container.
+  // The name (and so the format) is the one the user gave; the data is the link's target.
+  const path = await realpath(given);
+  const lower = given.toLowerCase();
   if (info.isDirectory()) return { path, format: 'dicom' };
-  const lower = path.toLowerCase();
   if (lower.endsWith('.nii.gz')) return { path, format: 'nifti', gzipped: true };
   if (lower.endsWith('.nii')) return { path, format: 'nifti', gzipped: false };
   if (lower.endsWith('.seg.nrrd')) return { path, format: 'seg.nrrd' };
@@ -24,7 +27,7 @@ export async function detectInput(path: string): Promise<UserData> {
   if (lower.endsWith('.dcm')) return { path, format: 'dicom' };
   throw new MhubError(
     'INVALID_INPUT',
-    `input ${path} is not a DICOM folder, NIfTI (.nii, .nii.gz) or NRRD (.nrrd) file`,
+    `input ${given} is not a DICOM folder, NIfTI (.nii, .nii.gz) or NRRD (.nrrd) file`,
     'give a folder of DICOM files or a .nii.gz/.nrrd volume',
   );
 }

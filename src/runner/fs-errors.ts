@@ -1,5 +1,6 @@
 // File-system failures as one clear sentence naming the folder and the fix.
 import { MhubError } from '../errors.ts';
+import { isDiskFull, writeError } from '../fsafe/index.ts';
 
 export function fsError(error: unknown, path: string, action: string): MhubError {
   const code = (error as NodeJS.ErrnoException)?.code;
@@ -11,14 +12,7 @@ export function fsError(error: unknown, path: string, action: string): MhubError
       { cause: error },
     );
   }
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new MhubError(
-      'ENVIRONMENT',
-      `cannot ${action} ${path}: no space left on the device`,
-      'free some disk space or choose an output folder on another disk',
-      { cause: error },
-    );
-  }
+  if (isDiskFull(error)) return writeError(error, path) as MhubError; // names the space left
   if (code === 'ENOTDIR' || code === 'EEXIST') {
     return new MhubError(
       'INVALID_INPUT',

@@ -1,5 +1,6 @@
 // The runner's public API.
 
+export { type CleanResult, cleanDeadRuns } from './clean.ts';
 export * from './contract/index.ts';
 export type { Converter, InputConversion, OutputConversion } from './convert.ts';
 export { passThroughConverter } from './convert.ts';

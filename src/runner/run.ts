@@ -4,6 +4,7 @@
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
+import { hasSymlinks, refuseOverlap } from '../fsafe/index.ts';
 import { defaultModelsDir } from '../registry/paths.ts';
 import { loadTerminology } from '../registry/terminology.ts';
 import type { ModelCard } from '../registry/types.gen.ts';
@@ -175,6 +176,11 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
   const formats: OutputFormat[] = [...new Set<OutputFormat>(request.outputFormats ?? ['native'])];
   const inputs = new Map<string, UserData>();
   for (const [id, p] of mapInputs(card, request.input)) inputs.set(id, await detectInput(path.resolve(p)));
+  refuseOverlap(
+    request.output,
+    [...inputs.values()].map((i) => i.path),
+    { flag: '--output', inputInsideOk: true },
+  );
   const gpu = await resolveGpu(card, request.gpu);
   const convert = converter ?? passThroughConverter(ioConverter());
   const backend: Backend =
@@ -200,7 +206,7 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
   // Pull the image / build the environment before touching the output folder.
   await backend.prepare({ ...base, inputDir: '', outputDir: '', signal: cancel });
 
-  const { workspace, createdOutput } = await createWorkspace(request.output, runId);
+  const { workspace, createdOutput } = await createWorkspace(request.output, runId, base.home);
   let succeeded = false;
   try {
     const inputDir = await stageInputs(
@@ -240,7 +246,7 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
       );
     }
     await convertOutputs(card, expected, files, formats, workspace, inputs, convert, progress);
-    const outputs = await publish(workspace, request.output);
+    const outputs = await publish(workspace, request.output, { force: request.force });
     succeeded = true;
     return { model: card.name, backend: backendName, outputs, durationMs: Date.now() - started };
   } finally {
@@ -272,7 +278,8 @@ async function stageInputs(
         'drop --tilt-correct, or pass a NIfTI made with mhub convert --tilt-correct if the model accepts one',
       );
     }
-    if (only.format === 'dicom') return only.path;
+    // Mounted as it is, unless it holds symlinks: their targets are not in the container.
+    if (only.format === 'dicom' && !(await hasSymlinks(only.path))) return only.path;
   }
   for (const decl of card.inputs) {
     const source = inputs.get(decl.id)!;

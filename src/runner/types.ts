@@ -15,6 +15,8 @@ export interface RunRequest {
   input: string | Record<string, string>;
   /** Folder that receives the results; created when missing. */
   output: string;
+  /** Replace files already in the output folder (moved aside until every new one is in place). */
+  force?: boolean;
   backend?: BackendName | 'auto';
   gpu?: GpuMode;
   workflow?: string;

@@ -4,11 +4,12 @@
 // is Pagefind fed with records (titles, descriptions, segment names, SNOMED CT meanings) rather
 // than scraped HTML. The site is built into a temp folder and renamed into place on success.
 
-import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MhubError } from '../errors.ts';
+import { checkOutput, moveAtomic, refuseOverlap } from '../fsafe/index.ts';
 import { buildIndex, writeIndex } from '../registry/build-index.ts';
 import { loadTerminology } from '../registry/terminology.ts';
 import { loadRegistry } from '../registry/validate.ts';
@@ -28,6 +29,8 @@ export interface BuildSiteOptions {
   log?: (line: string) => void;
   /** Zip each model's Slicer extension into /slicer/ (default true; about 10 ms a model). */
   slicerDownloads?: boolean;
+  /** Replace an existing folder mhub did not build (moved aside until the new site is complete). */
+  force?: boolean;
 }
 
 export interface BuildSiteResult {
@@ -40,6 +43,12 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
   const log = options.log ?? (() => {});
   const outDir = path.resolve(options.outDir ?? defaultSiteOut);
   const t0 = performance.now();
+  checkOutput(outDir, { force: options.force, marker: true });
+  refuseOverlap(outDir, options.models ?? [path.join(siteRoot, '..', 'registry', 'models')], {
+    outputInsideOk: true,
+  });
+  // The site's own sources sit beside the default output: an output holding them is refused.
+  if (!path.relative(outDir, siteRoot).startsWith('..')) refuseOverlap(outDir, [siteRoot]);
   const records = await loadRegistry(options.models);
   const terminology = loadTerminology();
   const index = buildIndex(records, terminology);
@@ -83,8 +92,7 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
     await rename(path.join(side, 'pagefind'), path.join(temp, 'pagefind'));
     await rename(path.join(side, 'search'), path.join(temp, 'search'));
     await rename(path.join(side, 'slicer'), path.join(temp, 'slicer'));
-    await rm(outDir, { recursive: true, force: true });
-    await moveDir(temp, outDir);
+    await moveAtomic(temp, outDir, { force: options.force, marker: true });
     log(`built the catalog for ${records.length} models into ${outDir}`);
     return {
       outDir,
@@ -141,19 +149,5 @@ async function writePagefind(records: ReturnType<typeof buildSiteData>['search']
     if (written.errors.length) throw new MhubError('INTERNAL', `Pagefind: ${written.errors.join('; ')}`);
   } finally {
     await pagefind.close();
-  }
-}
-
-/** rename, or copy and delete when `to` is on another file system. */
-async function moveDir(from: string, to: string): Promise<void> {
-  await mkdir(path.dirname(to), { recursive: true });
-  try {
-    await rename(from, to);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    const temp = `${to}.tmp-${process.pid}`;
-    await cp(from, temp, { recursive: true });
-    await rename(temp, to);
-    await rm(from, { recursive: true, force: true });
   }
 }

@@ -13,6 +13,7 @@ import {
   dockerCliArgs,
   envPaths,
   imageReference,
+  PIP_INSTALL_FLAGS,
 } from '../runner/contract/index.ts';
 
 /** Placeholders shown on the catalog; `$PWD/...` so the printed line works as pasted. */
@@ -85,7 +86,7 @@ export function venvSteps(card: ModelCard, venv: VenvRuntime, paths: RunPaths = 
     `# Python ${venv.python}`,
     `python3 -m venv ${dir}`,
     `cat > requirements.txt <<'EOF'\n${venv.requirements.join('\n')}\nEOF`,
-    `${dir}/bin/pip install --require-hashes -r requirements.txt`,
+    `${dir}/bin/pip install ${PIP_INSTALL_FLAGS.join(' ')} -r requirements.txt`,
   ];
   for (const w of venv.weights ?? []) {
     if (w.url) steps.push(line(['curl', '-fL', '-o', `weights/${w.path}`, '--create-dirs', w.url]));

@@ -1,8 +1,9 @@
 // The catalog's "download the Slicer module" files: for each model, a zip of the extension the
 // generator makes for that model alone (its module, the model browser and the shared Lib), and
 // one zip of the whole extension. Files shared by every zip are compressed once per build.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileChecked } from '../fsafe/index.ts';
 import { moduleName, renderExtension } from '../generator/index.ts';
 import type { Terminology } from '../registry/terminology.ts';
 import type { CardRecord } from '../registry/validate.ts';
@@ -50,9 +51,9 @@ export async function writeSlicerDownloads(
   const entry = entryCache();
   for (const record of records) {
     const name = moduleName(record.card.name);
-    await writeFile(path.join(outDir, `${name}.zip`), slicerZip([record], terminology, name, entry));
+    writeFileChecked(path.join(outDir, `${name}.zip`), slicerZip([record], terminology, name, entry));
   }
-  await writeFile(
+  writeFileChecked(
     path.join(outDir, FULL_EXTENSION_ZIP),
     slicerZip(records, terminology, 'MHubModels', entry),
   );

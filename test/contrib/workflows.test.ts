@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { auditWorkflow, triggers } from '../../src/contrib/workflow-audit.ts';
+import { auditWorkflow, isPinnedAction, triggers } from '../../src/contrib/workflow-audit.ts';
 
 const dir = path.resolve('.github/workflows');
 const read = (name: string) => readFileSync(path.join(dir, name), 'utf8');
@@ -22,6 +22,32 @@ describe('GitHub workflows', () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.yml'));
     expect(files).toEqual(expect.arrayContaining(['pr-check.yml', 'pr-comment.yml', 'sync-upstream.yml']));
     for (const f of files) expect(auditWorkflow(f, read(f)), f).toEqual([]);
+  });
+
+  it('flags an action used by tag in a workflow with write permission, and every one here is pinned', () => {
+    const unpinned = [
+      'on: push',
+      'permissions:',
+      '  contents: write',
+      'jobs:',
+      '  a:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - uses: actions/setup-node@v4',
+    ].join('\n');
+    expect(auditWorkflow('w.yml', unpinned).map((f) => f.problem)).toEqual([
+      'uses actions/setup-node@v4 by a tag, not a full commit SHA, with a privileged token',
+    ]);
+    const pinned = unpinned.replace('@v4', '@49933ea5288caeca8642d1e84afbd3f7d6820020');
+    expect(auditWorkflow('w.yml', pinned)).toEqual([]);
+    for (const f of readdirSync(dir).filter((name) => name.endsWith('.yml'))) {
+      const wf = parse(read(f));
+      const privileged =
+        JSON.stringify(wf.permissions ?? 'default').includes('write') ||
+        triggers(wf).includes('workflow_run');
+      if (!privileged) continue;
+      for (const s of steps(wf)) if (s.uses) expect(isPinnedAction(s.uses), `${f}: ${s.uses}`).toBe(true);
+    }
   });
 
   it('check PR code read-only and post from a separate workflow_run without checking out PR code', () => {
@@ -65,6 +91,7 @@ jobs:
       - run: echo "\${{ github.event.pull_request.title }}"
 `;
     expect(auditWorkflow('unsafe.yml', unsafe).map((f) => f.problem)).toEqual([
+      'uses actions/checkout@v4 by a tag, not a full commit SHA, with a privileged token',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
       'checks out PR code (${{ github.event.pull_request.head.sha }}) with a privileged token',
       'splices PR-controlled text into a script (pass it through env)',

@@ -163,13 +163,13 @@ describe('staging and publishing', () => {
   it('publishes only on success and removes an output folder it created on failure', async () => {
     const base = await tempDir('ws');
     const out = path.join(base, 'new/out');
-    const { workspace, createdOutput } = await createWorkspace(out, 'r1');
+    const { workspace, createdOutput } = await createWorkspace(out, 'r1', path.join(out, '..', 'home'));
     expect(createdOutput).toBe(true);
     mkdirSync(path.join(workspace.final, 'sub'));
     writeFileSync(path.join(workspace.final, 'sub/a.txt'), 'a');
     await disposeWorkspace(workspace, out, createdOutput, false);
     expect(existsSync(out)).toBe(false);
-    const again = await createWorkspace(out, 'r2');
+    const again = await createWorkspace(out, 'r2', path.join(out, '..', 'home'));
     writeFileSync(path.join(again.workspace.final, 'b.txt'), 'b');
     expect(await publish(again.workspace, out)).toEqual([path.join(out, 'b.txt')]);
     await disposeWorkspace(again.workspace, out, again.createdOutput, true);

@@ -203,7 +203,7 @@ describe.skipIf(!hasDocker)('Docker faults', () => {
     const out = path.join(await tempDir('faults-full'), 'out');
     const undo = mountTmpfs(out, { sizeKb: 2048 });
     try {
-      await expectFault(faulty('fill', input, out), 'ENVIRONMENT', /no space left on the device/, out);
+      await expectFault(faulty('fill', input, out), 'ENVIRONMENT', /the disk is full \(\d/, out);
     } finally {
       undo();
     }

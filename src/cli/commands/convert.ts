@@ -20,6 +20,7 @@ interface ConvertFlags {
   list?: boolean;
   tiltCorrect?: boolean;
   json?: boolean;
+  force?: boolean;
 }
 
 export function registerConvertCommand(program: Command, io: CliIO): void {
@@ -37,6 +38,7 @@ export function registerConvertCommand(program: Command, io: CliIO): void {
     .option('--volume <n>', 'which volume (from 0) of a 4-D NIfTI input to convert')
     .option('--level <n>', 'gzip level 1-9 for compressed outputs (default 6)')
     .option('--no-compress', 'write NRRD data uncompressed')
+    .option('--force', 'replace an existing output (the old one goes only once the new one is complete)')
     .option('--list', 'only list the studies and series the input holds')
     .option(
       '--tilt-correct',
@@ -83,6 +85,7 @@ export function registerConvertCommand(program: Command, io: CliIO): void {
           volume,
           compress: flags.compress,
           tiltCorrect: flags.tiltCorrect,
+          force: flags.force,
           progress: renderer.progress,
         });
         renderer.close();

@@ -1,7 +1,8 @@
 // `mhub doctor [model]`: prints each check with its fix; exit 4 when something blocks a run.
-import { rename, writeFile } from 'node:fs/promises';
+
 import path from 'node:path';
 import type { Command } from 'commander';
+import { writeFileAtomic } from '../../fsafe/index.ts';
 import { EXIT_CODES } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 
@@ -12,6 +13,8 @@ export function registerDoctorCommand(program: Command, io: CliIO, setExit: (cod
     .argument('[model]', 'registry name')
     .option('--registry <path...>', 'card files or folders to find the model in')
     .option('--json', 'print the checks as JSON')
+    .option('--clean', 'remove what killed runs left: their workspaces and containers')
+    .option('--force', 'replace an existing --report file')
     .option(
       '--report [file]',
       'also test-run the reference models under each backend and write a shareable report (.json, else Markdown)',
@@ -19,8 +22,26 @@ export function registerDoctorCommand(program: Command, io: CliIO, setExit: (cod
     .action(
       async (
         model: string | undefined,
-        opts: { registry?: string[]; json?: boolean; report?: string | true },
+        opts: {
+          registry?: string[];
+          json?: boolean;
+          report?: string | true;
+          clean?: boolean;
+          force?: boolean;
+        },
       ) => {
+        if (opts.clean) {
+          const { cleanDeadRuns } = await import('../../runner/clean.ts');
+          const r = await cleanDeadRuns();
+          if (opts.json) return io.out(JSON.stringify(r, null, 2));
+          for (const w of r.workspaces) io.out(`removed workspace ${w}`);
+          for (const c of r.containers) io.out(`removed container ${c}`);
+          if (r.dockerSkipped) io.out(`containers not checked: ${r.dockerSkipped}`);
+          io.out(
+            `removed ${r.workspaces.length} workspace(s) and ${r.containers.length} container(s) left by killed runs`,
+          );
+          return;
+        }
         if (opts.report !== undefined) {
           const file = path.resolve(opts.report === true ? 'mhub-doctor-report.md' : opts.report);
           const { doctorReport, reportMarkdown } = await import('../../runner/doctor-report.ts');
@@ -28,8 +49,7 @@ export function registerDoctorCommand(program: Command, io: CliIO, setExit: (cod
           const text = file.endsWith('.json')
             ? `${JSON.stringify(report, null, 2)}\n`
             : reportMarkdown(report);
-          await writeFile(`${file}.tmp`, text);
-          await rename(`${file}.tmp`, file);
+          await writeFileAtomic(file, text, { force: opts.force });
           for (const t of report.testRuns) {
             io.out(
               `${t.ok ? 'ok    ' : 'FAILED'} ${t.model} under ${t.backend} in ${(t.durationMs / 1000).toFixed(1)} s`,

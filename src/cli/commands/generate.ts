@@ -8,7 +8,11 @@ export function registerGenerateCommands(program: Command, io: CliIO): void {
   generate
     .command('slicer')
     .description('Write a 3D Slicer extension: a scripted module per model, a model browser, a launcher.')
-    .requiredOption('--out <dir>', 'folder to write (replaced atomically)')
+    .requiredOption('--out <dir>', 'folder to write (a folder mhub generated before is replaced atomically)')
+    .option(
+      '--force',
+      'replace an existing folder mhub did not write (the old one goes only once the new one is complete)',
+    )
     .option('--models <names>', 'comma-separated card names (default: every card)')
     .option('--registry <dir>', 'folder of cards', defaultModelsDir)
     .option('--catalog-url <url>', 'where the model browser refreshes its index from')
@@ -20,6 +24,7 @@ export function registerGenerateCommands(program: Command, io: CliIO): void {
         registry: string;
         catalogUrl?: string;
         scmUrl?: string;
+        force?: boolean;
       }) => {
         const models = opts.models
           ?.split(',')
@@ -28,6 +33,7 @@ export function registerGenerateCommands(program: Command, io: CliIO): void {
         const { generateSlicerExtension } = await import('../../generator/index.ts');
         const result = await generateSlicerExtension({
           outDir: opts.out,
+          force: opts.force,
           registryPaths: [opts.registry],
           ...(models ? { models } : {}),
           ...(opts.catalogUrl ? { catalogUrl: opts.catalogUrl } : {}),

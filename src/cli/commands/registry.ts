@@ -47,9 +47,13 @@ export function registerRegistryCommands(program: Command, io: CliIO, setExit: (
     )
     .requiredOption('--out <dir>', 'folder to write')
     .option('--models <dir>', 'folder of cards', defaultModelsDir)
-    .action(async (opts: { out: string; models: string }) => {
+    .option(
+      '--force',
+      'replace an existing folder mhub did not write (the old one goes only once the new one is complete)',
+    )
+    .action(async (opts: { out: string; models: string; force?: boolean }) => {
       const cards = await loadRegistry([opts.models]);
-      const files = await writeIndex(buildIndex(cards, loadTerminology()), opts.out);
+      const files = await writeIndex(buildIndex(cards, loadTerminology()), opts.out, { force: opts.force });
       io.out(`wrote ${files.length} files for ${cards.length} models to ${opts.out}`);
     });
 
@@ -60,20 +64,26 @@ export function registerRegistryCommands(program: Command, io: CliIO, setExit: (
     .option('--out <dir>', 'where to write the cards', defaultModelsDir)
     .option('--workflows <file>', 'MHub workflows.json (default: beside the folder)')
     .option('--dry-run', 'print the cards instead of writing them')
-    .action(async (source: string, opts: { out: string; workflows?: string; dryRun?: boolean }) => {
-      const imported = await importMhubFiles(
-        source,
-        loadTerminology(),
-        opts.workflows ? { workflows: opts.workflows } : {},
-      );
-      for (const card of imported) for (const warning of card.warnings) io.err(`warning: ${warning}`);
-      if (opts.dryRun) {
-        for (const card of imported) io.out(card.text);
-        return;
-      }
-      const written = await writeCards(imported, opts.out);
-      io.out(
-        `imported ${written.length} card${written.length === 1 ? '' : 's'} into ${path.relative(process.cwd(), opts.out) || '.'}`,
-      );
-    });
+    .option('--force', 'replace cards that already exist')
+    .action(
+      async (
+        source: string,
+        opts: { out: string; workflows?: string; dryRun?: boolean; force?: boolean },
+      ) => {
+        const imported = await importMhubFiles(
+          source,
+          loadTerminology(),
+          opts.workflows ? { workflows: opts.workflows } : {},
+        );
+        for (const card of imported) for (const warning of card.warnings) io.err(`warning: ${warning}`);
+        if (opts.dryRun) {
+          for (const card of imported) io.out(card.text);
+          return;
+        }
+        const written = await writeCards(imported, opts.out, { force: opts.force });
+        io.out(
+          `imported ${written.length} card${written.length === 1 ? '' : 's'} into ${path.relative(process.cwd(), opts.out) || '.'}`,
+        );
+      },
+    );
 }

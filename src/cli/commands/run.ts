@@ -8,6 +8,7 @@ import type { CliIO } from '../io.ts';
 interface RunOptions {
   input: string[];
   output: string;
+  force?: boolean;
   backend: 'docker' | 'venv' | 'auto';
   gpu: 'auto' | 'on' | 'off';
   workflow?: string;
@@ -68,6 +69,10 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
     .option('--registry <path...>', 'card files or folders to find the model in')
     .option('--json', 'progress as JSON lines on stderr, the result as JSON on stdout')
     .option('-q, --quiet', 'do not print the model output')
+    .option(
+      '--force',
+      'replace files already in the output folder (the old ones go only once every new one is in place)',
+    )
     .action(async (model: string, opts: RunOptions) => {
       const timeout = opts.timeout === undefined ? undefined : Number(opts.timeout);
       if (timeout !== undefined && !(timeout > 0)) {
@@ -88,6 +93,7 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
           model,
           input: parseInputs(opts.input),
           output: opts.output,
+          force: opts.force,
           backend: opts.backend,
           gpu: opts.gpu,
           workflow: opts.workflow,

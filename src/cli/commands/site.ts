@@ -16,25 +16,38 @@ export function registerSiteCommands(program: Command, io: CliIO): void {
     .option('--models <dir>', 'folder of cards (default: registry/models)')
     .option('--json', 'print the result as JSON (for the benchmark)')
     .option('--no-slicer-downloads', 'skip the per-model Slicer extension zips under /slicer/')
-    .action(async (opts: { out: string; models?: string; json?: boolean; slicerDownloads: boolean }) => {
-      const result = await buildSite({
-        outDir: opts.out,
-        slicerDownloads: opts.slicerDownloads,
-        ...(opts.models ? { models: [opts.models] } : {}),
-      });
-      if (opts.json) {
-        // This process's CPU time (Pagefind's own process is not included).
-        const cpu = process.cpuUsage();
-        io.out(JSON.stringify({ ...result, cpuMs: (cpu.user + cpu.system) / 1000 }));
-        return;
-      }
-      const t = result.timings;
-      io.out(
-        `built the catalog for ${result.models} models into ${result.outDir} in ${seconds(t.total)} s ` +
-          `(registry ${seconds(t.registry)} s, then side by side: pages ${seconds(t.astro)} s, ` +
-          `search index ${seconds(t.search)} s, API ${seconds(t.api)} s)`,
-      );
-    });
+    .option(
+      '--force',
+      'replace an existing folder mhub did not build (the old one goes only once the new one is complete)',
+    )
+    .action(
+      async (opts: {
+        out: string;
+        models?: string;
+        json?: boolean;
+        slicerDownloads: boolean;
+        force?: boolean;
+      }) => {
+        const result = await buildSite({
+          outDir: opts.out,
+          force: opts.force,
+          slicerDownloads: opts.slicerDownloads,
+          ...(opts.models ? { models: [opts.models] } : {}),
+        });
+        if (opts.json) {
+          // This process's CPU time (Pagefind's own process is not included).
+          const cpu = process.cpuUsage();
+          io.out(JSON.stringify({ ...result, cpuMs: (cpu.user + cpu.system) / 1000 }));
+          return;
+        }
+        const t = result.timings;
+        io.out(
+          `built the catalog for ${result.models} models into ${result.outDir} in ${seconds(t.total)} s ` +
+            `(registry ${seconds(t.registry)} s, then side by side: pages ${seconds(t.astro)} s, ` +
+            `search index ${seconds(t.search)} s, API ${seconds(t.api)} s)`,
+        );
+      },
+    );
 
   site
     .command('serve')

@@ -1,9 +1,10 @@
 // DICOM discovery: walk a folder tree reading headers only, group files by study and series,
 // sort slices along the slice normal and explain what would stop a series from being a volume.
 import { closeSync, openSync, readSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../../errors.ts';
+import { realFiles } from '../../fsafe/index.ts';
 import { noProgress, type Progress } from '../../progress.ts';
 import { cross, dot, type Vec3 } from '../volume.ts';
 import { textWarnings } from './charset.ts';
@@ -100,11 +101,8 @@ async function listFiles(root: string): Promise<string[]> {
   const info = await stat(root).catch(() => undefined);
   if (!info) throw new MhubError('NOT_FOUND', `${root} does not exist`, 'give a DICOM folder or file');
   if (info.isFile()) return [root];
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
+  // Symlinked files count as their targets (src/fsafe), as they do when staged for either backend.
+  return (await realFiles(root)).map((f) => path.join(root, f.rel));
 }
 
 function kindOf(i: Instance): SeriesKind {

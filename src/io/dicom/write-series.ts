@@ -1,8 +1,9 @@
 // Volume -> a single-frame DICOM series (CT or MR Image Storage), for models that accept DICOM
 // only. Stored as 16-bit integers with a rescale that restores the real values.
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { MhubError } from '../../errors.ts';
+import { writeAll } from '../../fsafe/index.ts';
 import { noProgress, type Progress } from '../../progress.ts';
 import { writeAtomic } from '../atomic.ts';
 import { add, cross, type ImageInfo, scale, unit, type Volume } from '../volume.ts';
@@ -23,6 +24,8 @@ export interface DicomSeriesOptions {
   seriesDescription?: string;
   seriesNumber?: number;
   progress?: Progress;
+  /** Replace an existing output (moved aside until the new one is complete). */
+  force?: boolean;
 }
 
 /** 16-bit stored values and the rescale that gives back the real values. */
@@ -120,36 +123,41 @@ export async function writeDicomSeries(
   ];
   const bytes = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
   const names: string[] = [];
-  await writeAtomic(dir, (temp) => {
-    mkdirSync(temp, { recursive: true });
-    for (let k = 0; k < nz; k++) {
-      const sop = newUid();
-      const position = add(volume.origin, scale(volume.axes[2], volume.spacing[2] * k));
-      const body = dataset([
-        ...common,
-        el(T.SOPInstanceUID, 'UI', sop),
-        el(T.InstanceNumber, 'IS', k + 1),
-        el(T.ImagePositionPatient, 'DS', position),
-        el(
-          t(0x0020, 0x1041),
-          'DS',
-          position[0] * normal[0] + position[1] * normal[1] + position[2] * normal[2],
-        ),
-      ]);
-      const name = `IM${String(k + 1).padStart(6, '0')}.dcm`;
-      const fd = openSync(path.join(temp, name), 'w');
-      try {
-        writeSync(fd, fileMeta(sopClass, sop));
-        writeSync(fd, body);
-        writeSync(fd, pixelDataHeader('OW', plane * 2));
-        writeSync(fd, bytes, k * plane * 2, plane * 2);
-      } finally {
-        closeSync(fd);
+  await writeAtomic(
+    dir,
+    (temp) => {
+      mkdirSync(temp, { recursive: true });
+      for (let k = 0; k < nz; k++) {
+        const sop = newUid();
+        const position = add(volume.origin, scale(volume.axes[2], volume.spacing[2] * k));
+        const body = dataset([
+          ...common,
+          el(T.SOPInstanceUID, 'UI', sop),
+          el(T.InstanceNumber, 'IS', k + 1),
+          el(T.ImagePositionPatient, 'DS', position),
+          el(
+            t(0x0020, 0x1041),
+            'DS',
+            position[0] * normal[0] + position[1] * normal[1] + position[2] * normal[2],
+          ),
+        ]);
+        const name = `IM${String(k + 1).padStart(6, '0')}.dcm`;
+        const fd = openSync(path.join(temp, name), 'w');
+        try {
+          const file = path.join(dir, name);
+          writeAll(fd, fileMeta(sopClass, sop), file);
+          writeAll(fd, body, file);
+          writeAll(fd, pixelDataHeader('OW', plane * 2), file);
+          writeAll(fd, bytes, file, k * plane * 2, plane * 2);
+        } finally {
+          closeSync(fd);
+        }
+        names.push(name);
+        if (k % 32 === 31 || k === nz - 1)
+          progress({ phase: 'write', done: k + 1, total: nz, message: 'DICOM slices' });
       }
-      names.push(name);
-      if (k % 32 === 31 || k === nz - 1)
-        progress({ phase: 'write', done: k + 1, total: nz, message: 'DICOM slices' });
-    }
-  });
+    },
+    { force: options.force },
+  );
   return names.map((n) => path.join(dir, n));
 }

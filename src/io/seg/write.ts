@@ -1,8 +1,9 @@
 // Label map + label table -> binary DICOM SEG referencing the source series. One pass over the
 // label map fills bit-packed frames for every (segment, slice) that has voxels; the frames are
 // then written straight to the file after a header built with our small DICOM writer.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { MhubError } from '../../errors.ts';
+import { writeAll } from '../../fsafe/index.ts';
 import { noProgress, type Progress } from '../../progress.ts';
 import { writeAtomic } from '../atomic.ts';
 import { WRITTEN_CHARSET } from '../dicom/charset.ts';
@@ -71,6 +72,8 @@ export interface DicomSegOptions {
   seriesDescription?: string;
   seriesNumber?: number;
   progress?: Progress;
+  /** Replace an existing output (moved aside until the new one is complete). */
+  force?: boolean;
 }
 
 export interface DicomSegResult {
@@ -288,16 +291,20 @@ export async function writeDicomSeg(
     sq(T.PerFrameFunctionalGroupsSequence, perFrame),
   ];
   const head = Buffer.concat([fileMeta(SEG_SOP_CLASS, sopUid), dataset(elements)]);
-  await writeAtomic(file, (temp) => {
-    const fd = openSync(temp, 'w');
-    try {
-      writeSync(fd, head);
-      writeSync(fd, pixelDataHeader('OB', pixels.byteLength));
-      writeSync(fd, pixels);
-    } finally {
-      closeSync(fd);
-    }
-  });
+  await writeAtomic(
+    file,
+    (temp) => {
+      const fd = openSync(temp, 'w');
+      try {
+        writeAll(fd, head, file);
+        writeAll(fd, pixelDataHeader('OB', pixels.byteLength), file);
+        writeAll(fd, pixels, file);
+      } finally {
+        closeSync(fd);
+      }
+    },
+    { force: options.force },
+  );
   return {
     file,
     frames: frameList.length,

@@ -41,4 +41,5 @@ export {
   OUTPUT_MOUNT,
   PROJECT_LABEL_KEYS,
 } from './names.ts';
+export { PIP_INSTALL_FLAGS } from './pip.ts';
 export { satisfies } from './python-versions.ts';

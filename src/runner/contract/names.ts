@@ -22,6 +22,8 @@ export const LABELS = {
   run: `${LABEL_PREFIX}run`,
   model: `${LABEL_PREFIX}model`,
   version: `${LABEL_PREFIX}version`,
+  /** host:pid of the process that started it: a container whose owner died is removed. */
+  owner: `${LABEL_PREFIX}owner`,
 } as const;
 
 /**

@@ -3,10 +3,12 @@ import { chown, lchown, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { MhubError } from '../../errors.ts';
+import { ownerLabel } from '../../fsafe/index.ts';
 import { containerCommand, containerName, LABELS, UNPRIVILEGED_USER } from '../contract/index.ts';
 import type { Backend, BackendContext } from '../types.ts';
 import { connectDocker } from './client.ts';
 import { callerContainerUser, runContainer } from './container.ts';
+import { removeDeadContainers } from './dead-containers.ts';
 import { ensureImage } from './image.ts';
 
 /** Gives the folder and what the unprivileged container user wrote back to the caller (root). */
@@ -25,6 +27,7 @@ export function dockerBackend(): Backend {
       const runtime = ctx.record.card.runtimes.docker;
       if (!runtime) throw new MhubError('INVALID_INPUT', `${ctx.record.file} has no runtimes.docker`);
       docker = (await connectDocker(ctx.dockerSocket)).docker;
+      await removeDeadContainers(docker);
       image = await ensureImage(docker, runtime, ctx.progress);
     },
     async run(ctx: BackendContext) {
@@ -53,6 +56,7 @@ export function dockerBackend(): Backend {
               [LABELS.run]: ctx.runId,
               [LABELS.model]: card.name,
               [LABELS.version]: card.version,
+              [LABELS.owner]: ownerLabel(), // host:pid: what a killed run left is found by it
               ...ctx.labels,
             },
             user,

@@ -2,13 +2,25 @@
 // requirements, weights checked by sha256, stamped with the spec's hash when complete.
 // A missing or different stamp means "half-built or outdated": rebuilt under a file lock.
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MhubError } from '../../errors.ts';
+import { writeError, writeFileAtomic } from '../../fsafe/index.ts';
+import { isPinnedRequirement } from '../../registry/checks.ts';
+import { modelSourceDir } from '../../registry/paths.ts';
 import type { VenvRuntime } from '../../registry/types.gen.ts';
 import type { CardRecord } from '../../registry/validate.ts';
-import { cacheRoot, envHash, envKey, envPaths, STAMP, satisfies, WEIGHTS_DIR } from '../contract/index.ts';
+import {
+  cacheRoot,
+  envHash,
+  envKey,
+  envPaths,
+  PIP_INSTALL_FLAGS,
+  STAMP,
+  satisfies,
+  WEIGHTS_DIR,
+} from '../contract/index.ts';
 import type { Progress } from '../progress-events.ts';
 import { downloadVerified, sha256File } from './download.ts';
 import { acquireLock } from './lock.ts';
@@ -37,7 +49,11 @@ export function sourceDir(record: CardRecord, runtime: VenvRuntime): string | un
     );
   }
   if (!runtime.source?.path) return undefined;
-  return path.resolve(path.dirname(record.file), '..', '..', runtime.source.path);
+  return modelSourceDir(
+    path.resolve(path.dirname(record.file), '..', '..'),
+    runtime.source.path,
+    record.file,
+  );
 }
 
 export function specHash(runtime: VenvRuntime, pythonVersion: string): string {
@@ -88,6 +104,14 @@ export async function ensureEnv(record: CardRecord, options: EnsureOptions): Pro
   if (!runtime)
     throw new MhubError('INVALID_INPUT', `${record.file} has no runtimes.venv`, 'use --backend docker');
   const { root, lock, weights } = envPaths(options.home, card.name, card.version);
+  const smuggled = runtime.requirements.find((line) => !isPinnedRequirement(line));
+  if (smuggled !== undefined) {
+    throw new MhubError(
+      'INVALID_INPUT',
+      `${record.file}: runtimes.venv.requirements '${JSON.stringify(smuggled).slice(1, 61)}' is not one hash-pinned line`,
+      'write name==version --hash=sha256:<64 hex>, one requirement per list item',
+    );
+  }
   const src = sourceDir(record, runtime);
   if (src && !(await stat(src).catch(() => undefined))?.isDirectory()) {
     throw new MhubError(
@@ -161,22 +185,11 @@ async function build(
     step++;
     if (runtime.requirements.length > 0) {
       const requirements = path.join(root, 'requirements.txt');
-      await writeFile(requirements, `${runtime.requirements.join('\n')}\n`);
+      await writeFileAtomic(requirements, `${runtime.requirements.join('\n')}\n`, { force: true });
       say('installing requirements');
       const pip = await exec(
         path.join(root, 'bin', 'python'),
-        [
-          '-m',
-          'pip',
-          'install',
-          '--require-hashes',
-          '--no-input',
-          '--disable-pip-version-check',
-          '--progress-bar',
-          'off',
-          '-r',
-          requirements,
-        ],
+        ['-m', 'pip', 'install', ...PIP_INSTALL_FLAGS, '--progress-bar', 'off', '-r', requirements],
         (line) => {
           if (/^(Collecting|Downloading|Installing|Successfully|Processing)/.test(line))
             say(line.slice(0, 100));
@@ -197,7 +210,7 @@ async function build(
       }
       step++;
     }
-    await writeFile(
+    await writeFileAtomic(
       path.join(root, STAMP),
       JSON.stringify({
         hash,
@@ -205,6 +218,7 @@ async function build(
         version: python.version,
         built: new Date().toISOString(),
       }),
+      { force: true }, // the environment's own stamp, in mhub's cache
     );
     say('environment ready');
   } catch (error) {
@@ -212,7 +226,7 @@ async function build(
     await rm(root, { recursive: true, force: true });
     if (signal?.aborted)
       throw new MhubError('CANCELLED', 'the run was cancelled while installing the environment');
-    throw error;
+    throw writeError(error, root);
   }
 }
 

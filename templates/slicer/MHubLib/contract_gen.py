@@ -11,12 +11,13 @@ LABELS = {
     "run": "org.mhub-registry.run",
     "model": "org.mhub-registry.model",
     "version": "org.mhub-registry.version",
+    "owner": "org.mhub-registry.owner",
 }
 PROJECT_LABEL_KEYS = ["org.mhub-registry.run", "mhub.run"]
 CONTAINER_NAME = "mhub-{model}-{run}"
 UNPRIVILEGED_USER = "65534:65534"
 PIDS_LIMIT = 4096
-PLACEHOLDERS = ["image", "name", "input", "output", "run", "model", "version", "user"]
+PLACEHOLDERS = ["image", "name", "input", "output", "run", "model", "version", "owner", "user"]
 CONTAINER_FLAGS = [
     "--name",
     "{name}",
@@ -26,6 +27,8 @@ CONTAINER_FLAGS = [
     "org.mhub-registry.model={model}",
     "--label",
     "org.mhub-registry.version={version}",
+    "--label",
+    "org.mhub-registry.owner={owner}",
     "--user",
     "{user}",
     "--env",
@@ -44,10 +47,11 @@ CONTAINER_FLAGS = [
     "{output}:/app/data/output_data:rw",
 ]
 GPU_FLAGS = ["--gpus", "all"]
-GPU_FLAGS_AT = 20
+GPU_FLAGS_AT = 22
 USER_FLAG = "--user"
 CACHE_SUBDIR = "mhub"
 VENVS_DIR = "venvs"
 STAMP = ".mhub-stamp.json"
 LOCK_SUFFIX = ".lock"
 WEIGHTS_DIR = "weights"
+PIP_INSTALL_FLAGS = ["--require-hashes", "--only-binary", ":all:", "--no-input", "--disable-pip-version-check"]

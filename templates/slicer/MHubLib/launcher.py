@@ -8,6 +8,7 @@ or cancelled run leaves no half-written outputs.
 
 import os
 import shutil
+import socket
 import tempfile
 import time
 import uuid
@@ -248,7 +249,10 @@ class Launcher(object):
             steps.append(ProcessStep("pull " + reference, docker.pull_arguments(client, reference),
                                      env=self.environ))
         values = {"name": name, "input": os.path.abspath(input_dir), "output": os.path.abspath(output_dir),
-                  "run": run_id, "model": self.spec["name"], "version": self.spec["version"], "user": user}
+                  "run": run_id, "model": self.spec["name"], "version": self.spec["version"], "user": user,
+                  # host:pid, as the Node runner labels its containers: `mhub doctor --clean` removes
+                  # the container of a Slicer that died mid-run.
+                  "owner": "{}:{}".format(socket.gethostname(), os.getpid())}
         steps.append(ContainerStep(
             "run " + self.spec["title"],
             docker.create_arguments(client, reference, runtime["command"], values, use_gpu=wants_gpu),

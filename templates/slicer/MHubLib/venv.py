@@ -251,8 +251,8 @@ def write_requirements(env_dir, runtime):
 
 
 def install_arguments(env_dir, requirements_file):
-    return [venv_python(env_dir), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-            "--require-hashes", "-r", requirements_file]
+    return [venv_python(env_dir), "-m", "pip", "install"] + list(contract_gen.PIP_INSTALL_FLAGS) + [
+        "-r", requirements_file]
 
 
 def sha256_file(path):
