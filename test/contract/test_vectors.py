@@ -39,7 +39,8 @@ class VectorsTest(unittest.TestCase):
             s = v["spec"]
             with self.subTest(why=v["why"]):
                 values = {"name": s["name"], "input": s["inputDir"], "output": s["outputDir"], "run": s["run"],
-                          "model": s["model"], "version": s["version"], "user": s["user"]}
+                          "model": s["model"], "version": s["version"], "user": s["user"],
+                          "owner": s["owner"]}
                 argv = docker.container_arguments(s["image"], s["cmd"], values, use_gpu=s["gpu"])
                 self.assertEqual(argv, v["argv"])
                 self.assertEqual(docker.create_arguments("docker", s["image"], s["cmd"], values, s["gpu"])[:2],

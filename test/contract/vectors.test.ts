@@ -47,7 +47,12 @@ describe('contract vectors (TypeScript)', () => {
         cmd: s.cmd ?? undefined,
         inputDir: s.inputDir,
         outputDir: s.outputDir,
-        labels: { [LABELS.run]: s.run, [LABELS.model]: s.model, [LABELS.version]: s.version },
+        labels: {
+          [LABELS.run]: s.run,
+          [LABELS.model]: s.model,
+          [LABELS.version]: s.version,
+          [LABELS.owner]: s.owner,
+        },
         user: s.user ?? undefined,
         gpu: s.gpu,
       });

@@ -136,7 +136,9 @@ describe('run commands', () => {
     );
     const steps = run.venv!.steps.join('\n');
     expect(steps).toContain('python3 -m venv ~/.cache/mhub/venvs/demo_model/1.2.0');
-    expect(steps).toContain('pip install --require-hashes -r requirements.txt');
+    expect(steps).toContain(
+      'pip install --require-hashes --only-binary :all: --no-input --disable-pip-version-check -r requirements.txt',
+    );
     expect(steps).toContain(`echo '${'c'.repeat(64)}  weights/model.bin' | sha256sum -c -`);
     expect(steps).toContain(
       '~/.cache/mhub/venvs/demo_model/1.2.0/bin/python -m demo.run "$PWD/input" "$PWD/output"',

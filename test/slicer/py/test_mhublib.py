@@ -166,12 +166,12 @@ class DockerTest(unittest.TestCase):
     def test_create_arguments_have_the_safety_defaults(self):
         runtime = REFERENCE["runtimes"]["docker"]
         values = {"name": "mhub-classical_ct-1", "input": "/in", "output": "/out", "run": "1",
-                  "model": "classical_ct", "version": "1.0.0", "user": "1000:1000"}
+                  "model": "classical_ct", "version": "1.0.0", "user": "1000:1000", "owner": "h:42"}
         args = docker.create_arguments("docker", runtime["reference"], runtime["command"], values)
         text = " ".join(args)
         for flag in ("docker create --name mhub-classical_ct-1", "--network none",
                      "--security-opt no-new-privileges", "--cap-drop ALL", "--pids-limit", "--user 1000:1000",
-                     "--label org.mhub-registry.run=1", "/in:/app/data/input_data:ro",
+                     "--label org.mhub-registry.run=1", "--label org.mhub-registry.owner=h:42", "/in:/app/data/input_data:ro",
                      "/out:/app/data/output_data:rw"):
             self.assertIn(flag, text)
         self.assertNotIn("--rm", args)
