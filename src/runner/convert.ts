@@ -37,9 +37,17 @@ export interface OutputConversion {
   progress: Progress;
 }
 
+/** Each step resolves to the warnings the user should see (repaired text, skipped files...). */
+export type Warnings = string[] | undefined;
+
 export interface Converter {
-  convertInput(request: InputConversion): Promise<void>;
-  convertOutput(request: OutputConversion): Promise<void>;
+  convertInput(request: InputConversion): Promise<Warnings | void>;
+  convertOutput(request: OutputConversion): Promise<Warnings | void>;
+  /**
+   * Reads a file that is handed to the model unconverted, validating its header and data as a
+   * conversion would: a hostile or broken NIfTI/NRRD is refused here, never given to a model.
+   */
+  checkInput?(source: UserData, progress: Progress): Promise<Warnings>;
 }
 
 /** Hard link when possible (no copy, same inode: still read-only in the container), else copy. */
@@ -77,15 +85,19 @@ export function passThroughConverter(next?: Converter): Converter {
           'drop --tilt-correct, or resample first with mhub convert --tilt-correct and pass that file',
         );
       }
+      // A .hdr/.img pair is one volume in two files: the model gets it as one .nii.gz.
+      if (source.format === targetFormat && source.pair && next) return next.convertInput(request);
       if (source.format === targetFormat) {
         if (source.format === 'dicom') return linkTree(source.path, target);
+        const warnings = await next?.checkInput?.(source, request.progress);
         if (source.format === 'nifti' && !source.gzipped && target.endsWith('.gz')) {
           // The files interface names inputs <id>.nii.gz: compress a plain .nii on the way.
           await mkdir(path.dirname(target), { recursive: true });
           await pipeline(createReadStream(source.path), createGzip({ level: 1 }), createWriteStream(target));
-          return;
+          return warnings;
         }
-        return linkOrCopy(source.path, target);
+        await linkOrCopy(source.path, target);
+        return warnings;
       }
       if (next) return next.convertInput(request);
       throw unsupported(

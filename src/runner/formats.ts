@@ -9,6 +9,8 @@ export interface UserData {
   format: DataFormat;
   /** For NIfTI: whether the file is gzip-compressed (.nii.gz). */
   gzipped?: boolean;
+  /** For NIfTI: a .hdr/.img pair (the path names the .hdr), converted to one .nii.gz for models. */
+  pair?: boolean;
 }
 
 export async function detectInput(given: string): Promise<UserData> {
@@ -22,12 +24,13 @@ export async function detectInput(given: string): Promise<UserData> {
   if (info.isDirectory()) return { path, format: 'dicom' };
   if (lower.endsWith('.nii.gz')) return { path, format: 'nifti', gzipped: true };
   if (lower.endsWith('.nii')) return { path, format: 'nifti', gzipped: false };
+  if (/\.hdr(\.gz)?$/.test(lower)) return { path, format: 'nifti', pair: true };
   if (lower.endsWith('.seg.nrrd')) return { path, format: 'seg.nrrd' };
   if (lower.endsWith('.nrrd') || lower.endsWith('.nhdr')) return { path, format: 'nrrd' };
   if (lower.endsWith('.dcm')) return { path, format: 'dicom' };
   throw new MhubError(
     'INVALID_INPUT',
-    `input ${given} is not a DICOM folder, NIfTI (.nii, .nii.gz) or NRRD (.nrrd) file`,
+    `input ${given} is not a DICOM folder, NIfTI (.nii, .nii.gz, .hdr/.img) or NRRD (.nrrd) file`,
     'give a folder of DICOM files or a .nii.gz/.nrrd volume',
   );
 }

@@ -208,6 +208,7 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
 
   const { workspace, createdOutput } = await createWorkspace(request.output, runId, base.home);
   let succeeded = false;
+  const warnings = new Set<string>();
   try {
     const inputDir = await stageInputs(
       card,
@@ -217,6 +218,7 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
       convert,
       progress,
       request.tiltCorrect,
+      warnings,
     );
     const timer = new AbortController();
     const timeout = request.timeoutMs
@@ -245,10 +247,16 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
         'read the model output above: the case probably failed inside the model',
       );
     }
-    await convertOutputs(card, expected, files, formats, workspace, inputs, convert, progress);
+    await convertOutputs(card, expected, files, formats, workspace, inputs, convert, progress, warnings);
     const outputs = await publish(workspace, request.output, { force: request.force });
     succeeded = true;
-    return { model: card.name, backend: backendName, outputs, durationMs: Date.now() - started };
+    return {
+      model: card.name,
+      backend: backendName,
+      outputs,
+      durationMs: Date.now() - started,
+      warnings: [...warnings],
+    };
   } finally {
     await disposeWorkspace(workspace, request.output, createdOutput, succeeded);
   }
@@ -266,7 +274,8 @@ async function stageInputs(
   workspace: Workspace,
   convert: Converter,
   progress: RunRequest['progress'] & {},
-  tiltCorrect?: boolean,
+  tiltCorrect: boolean | undefined,
+  warnings: Set<string>,
 ): Promise<string> {
   // An MHub image with one DICOM input reads the user's folder itself (mounted read-only).
   if (iface === 'mhub' && card.inputs.length === 1) {
@@ -286,13 +295,14 @@ async function stageInputs(
     const targetFormat = declaredFormat(decl.format);
     const name = iface === 'mhub' && card.inputs.length === 1 ? '.' : stagedInputName(decl.id, targetFormat);
     progress({ phase: 'convert', done: 0, message: `${decl.id}: ${source.format} -> ${targetFormat}` });
-    await convert.convertInput({
+    const said = await convert.convertInput({
       source,
       target: path.join(workspace.input, name),
       targetFormat,
       tiltCorrect,
       progress,
     });
+    for (const w of said ?? []) warnings.add(w);
   }
   return workspace.input;
 }
@@ -306,6 +316,7 @@ async function convertOutputs(
   inputs: Map<string, UserData>,
   convert: Converter,
   progress: RunRequest['progress'] & {},
+  warnings: Set<string>,
 ): Promise<void> {
   const reference = [...inputs.values()].find((i) => i.format === 'dicom');
   const terminology = formats.some((f) => f !== 'native') ? loadTerminology() : undefined;
@@ -330,7 +341,7 @@ async function convertOutputs(
       const target = path.join(workspace.final, `${stripExtension(rel)}${EXTENSIONS[format]}`);
       if (formats.includes('native') && target === path.join(workspace.final, rel)) continue;
       progress({ phase: 'convert', done: 0, message: `${rel} -> ${format}` });
-      await convert.convertOutput({
+      const said = await convert.convertOutput({
         source,
         sourceFormat,
         target,
@@ -339,6 +350,7 @@ async function convertOutputs(
         reference,
         progress,
       });
+      for (const w of said ?? []) warnings.add(w);
     }
   }
 }

@@ -46,6 +46,8 @@ export interface RunResult {
   /** Absolute paths of the files written into the output folder. */
   outputs: string[];
   durationMs: number;
+  /** What the conversions had to repair or skip (undecodable text, skipped files...), once each. */
+  warnings: string[];
 }
 
 /** What a backend needs to run one prepared case. */

@@ -1,13 +1,15 @@
 // Shared helpers for the runner suites: real Docker (never silently skipped in CI), the
 // reference images, phantoms, a shared venv cache, and leftover checks by label / marker.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll } from 'vitest';
+import { niftiHeader } from '../../src/io/nifti.ts';
+import type { Volume } from '../../src/io/volume.ts';
 import { requirement } from '../support/requirements.ts';
 
 export const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -74,6 +76,30 @@ export async function tempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `mhub-${prefix}-`));
   made.push(dir);
   return dir;
+}
+
+/**
+ * A tiny, valid ct.nii.gz whose header description tells the faulty fixture model what to do
+ * (its first word: the behaviour; the second: a marker for leftover processes).
+ */
+export function fixtureNifti(dir: string, description: string): string {
+  const volume: Volume = {
+    size: [2, 2, 2],
+    spacing: [1, 1, 1],
+    origin: [0, 0, 0],
+    axes: [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
+    data: new Int16Array(8),
+  };
+  const file = path.join(dir, 'ct.nii.gz');
+  writeFileSync(
+    file,
+    gzipSync(Buffer.concat([niftiHeader(volume, description), Buffer.from(volume.data.buffer)])),
+  );
+  return file;
 }
 
 /** Writes the classical_ct phantom (ct.nii.gz, expected.nii.gz) with the machine's python3. */

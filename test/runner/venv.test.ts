@@ -12,12 +12,10 @@ import type { ProgressEvent } from '../../src/runner/progress-events.ts';
 import { resolveModel, runModel } from '../../src/runner/run.ts';
 import { ensureEnv } from '../../src/runner/venv/env.ts';
 import { venvPython } from '../support/requirements.ts';
-import { fixtureCards, processesWith, spawnMhub, tempDir } from './support.ts';
+import { fixtureCards, fixtureNifti, processesWith, spawnMhub, tempDir } from './support.ts';
 
 async function faultyInput(behaviour: string, marker = 'none'): Promise<string> {
-  const file = path.join(await tempDir('venv-in'), 'ct.nii.gz');
-  writeFileSync(file, `${behaviour} ${marker}\n`); // passed through unparsed to the fixture
-  return file;
+  return fixtureNifti(await tempDir('venv-in'), `${behaviour} ${marker}`);
 }
 
 async function settled(p: Promise<unknown>): Promise<unknown> {

@@ -117,6 +117,7 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
             `${result.model} ran with ${result.backend} in ${(result.durationMs / 1000).toFixed(1)} s; wrote:`,
           );
           for (const file of result.outputs) io.out(`  ${file}`);
+          for (const warning of result.warnings) io.err(`warning: ${warning}`);
         }
         setExit(0);
       } finally {
