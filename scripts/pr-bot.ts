@@ -3,7 +3,7 @@
 // (with write permission, never checking out PR code) and pr-check.yml (read-only, --dry-run).
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { EXIT_CODES } from '../src/cli/exit-codes.ts';
+import { EXIT_CODES } from '../src/exit-codes.ts';
 import { parseRepo } from '../src/contrib/github.ts';
 import { runPrBot } from '../src/contrib/pr-bot.ts';
 import { octokitFromEnv, runScript } from '../src/contrib/run-script.ts';

@@ -1,6 +1,6 @@
 // The end of every contribution script: exit codes and messages as the CLI gives them
-// (src/cli/exit-codes.ts), and the GitHub client both scripts build from the environment.
-import { EXIT_CODES } from '../cli/exit-codes.ts';
+// (src/exit-codes.ts), and the GitHub client both scripts build from the environment.
+import { EXIT_CODES } from '../exit-codes.ts';
 import { isMhubError } from '../errors.ts';
 import { createOctokit } from './github.ts';
 

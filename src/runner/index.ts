@@ -5,6 +5,8 @@ export { dockerRunLine } from './docker/backend.ts';
 export { connectDocker } from './docker/client.ts';
 export { LABEL_PREFIX } from './docker/container.ts';
 export { imageReference } from './docker/image.ts';
+export { type Check, type CheckStatus, doctor } from './doctor.ts';
+export { type DoctorReport, doctorReport, reportMarkdown } from './doctor-report.ts';
 export type { Progress, ProgressEvent } from './progress-events.ts';
 export { chooseBackend, resolveModel, runModel } from './run.ts';
 export type { BackendName, GpuMode, OutputFormat, RunRequest, RunResult } from './types.ts';

@@ -1,6 +1,6 @@
 // What a successful run must leave in the model's output folder. MHub containers can exit 0
 // after a failed case, so success is "exit 0 AND every expected output exists".
-import type { DockerRuntime, ModelCard } from '../registry/types.gen.ts';
+import type { DockerRuntime, ModelCard } from '../registry/index.ts';
 
 export interface ExpectedOutput {
   /** Shown when missing, e.g. "segmentation.nii.gz" or "[i:sid]/lungmask.seg.dcm". */

@@ -4,11 +4,14 @@
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
-import { defaultModelsDir } from '../registry/paths.ts';
-import { loadTerminology } from '../registry/terminology.ts';
-import type { ModelCard } from '../registry/types.gen.ts';
-import { type CardRecord, loadRegistry } from '../registry/validate.ts';
-import { defaultWorkflow } from '../registry/workflows.ts';
+import type { ModelCard } from '../registry/index.ts';
+import {
+  type CardRecord,
+  defaultModelsDir,
+  defaultWorkflow,
+  loadRegistry,
+  loadTerminology,
+} from '../registry/index.ts';
 import { type Converter, linkOrCopy, passThroughConverter } from './convert.ts';
 import { connectDocker } from './docker/client.ts';
 import { type DataFormat, detectInput, stagedInputName, type UserData } from './formats.ts';

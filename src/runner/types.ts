@@ -1,5 +1,5 @@
 // The run contract's types: what a caller asks for, what a backend gets, what comes back.
-import type { CardRecord } from '../registry/validate.ts';
+import type { CardRecord } from '../registry/index.ts';
 import type { Progress } from './progress-events.ts';
 
 export type BackendName = 'docker' | 'venv';

@@ -3,9 +3,9 @@
 // catalog prints these lines, and the runner builds its container arguments from
 // `dockerContractArgs` so the page and the runner cannot drift apart.
 
-import { moduleName } from '../generator/names.ts';
-import type { DockerRuntime, ModelCard, VenvRuntime } from '../registry/types.gen.ts';
-import { defaultWorkflow } from '../registry/workflows.ts';
+import { moduleName } from '../generator/index.ts';
+import type { DockerRuntime, ModelCard, VenvRuntime } from '../registry/index.ts';
+import { defaultWorkflow } from '../registry/index.ts';
 
 /** Where the MHub container contract mounts the input and output folders. */
 export const CONTAINER_INPUT = '/app/data/input_data';

@@ -2,13 +2,11 @@
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { EXIT_CODES } from '../exit-codes.ts';
+import { EXIT_CODES } from '../../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 
-export function registerDoctorCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
-    .command('doctor')
-    .description('Check Docker, GPU, Python and disk; with a model, whether this machine can run it.')
+export function register(command: Command, io: CliIO, setExit: (code: number) => void): void {
+  command
     .argument('[model]', 'registry name')
     .option('--registry <path...>', 'card files or folders to find the model in')
     .option('--json', 'print the checks as JSON')
@@ -23,7 +21,7 @@ export function registerDoctorCommand(program: Command, io: CliIO, setExit: (cod
       ) => {
         if (opts.report !== undefined) {
           const file = path.resolve(opts.report === true ? 'mhub-doctor-report.md' : opts.report);
-          const { doctorReport, reportMarkdown } = await import('../../runner/doctor-report.ts');
+          const { doctorReport, reportMarkdown } = await import('../../runner/index.ts');
           const report = await doctorReport({ onRun: (m, b) => io.err(`test run: ${m} under ${b}...`) });
           const text = file.endsWith('.json')
             ? `${JSON.stringify(report, null, 2)}\n`
@@ -39,10 +37,7 @@ export function registerDoctorCommand(program: Command, io: CliIO, setExit: (cod
           setExit(report.testRuns.every((t) => !t.ok) ? EXIT_CODES.ENVIRONMENT : 0);
           return;
         }
-        const [{ doctor }, { resolveModel }] = await Promise.all([
-          import('../../runner/doctor.ts'),
-          import('../../runner/run.ts'),
-        ]);
+        const { doctor, resolveModel } = await import('../../runner/index.ts');
         const record = model ? await resolveModel(model, opts.registry) : undefined;
         const checks = await doctor(record);
         if (opts.json) io.out(JSON.stringify(checks, null, 2));

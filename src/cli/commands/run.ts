@@ -2,7 +2,7 @@
 import { type Command, Option } from 'commander';
 import { MhubError } from '../../errors.ts';
 import { type ProgressRenderer, progressRenderer } from '../../progress.ts';
-import { OUTPUT_FORMATS, type OutputFormat, type RunRequest } from '../../runner/types.ts';
+import { OUTPUT_FORMATS, type OutputFormat, type RunRequest } from '../../runner/index.ts';
 import type { CliIO } from '../io.ts';
 
 interface RunOptions {
@@ -39,12 +39,8 @@ export function parseSize(text: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
-export function registerRunCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
-    .command('run')
-    .description(
-      'Run a registered model on your images (Docker or a Python venv), converting inputs and outputs.',
-    )
+export function register(command: Command, io: CliIO, setExit: (code: number) => void): void {
+  command
     .argument('<model>', 'registry name, e.g. classical_ct')
     .requiredOption(
       '-i, --input <path...>',
@@ -81,7 +77,7 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
       process.on('SIGTERM', stop);
       try {
         // Loaded on use: `mhub --help` and other commands need not pay for the runner's imports.
-        const { runModel } = await import('../../runner/run.ts');
+        const { runModel } = await import('../../runner/index.ts');
         const result = await runModel({
           model,
           input: parseInputs(opts.input),

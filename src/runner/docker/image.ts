@@ -2,7 +2,7 @@
 // with layer/byte progress when missing.
 import type Docker from 'dockerode';
 import { MhubError } from '../../errors.ts';
-import type { DockerRuntime } from '../../registry/types.gen.ts';
+import type { DockerRuntime } from '../../registry/index.ts';
 import type { Progress } from '../progress-events.ts';
 
 export function imageReference(runtime: DockerRuntime): string {

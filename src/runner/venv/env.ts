@@ -7,8 +7,7 @@ import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { MhubError } from '../../errors.ts';
-import type { VenvRuntime } from '../../registry/types.gen.ts';
-import type { CardRecord } from '../../registry/validate.ts';
+import type { CardRecord, VenvRuntime } from '../../registry/index.ts';
 import type { Progress } from '../progress-events.ts';
 import { downloadVerified, sha256File } from './download.ts';
 import { acquireLock } from './lock.ts';
