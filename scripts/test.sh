@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 source scripts/ensure-node.sh
 [ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 echo "== typecheck" && npx tsc -p . && npx tsc -p site
-echo "== generated types up to date" && node scripts/gen-types.ts --check
-echo "== lint" && npx biome check .
+echo "== generated types and validators up to date" && node scripts/gen-types.ts --check && node scripts/gen-validators.ts --check
+echo "== lint" && npx biome check . && node scripts/check-imports.ts
 echo "== tests" && npx vitest run "$@"

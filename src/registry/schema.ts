@@ -1,10 +1,11 @@
-// The JSON Schemas (registry/schema/) compiled once, and ajv's errors turned into diagnostics
+// The JSON Schemas (registry/schema/), precompiled, and ajv's errors turned into diagnostics
 // that a contributor can act on: one sentence naming the field and the fix.
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { closest } from './closest.ts';
 import { type Diagnostic, formatPath } from './diagnostics.ts';
+// Precompiled by scripts/gen-validators.ts (ajv standalone): no schema compilation at start-up.
+import { card, terminology } from './validators.gen.ts';
 
 export const schemaDir = new URL('../../registry/schema/', import.meta.url);
 export const CARD_SCHEMA_FILE = 'model-card.v1.schema.json';
@@ -14,19 +15,8 @@ function loadSchema(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(file, schemaDir), 'utf8'));
 }
 
-let compiled: { card: ValidateFunction; terminology: ValidateFunction } | undefined;
-
 export function validators(): { card: ValidateFunction; terminology: ValidateFunction } {
-  if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, discriminator: true, strict: true });
-    (addFormats as unknown as (a: Ajv2020) => void)(ajv);
-    ajv.addKeyword({ keyword: 'x-fix', schemaType: 'string' });
-    compiled = {
-      card: ajv.compile(loadSchema(CARD_SCHEMA_FILE)),
-      terminology: ajv.compile(loadSchema(TERMINOLOGY_SCHEMA_FILE)),
-    };
-  }
-  return compiled;
+  return { card: card as ValidateFunction, terminology: terminology as ValidateFunction };
 }
 
 export function cardSchema(): Record<string, unknown> {
