@@ -14,7 +14,8 @@ export interface ImportViolation {
 }
 
 // Static imports, re-exports, side-effect imports and dynamic import() with a literal.
-const IMPORT = /\b(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /\b(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** Drops comments (keeping line breaks) so commented-out or quoted-in-prose imports don't count. */
 function stripComments(text: string): string {
@@ -67,5 +68,7 @@ if (import.meta.main) {
   const violations = checkImports(dir);
   for (const v of violations) process.stderr.write(`${v.file}:${v.line} '${v.specifier}' ${v.message}\n`);
   if (violations.length) process.exit(1);
-  process.stdout.write('imports: every capability is reached through its index.ts; nothing imports src/cli\n');
+  process.stdout.write(
+    'imports: every capability is reached through its index.ts; nothing imports src/cli\n',
+  );
 }

@@ -61,7 +61,9 @@ describe('check-imports', () => {
     });
     const messages = checkImports(dir).map((v) => `${path.basename(v.file)} ${v.message}`);
     expect(messages).toHaveLength(2);
-    expect(messages[0]).toMatch(/^x\.ts reaches into src\/registry; import from '..\/..\/registry\/index.ts'/);
+    expect(messages[0]).toMatch(
+      /^x\.ts reaches into src\/registry; import from '..\/..\/registry\/index.ts'/,
+    );
     expect(messages[1]).toMatch(/^run\.ts imports src\/cli/);
   });
 
@@ -72,7 +74,9 @@ describe('check-imports', () => {
     });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/io\/a\.ts:1 '..\/registry\/load.ts' reaches into src\/registry/);
-    const ok = spawnSync(process.execPath, [path.join(repo, 'scripts/check-imports.ts')], { encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, [path.join(repo, 'scripts/check-imports.ts')], {
+      encoding: 'utf8',
+    });
     expect(ok.status).toBe(0);
   });
 });

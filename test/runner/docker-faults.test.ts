@@ -3,8 +3,8 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXIT_CODES } from '../../src/exit-codes.ts';
 import { main } from '../../src/cli/main.ts';
+import { EXIT_CODES } from '../../src/exit-codes.ts';
 import { LABEL_PREFIX } from '../../src/runner/docker/container.ts';
 import { runModel } from '../../src/runner/run.ts';
 import type { RunRequest } from '../../src/runner/types.ts';
