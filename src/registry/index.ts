@@ -21,6 +21,7 @@ export {
 } from './import-mhub.ts';
 export { type ImportedFile, importMhubFiles, writeCards } from './import-mhub-files.ts';
 export { defaultModelsDir, repoRoot } from './paths.ts';
+export { describeAge, type RegistryLookup, type ResolvedRegistry, resolveRegistry } from './source.ts';
 export {
   type Code,
   defaultTerminologyDir,

@@ -4,11 +4,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT_CODES } from '../../exit-codes.ts';
 import type { CliIO } from '../io.ts';
+import { REGISTRY_OPTION_HELP, registryFor } from '../registry-source.ts';
 
 export function register(command: Command, io: CliIO, setExit: (code: number) => void): void {
   command
     .argument('[model]', 'registry name')
-    .option('--registry <path...>', 'card files or folders to find the model in')
+    .option('--registry <source...>', REGISTRY_OPTION_HELP)
     .option('--json', 'print the checks as JSON')
     .option(
       '--report [file]',
@@ -38,7 +39,9 @@ export function register(command: Command, io: CliIO, setExit: (code: number) =>
           return;
         }
         const { doctor, resolveModel } = await import('../../runner/index.ts');
-        const record = model ? await resolveModel(model, opts.registry) : undefined;
+        const record = model
+          ? await resolveModel(model, await registryFor(model, opts.registry, io))
+          : undefined;
         const checks = await doctor(record);
         if (opts.json) io.out(JSON.stringify(checks, null, 2));
         else {

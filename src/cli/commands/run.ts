@@ -4,6 +4,7 @@ import { MhubError } from '../../errors.ts';
 import { type ProgressRenderer, progressRenderer } from '../../progress.ts';
 import { OUTPUT_FORMATS, type OutputFormat, type RunRequest } from '../../runner/index.ts';
 import type { CliIO } from '../io.ts';
+import { REGISTRY_OPTION_HELP, registryFor } from '../registry-source.ts';
 
 interface RunOptions {
   input: string[];
@@ -59,7 +60,7 @@ export function register(command: Command, io: CliIO, setExit: (code: number) =>
     )
     .option('--timeout <seconds>', 'stop the model after this many seconds')
     .option('--memory <size>', 'memory limit for the container, e.g. 8g')
-    .option('--registry <path...>', 'card files or folders to find the model in')
+    .option('--registry <source...>', REGISTRY_OPTION_HELP)
     .option('--json', 'progress as JSON lines on stderr, the result as JSON on stdout')
     .option('-q, --quiet', 'do not print the model output')
     .action(async (model: string, opts: RunOptions) => {
@@ -88,7 +89,7 @@ export function register(command: Command, io: CliIO, setExit: (code: number) =>
           outputFormats: opts.outputFormat as OutputFormat[] | undefined,
           timeoutMs: timeout === undefined ? undefined : timeout * 1000,
           memoryBytes: opts.memory ? parseSize(opts.memory) : undefined,
-          registry: opts.registry,
+          registry: await registryFor(model, opts.registry, io),
           signal: controller.signal,
           progress: renderer.progress,
           log: (line) => {
