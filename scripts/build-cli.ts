@@ -28,4 +28,4 @@ try {
 } finally {
   rmSync(temp, { recursive: true, force: true });
 }
-process.stdout.write(`compiled src/ to ${path.relative(process.cwd(), dist) || 'dist'}\n`);
+process.stderr.write(`compiled src/ to ${path.relative(process.cwd(), dist) || 'dist'}\n`);
