@@ -1,7 +1,8 @@
 // Generates src/registry/types.gen.ts from the JSON Schemas in registry/schema/, so the schema
 // stays the single source of truth. `--check` fails when the committed file is out of date.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { compile } from 'json-schema-to-typescript';
+import { writeOrCheck } from './generated-file.ts';
 
 const schemas = ['model-card.v1.schema.json', 'terminology.v1.schema.json'];
 const target = new URL('../src/registry/types.gen.ts', import.meta.url);
@@ -22,16 +23,4 @@ export async function generateTypes(): Promise<string> {
   return parts.join('\n');
 }
 
-if (import.meta.main) {
-  const text = await generateTypes();
-  if (process.argv.includes('--check')) {
-    const current = await readFile(target, 'utf8').catch(() => '');
-    if (current !== text) {
-      console.error('src/registry/types.gen.ts is out of date: run npm run gen:types');
-      process.exit(1);
-    }
-  } else {
-    await writeFile(target, text);
-    console.log('wrote src/registry/types.gen.ts');
-  }
-}
+if (import.meta.main) await writeOrCheck(target, await generateTypes(), 'npm run gen:types');

@@ -2,10 +2,11 @@
 // into standalone JavaScript, so the CLI validates cards without compiling schemas at start-up.
 // The ajv options here are the validators' one definition. `--check` fails when the committed
 // file is out of date (the schemas changed and this was not rerun).
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import standalone from 'ajv/dist/standalone/index.js';
 import addFormats from 'ajv-formats';
+import { writeOrCheck } from './generated-file.ts';
 
 export const SCHEMAS = { card: 'model-card.v1.schema.json', terminology: 'terminology.v1.schema.json' };
 const target = new URL('../src/registry/validators.gen.ts', import.meta.url);
@@ -39,17 +40,4 @@ export async function generateValidators(): Promise<string> {
   ].join('\n');
 }
 
-if (import.meta.main) {
-  const text = await generateValidators();
-  if (process.argv.includes('--check')) {
-    const current = await readFile(target, 'utf8').catch(() => '');
-    if (current !== text) {
-      console.error('src/registry/validators.gen.ts is out of date: run npm run gen:validators');
-      process.exit(1);
-    }
-  } else {
-    await writeFile(new URL(`${target.href}.tmp`), text);
-    await rename(new URL(`${target.href}.tmp`), target);
-    console.log('wrote src/registry/validators.gen.ts');
-  }
-}
+if (import.meta.main) await writeOrCheck(target, await generateValidators(), 'npm run gen:validators');

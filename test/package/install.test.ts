@@ -24,6 +24,15 @@ function mhub(args: string[], cwd = work): SpawnSyncReturns<string> {
   return spawnSync(installed.bin, args, { cwd, env, encoding: 'utf8', timeout: 600_000 });
 }
 
+/** classical_ct on the phantom, from `work` (not the repository): the exact expected labels. */
+function runReference(backend: 'venv' | 'docker'): void {
+  const ct = path.join(phantom, 'ct.nii.gz');
+  const run = mhub(['run', 'classical_ct', '-i', ct, '-o', `${backend}-out`, '--backend', backend, '--json']);
+  expect(run.status, run.stderr).toBe(0);
+  const got = niftiVoxels(path.join(work, `${backend}-out/segmentation.nii.gz`));
+  expect(got.equals(niftiVoxels(path.join(phantom, 'expected.nii.gz')))).toBe(true);
+}
+
 beforeAll(async () => {
   work = await tempDir('pack');
   installed = packAndInstall(work);
@@ -85,37 +94,11 @@ describe('the packed and installed mhub', () => {
   });
 
   it('runs the reference model through the venv backend from an unrelated folder', () => {
-    const run = mhub([
-      'run',
-      'classical_ct',
-      '-i',
-      path.join(phantom, 'ct.nii.gz'),
-      '-o',
-      'venv-out',
-      '--backend',
-      'venv',
-      '--json',
-    ]);
-    expect(run.status, run.stderr).toBe(0);
-    const got = niftiVoxels(path.join(work, 'venv-out/segmentation.nii.gz'));
-    expect(got.equals(niftiVoxels(path.join(phantom, 'expected.nii.gz')))).toBe(true);
+    runReference('venv');
   });
 
   it.skipIf(!hasDocker)('runs the reference model through the Docker backend', () => {
     ensureImages();
-    const run = mhub([
-      'run',
-      'classical_ct',
-      '-i',
-      path.join(phantom, 'ct.nii.gz'),
-      '-o',
-      'docker-out',
-      '--backend',
-      'docker',
-      '--json',
-    ]);
-    expect(run.status, run.stderr).toBe(0);
-    const got = niftiVoxels(path.join(work, 'docker-out/segmentation.nii.gz'));
-    expect(got.equals(niftiVoxels(path.join(phantom, 'expected.nii.gz')))).toBe(true);
+    runReference('docker');
   });
 });
