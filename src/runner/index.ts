@@ -4,7 +4,7 @@ export { passThroughConverter } from './convert.ts';
 export { dockerRunLine } from './docker/backend.ts';
 export { connectDocker } from './docker/client.ts';
 export { LABEL_PREFIX } from './docker/container.ts';
-export { imageReference } from './docker/image.ts';
+export { ensureImage, imageReference, PULL_POLICIES, type PullPolicy } from './docker/image.ts';
 export { type Check, type CheckStatus, doctor } from './doctor.ts';
 export { type DoctorReport, doctorReport, reportMarkdown } from './doctor-report.ts';
 export type { Progress, ProgressEvent } from './progress-events.ts';

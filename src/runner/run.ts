@@ -204,6 +204,7 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
     runId,
     home: request.home ?? mhubHome(),
     dockerSocket: request.dockerSocket,
+    pull: request.pull,
   };
   // Pull the image / build the environment before touching the output folder.
   await backend.prepare({ ...base, inputDir: '', outputDir: '', signal: cancel });

@@ -2,7 +2,13 @@
 import { type Command, Option } from 'commander';
 import { MhubError } from '../../errors.ts';
 import { type ProgressRenderer, progressRenderer } from '../../progress.ts';
-import { OUTPUT_FORMATS, type OutputFormat, type RunRequest } from '../../runner/index.ts';
+import {
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  PULL_POLICIES,
+  type PullPolicy,
+  type RunRequest,
+} from '../../runner/index.ts';
 import type { CliIO } from '../io.ts';
 import { REGISTRY_OPTION_HELP, registryFor } from '../registry-source.ts';
 
@@ -16,6 +22,7 @@ interface RunOptions {
   timeout?: string;
   memory?: string;
   registry?: string[];
+  pull: PullPolicy;
   json?: boolean;
   quiet?: boolean;
 }
@@ -61,6 +68,11 @@ export function register(command: Command, io: CliIO, setExit: (code: number) =>
     .option('--timeout <seconds>', 'stop the model after this many seconds')
     .option('--memory <size>', 'memory limit for the container, e.g. 8g')
     .option('--registry <source...>', REGISTRY_OPTION_HELP)
+    .addOption(
+      new Option('--pull <when>', 'pull the Docker image: when missing, always, or never')
+        .choices([...PULL_POLICIES])
+        .default('missing'),
+    )
     .option('--json', 'progress as JSON lines on stderr, the result as JSON on stdout')
     .option('-q, --quiet', 'do not print the model output')
     .action(async (model: string, opts: RunOptions) => {
@@ -90,6 +102,7 @@ export function register(command: Command, io: CliIO, setExit: (code: number) =>
           timeoutMs: timeout === undefined ? undefined : timeout * 1000,
           memoryBytes: opts.memory ? parseSize(opts.memory) : undefined,
           registry: await registryFor(model, opts.registry, io),
+          pull: opts.pull,
           signal: controller.signal,
           progress: renderer.progress,
           log: (line) => {

@@ -37,7 +37,7 @@ export function dockerBackend(): Backend {
       const runtime = ctx.record.card.runtimes.docker;
       if (!runtime) throw new MhubError('INVALID_INPUT', `${ctx.record.file} has no runtimes.docker`);
       docker = (await connectDocker(ctx.dockerSocket)).docker;
-      image = await ensureImage(docker, runtime, ctx.progress);
+      image = await ensureImage(docker, runtime, ctx.progress, ctx.pull);
     },
     async run(ctx: BackendContext) {
       const runtime = ctx.record.card.runtimes.docker;
