@@ -1,7 +1,7 @@
 // Images from a real container registry (Debian's docker-registry, started here on 127.0.0.1):
 // pulls by the card's digest with layer/byte progress, --pull missing|always|never, and clear
 // refusals: content whose digest differs (a tampered registry blob), a local tag with another
-// digest, an unknown image, an unreachable registry.
+// digest, an unknown image, a denied pull (a registry that wants a login), an unreachable one.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -34,7 +34,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-let registry: ChildProcess | undefined;
+const registries: ChildProcess[] = [];
 let host: string;
 let store: string;
 let work: string;
@@ -75,30 +75,36 @@ function randomImage(name: string) {
   return { image: `${host}/mhub-test/${name}`, tag: '1.0.0', digest, interface: 'files' as const };
 }
 
+/** Starts docker-registry on a free 127.0.0.1 port, storing under `dir`; `extra`: config lines. */
+async function startRegistry(dir: string, extra = ''): Promise<string> {
+  const at = `127.0.0.1:${await freePort()}`;
+  const config = path.join(dir, 'config.yml');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    config,
+    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/store\nhttp:\n  addr: ${at}\n${extra}`,
+  );
+  registries.push(spawn('docker-registry', ['serve', config], { stdio: 'ignore' }));
+  for (let i = 0; i < 100; i++) {
+    // Any answer (200, or 401 from a registry with auth) means it is up.
+    if (
+      await fetch(`http://${at}/v2/`).then(
+        () => true,
+        () => false,
+      )
+    )
+      return at;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`docker-registry did not answer on ${at}`);
+}
+
 beforeAll(async () => {
   if (!hasDocker || !hasRegistry) return;
   ensureImages();
   work = await tempDir('registry');
-  store = path.join(work, 'store');
-  const port = await freePort();
-  host = `127.0.0.1:${port}`;
-  const config = path.join(work, 'config.yml');
-  writeFileSync(
-    config,
-    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${store}\nhttp:\n  addr: ${host}\n`,
-  );
-  registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    if (
-      await fetch(`http://${host}/v2/`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`docker-registry did not answer on ${host}`);
+  host = await startRegistry(path.join(work, 'open'));
+  store = path.join(work, 'open', 'store');
 }, 600_000);
 
 afterAll(() => {
@@ -112,7 +118,7 @@ afterAll(() => {
       else if (digest && digest !== '<none>') docker('rmi', `${repo}@${digest}`);
     }
   }
-  registry?.kill();
+  for (const r of registries) r.kill();
 });
 
 describe.skipIf(!hasDocker || !hasRegistry)('images from a registry', () => {
@@ -191,7 +197,7 @@ describe.skipIf(!hasDocker || !hasRegistry)('images from a registry', () => {
     expect(always.err).toMatch(/"phase":"pull"/);
   });
 
-  it('refuses a local tag with another digest, an unknown image and an unreachable registry', async () => {
+  it('refuses a local tag with another digest, an unknown image, a denied pull and an unreachable registry', async () => {
     const other = `sha256:${'0'.repeat(64)}`;
     // The tag is here (another image), the card pins a different digest, --pull never.
     docker('tag', 'mhub-registry/classical_ct:1.0.0', `${host}/mhub-test/retagged:1.0.0`);
@@ -210,6 +216,24 @@ describe.skipIf(!hasDocker || !hasRegistry)('images from a registry', () => {
     ).rejects.toMatchObject({
       code: 'NOT_FOUND',
       message: expect.stringContaining('was not found locally or in its registry'),
+    });
+    // A registry that wants a login (htpasswd; the entry is never used): the pull is denied.
+    const auth = path.join(work, 'auth');
+    mkdirSync(auth);
+    writeFileSync(
+      path.join(auth, 'htpasswd'),
+      'mhub:$2y$05$CzyeMSWc3zQHSv5wJ3mVse8VNQq8rC8bZ6ZJtBvmZ1QeKxPz7F3b6\n',
+    );
+    const locked = await startRegistry(
+      auth,
+      `auth:\n  htpasswd:\n    realm: mhub-test\n    path: ${auth}/htpasswd\n`,
+    );
+    await expect(
+      ensureImage(client, runtime(`${locked}/mhub-test/x`), () => {}, 'missing'),
+    ).rejects.toMatchObject({
+      code: 'ENVIRONMENT',
+      message: expect.stringContaining(`the registry refused to send image ${locked}/mhub-test/x@${other}`),
+      hint: `log in first: docker login ${locked}`,
     });
     const closed = `127.0.0.1:${await freePort()}`;
     await expect(
