@@ -84,7 +84,13 @@ export async function ensureImage(
             done += l.current;
             total += l.total;
           }
-          progress({ phase: 'pull', done, total, message: `${ref} (${layers.size} layers)` });
+          const mb = (n: number) => (n / 1e6).toFixed(1);
+          progress({
+            phase: 'pull',
+            done,
+            total,
+            message: `${ref} (${layers.size} layer${layers.size === 1 ? '' : 's'}, ${mb(done)} of ${mb(total)} MB)`,
+          });
         },
       );
     });
