@@ -1,11 +1,10 @@
 // The JSON Schemas (registry/schema/), precompiled, and ajv's errors turned into diagnostics
 // that a contributor can act on: one sentence naming the field and the fix.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { closest } from './closest.ts';
 import { type Diagnostic, formatPath } from './diagnostics.ts';
-// Precompiled by scripts/gen-validators.ts (ajv standalone): no schema compilation at start-up.
-import { card, terminology } from './validators.gen.ts';
 
 export const schemaDir = new URL('../../registry/schema/', import.meta.url);
 export const CARD_SCHEMA_FILE = 'model-card.v1.schema.json';
@@ -15,8 +14,18 @@ function loadSchema(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(file, schemaDir), 'utf8'));
 }
 
-export function validators(): { card: ValidateFunction; terminology: ValidateFunction } {
-  return { card: card as ValidateFunction, terminology: terminology as ValidateFunction };
+type Validators = { card: ValidateFunction; terminology: ValidateFunction };
+let loaded: Validators | undefined;
+
+/**
+ * The validators precompiled by scripts/gen-validators.ts (ajv standalone): no schema compiling
+ * at start-up. Loaded on first use (commands such as `mhub convert` reach the registry but never
+ * validate a card); the file is .ts in a clone and .js once compiled into dist/.
+ */
+export function validators(): Validators {
+  const file = `./validators.gen${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`;
+  loaded ??= createRequire(import.meta.url)(file) as Validators;
+  return loaded;
 }
 
 export function cardSchema(): Record<string, unknown> {
