@@ -48,6 +48,6 @@ describe('lazy loading', () => {
     expect(modules.some((m) => /node_modules\/js-yaml\//.test(m))).toBe(true);
     // Precompiled validators: ajv's runtime helpers only, never its compiler (ajv/dist/compile).
     expect(modules.filter((m) => /node_modules\/ajv\/dist\/(compile|core|2020)/.test(m))).toEqual([]);
-    expect(modules.filter((m) => /node_modules\/(dcmjs|@itk-wasm|dockerode)\//.test(m))).toEqual([]);
+    expect(modules.filter((m) => /node_modules\/(dcmjs|@itk-wasm|dockerode|@clack)\//.test(m))).toEqual([]);
   });
 });

@@ -50,7 +50,7 @@ export function registerNewCommand(registry: Command, io: CliIO, _setExit: (code
       outDir: opts.out,
       ...(opts.fromMhub ? { fromMhub: opts.fromMhub } : {}),
       ...(opts.body ? { bodyFile: opts.body } : {}),
-      ...(interactive ? { prompter: clackPrompter() } : {}),
+      ...(interactive ? { prompter: await clackPrompter() } : {}),
       ...(opts.force ? { force: true } : {}),
       ...(opts.dryRun ? { dryRun: true } : {}),
     });
