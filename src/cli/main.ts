@@ -1,6 +1,7 @@
 // `mhub`: declares commands and maps errors to exit codes; the work lives in src/*.
 // Start-up is most of a short command's time, so only the command being run is loaded: the
 // others are listed for help from COMMANDS (name, arguments, description) without importing them.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isMhubError, MhubError } from '../errors.ts';
 import { EXIT_CODES } from '../exit-codes.ts';
@@ -69,6 +70,7 @@ export async function buildProgram(
 ): Promise<Command> {
   const program = new Command('mhub')
     .description('Run published medical-imaging AI models; manage the model registry.')
+    .version(packageVersion(), '-V, --version', 'print the version of mhub')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError('(run mhub --help for usage)');
@@ -79,6 +81,11 @@ export async function buildProgram(
     else if (entry.args) command.arguments(entry.args);
   }
   return program;
+}
+
+/** The package's version: package.json sits two levels up from src/cli and from dist/cli. */
+function packageVersion(): string {
+  return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 }
 
 async function loadCommand(entry: CommandEntry): Promise<{ register: Register }> {

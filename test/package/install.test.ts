@@ -3,7 +3,7 @@
 // the doctor, and the reference model run end to end through the venv backend and (where
 // Docker is up, always in CI) the Docker backend. No site toolchain in the installed tree.
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureImages, hasDocker, makePhantom, niftiVoxels, tempDir, testHome } from '../runner/support.ts';
@@ -62,10 +62,15 @@ describe('the packed and installed mhub', () => {
     );
   });
 
-  it('answers --help, validates and indexes its bundled registry, and generates the Slicer extension', () => {
+  it('answers --help and --version, validates and indexes its bundled registry, and generates the Slicer extension', () => {
     const help = mhub(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/run <model>\s+Run a registered model/);
+    const version = mhub(['--version']);
+    const { version: packed } = JSON.parse(
+      readFileSync(path.join(installed.packageDir, 'package.json'), 'utf8'),
+    );
+    expect(version.stdout.trim()).toBe(packed);
     const validate = mhub(['registry', 'validate']);
     expect(validate.stdout).toMatch(/^\d+ cards valid, 0 errors/);
     expect(validate.status).toBe(0);
