@@ -23,4 +23,6 @@ export async function generateTypes(): Promise<string> {
   return parts.join('\n');
 }
 
-if (import.meta.main) await writeOrCheck(target, await generateTypes(), 'npm run gen:types');
+if (import.meta.main) {
+  await writeOrCheck(target, await generateTypes(), 'src/registry/types.gen.ts', 'npm run gen:types');
+}

@@ -40,4 +40,11 @@ export async function generateValidators(): Promise<string> {
   ].join('\n');
 }
 
-if (import.meta.main) await writeOrCheck(target, await generateValidators(), 'npm run gen:validators');
+if (import.meta.main) {
+  await writeOrCheck(
+    target,
+    await generateValidators(),
+    'src/registry/validators.gen.ts',
+    'npm run gen:validators',
+  );
+}
