@@ -2,8 +2,11 @@
 // outside only through its entry `src/<capability>/index.ts`, and nothing imports src/cli (the CLI
 // is a thin shell over the capabilities). The shared modules at src/'s top level (errors,
 // exit codes, progress) are open to all. Exits 1 and names each offending import.
-// Usage: node scripts/check-imports.ts [src dir]
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// `--fix` rewrites each import that reaches past another capability's entry to that entry
+// (then `npx biome check --write src` merges the imports it duplicates); imports of src/cli
+// cannot be fixed mechanically and are only reported.
+// Usage: node scripts/check-imports.ts [--fix] [src dir]
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface ImportViolation {
@@ -11,6 +14,8 @@ export interface ImportViolation {
   line: number;
   specifier: string;
   message: string;
+  /** The specifier that keeps the rule (the capability's index.ts); absent for src/cli. */
+  fix?: string;
 }
 
 // Static imports, re-exports, side-effect imports and dynamic import() with a literal.
@@ -48,14 +53,18 @@ export function checkImports(srcDir: string): ImportViolation[] {
       if (target[0] === '..' || target.length < 2) continue; // outside src, or a shared module
       const capability = target[0]!;
       if (capability === own) continue;
-      const line = text.slice(0, m.index).split('\n').length;
+      // The specifier's own line (a multi-line import names it on its last line).
+      const line = text.slice(0, m.index + m[0].lastIndexOf(specifier)).split('\n').length;
       const at = { file: path.relative(process.cwd(), file), line, specifier };
       if (capability === 'cli') {
         violations.push({ ...at, message: 'imports src/cli; the CLI is a shell nothing may import' });
       } else if (target.length !== 2 || target[1] !== 'index.ts') {
+        let fix = path.relative(path.dirname(file), path.join(src, capability, 'index.ts'));
+        if (!fix.startsWith('.')) fix = `./${fix}`;
         violations.push({
           ...at,
-          message: `reaches into src/${capability}; import from '${path.relative(path.dirname(file), path.join(src, capability, 'index.ts'))}' (export it there if needed)`,
+          message: `reaches into src/${capability}; import from '${fix}' (export it there if needed)`,
+          fix,
         });
       }
     }
@@ -63,9 +72,31 @@ export function checkImports(srcDir: string): ImportViolation[] {
   return violations;
 }
 
+/** Rewrites the fixable violations in place; returns those left (imports of src/cli). */
+export function fixImports(violations: readonly ImportViolation[]): ImportViolation[] {
+  const byFile = new Map<string, ImportViolation[]>();
+  for (const v of violations) if (v.fix) byFile.set(v.file, [...(byFile.get(v.file) ?? []), v]);
+  for (const [file, list] of byFile) {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    for (const v of list) {
+      const i = v.line - 1;
+      lines[i] = lines[i]!.replace(`'${v.specifier}'`, `'${v.fix}'`);
+    }
+    writeFileSync(file, lines.join('\n'));
+  }
+  return violations.filter((v) => !v.fix);
+}
+
 if (import.meta.main) {
-  const dir = process.argv[2] ?? path.join(import.meta.dirname, '..', 'src');
-  const violations = checkImports(dir);
+  const args = process.argv.slice(2);
+  const dir = args.find((a) => a !== '--fix') ?? path.join(import.meta.dirname, '..', 'src');
+  const found = checkImports(dir);
+  const violations = args.includes('--fix') ? fixImports(found) : found;
+  if (violations.length < found.length) {
+    process.stdout.write(
+      `rewrote ${found.length - violations.length} import(s); run npx biome check --write src\n`,
+    );
+  }
   for (const v of violations) process.stderr.write(`${v.file}:${v.line} '${v.specifier}' ${v.message}\n`);
   if (violations.length) process.exit(1);
   process.stdout.write(

@@ -1,11 +1,11 @@
 // The architecture rule (scripts/check-imports.ts, run by `npm test`): capabilities meet only at
 // their index.ts, and nothing imports src/cli. Proven to fail on each kind of violation.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkImports } from '../../scripts/check-imports.ts';
+import { checkImports, fixImports } from '../../scripts/check-imports.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const root = mkdtempSync(path.join(tmpdir(), 'mhub-arch-'));
@@ -65,6 +65,24 @@ describe('check-imports', () => {
       /^x\.ts reaches into src\/registry; import from '..\/..\/registry\/index.ts'/,
     );
     expect(messages[1]).toMatch(/^run\.ts imports src\/cli/);
+  });
+
+  it('--fix points each deep import at the capability entry, multi-line ones too; src/cli stays reported', () => {
+    const dir = tree('fix', {
+      ...base,
+      'io/read.ts': [
+        'import {',
+        '  load,',
+        "} from '../registry/load.ts';",
+        "import { main } from '../cli/main.ts';",
+        'export const read = [load, main];',
+        '',
+      ].join('\n'),
+    });
+    const left = fixImports(checkImports(dir));
+    expect(left.map((v) => v.specifier)).toEqual(['../cli/main.ts']);
+    expect(readFileSync(path.join(dir, 'io/read.ts'), 'utf8')).toContain("} from '../registry/index.ts';");
+    expect(checkImports(dir).map((v) => v.specifier)).toEqual(['../cli/main.ts']);
   });
 
   it('exits 1 with file:line on a violation (the form npm test runs it in)', () => {
