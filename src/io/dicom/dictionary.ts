@@ -1,10 +1,16 @@
 // Tag numbers we read or write, and VR look-up for implicit-VR files through dcmjs's dictionary.
 import { createRequire } from 'node:module';
 
-// dcmjs (a large bundle) is loaded on the first implicit-VR look-up only: start-up of every
-// command that reaches src/io would otherwise pay for it.
+// dcmjs (a large bundle) is loaded on first use, not at import: start-up of every command that
+// reaches src/io would otherwise pay for it. Only its dictionary (dcmjs.data) is used here.
 const require = createRequire(import.meta.url);
-let dcmjs: typeof import('dcmjs').default | undefined;
+let bundle: typeof import('dcmjs').default | undefined;
+const dcmjs = {
+  get data() {
+    bundle ??= require('dcmjs') as typeof import('dcmjs').default;
+    return bundle.data;
+  },
+};
 
 /** A tag as one unsigned 32-bit number: group << 16 | element. */
 export const tag = (group: number, element: number): number => ((group << 16) | element) >>> 0;
@@ -22,7 +28,6 @@ export function vrOf(t: number): string {
   else if (group % 2 === 1) vr = element >= 0x10 && element <= 0xff ? 'LO' : 'UN';
   else {
     const key = `(${hex4(group)},${hex4(element)})`;
-    dcmjs ??= require('dcmjs') as typeof import('dcmjs').default;
     const entry = dcmjs.data.DicomMetaDictionary.dictionary[key];
     if (entry) vr = entry.vr.split('|')[0]!.replace('ox', 'OW').replace('xs', 'US');
   }
