@@ -66,6 +66,8 @@ try {
       node: () => time(node, ['-e', '0']),
       installed: () => time(node, [mhub, '--help']),
       clone: () => time(node, [path.join(repo, 'bin', 'mhub.js'), '--help']),
+      // What convert pays before converting: the command and the I/O modules loaded.
+      convertStart: () => time(node, [mhub, 'convert', '--help']),
     },
     runs,
   );
@@ -98,6 +100,7 @@ try {
       `package: tarball ${(installed.packedBytes / 1e6).toFixed(1)} MB, installed with dependencies ${(installed.installedBytes / 1e6).toFixed(0)} MB (${installed.dependencies.length} packages)`,
       compare('mhub --help (installed)', help.installed!, help.node!, 'node -e 0', 4),
       `  the clone's TypeScript launcher: ${ms(help.clone!.median)}, ${(help.clone!.median / help.node!.median).toFixed(2)}x node -e 0`,
+      `  mhub convert's start-up (convert --help): ${ms(help.convertStart!.median)}; the rest of a convert is the conversion itself`,
       compare(
         `convert 512x512x${slices} DICOM -> .nii`,
         convert.installed!,
