@@ -77,9 +77,17 @@ describe('the packed and installed mhub', () => {
     const index = mhub(['registry', 'index', '--out', 'index']);
     expect(index.status, index.stderr).toBe(0);
     expect(existsSync(path.join(work, 'index/models/classical_ct.json'))).toBe(true);
-    const card = mhub(['registry', 'new', '--dry-run', '--yes', '--find-segment', 'liver']);
+    const terms = mhub(['registry', 'new', '--find-segment', 'liver']);
+    expect(terms.status, terms.stderr).toBe(0);
+    expect(terms.stdout).toMatch(/^LIVER\t/m);
+    // The wizard without prompts writes a card that the installed validator accepts.
+    const flags = ['--name', 'cli_card', '--title', 'CLI card', '--description', 'From flags.'];
+    flags.push('--modality', 'MR', '--output-type', 'classification', '--classes', 'benign,malignant');
+    flags.push('--license-code', 'Apache-2.0', '--license-weights', 'NOASSERTION', '--image', 'example/cli');
+    flags.push('--digest', `sha256:${'a'.repeat(64)}`);
+    const card = mhub(['registry', 'new', '--yes', '--out', 'cards', ...flags]);
     expect(card.status, card.stderr).toBe(0);
-    expect(card.stdout).toMatch(/^LIVER\t/m);
+    expect(mhub(['registry', 'validate', 'cards']).stdout).toMatch(/^1 card valid, 0 errors/);
     const slicer = mhub(['generate', 'slicer', '--out', 'ext', '--models', 'classical_ct']);
     expect(slicer.status, slicer.stderr).toBe(0);
     expect(readdirSync(path.join(work, 'ext'))).toContain('CMakeLists.txt');
