@@ -3,11 +3,11 @@
 // (with write permission, never checking out PR code) and pr-check.yml (read-only, --dry-run).
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { EXIT_CODES } from '../src/cli/exit-codes.ts';
 import { parseRepo } from '../src/contrib/github.ts';
 import { runPrBot } from '../src/contrib/pr-bot.ts';
 import { octokitFromEnv, runScript } from '../src/contrib/run-script.ts';
 import { MhubError } from '../src/errors.ts';
+import { EXIT_CODES } from '../src/exit-codes.ts';
 
 const { values } = parseArgs({
   options: {

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/ensure-node.sh
 [ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 echo "== typecheck" && npx tsc -p . && npx tsc -p site
-echo "== generated types and contract up to date" && node scripts/gen-types.ts --check && node scripts/gen-contract.ts --check
-echo "== lint" && npx biome check .
+echo "== generated files up to date" && node scripts/gen-types.ts --check && node scripts/gen-contract.ts --check && node scripts/gen-validators.ts --check
+echo "== lint" && npx biome check . && node scripts/check-imports.ts
 # the closing line also fails the run when a container with the project's labels outlived it
 echo "== tests" && MHUB_CHECK_LEFTOVERS=1 npx vitest run "$@"

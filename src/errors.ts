@@ -1,5 +1,5 @@
 // Typed errors shared by every capability. The CLI maps `code` to an exit code in one place
-// (src/cli/exit-codes.ts) and prints `message` plus `hint`, never a stack trace.
+// (src/exit-codes.ts) and prints `message` plus `hint`, never a stack trace.
 
 export type ErrorCode =
   | 'USAGE' // wrong command-line arguments

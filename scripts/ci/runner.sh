@@ -7,11 +7,13 @@ cd "$(dirname "$0")/../.."
 
 need_root() { [[ "$(id -u)" == 0 ]] || { echo "runner.sh: $1 needs root" >&2; exit 1; }; }
 
-if ! command -v docker >/dev/null || ! command -v debootstrap >/dev/null; then
-  need_root "installing docker.io and debootstrap"
+# docker-registry: a real registry the pull tests start on 127.0.0.1 (test/runner/registry-pull.test.ts).
+if ! command -v docker >/dev/null || ! command -v debootstrap >/dev/null || ! command -v docker-registry >/dev/null; then
+  need_root "installing docker.io, debootstrap and docker-registry"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y --no-install-recommends docker.io debootstrap >/dev/null \
-    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends docker.io debootstrap >/dev/null; }
+  pkgs=(docker.io debootstrap docker-registry)
+  apt-get install -y --no-install-recommends "${pkgs[@]}" >/dev/null \
+    || { apt-get update >/dev/null && apt-get install -y --no-install-recommends "${pkgs[@]}" >/dev/null; }
 fi
 
 if ! docker info >/dev/null 2>&1; then

@@ -1,7 +1,8 @@
 // The questions of `mhub registry new`, in card order. Each is a prompt AND a flag: the same
 // definition drives the interactive wizard and the non-interactive command line.
-import { formatPath } from '../registry/diagnostics.ts';
-import type { ModelCard } from '../registry/types.gen.ts';
+
+import type { ModelCard } from '../registry/index.ts';
+import { formatPath } from '../registry/index.ts';
 
 /** A card being built: a partial ModelCard held as plain data. */
 export type Draft = Record<string, unknown>;

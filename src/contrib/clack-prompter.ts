@@ -1,5 +1,5 @@
-// The wizard's terminal side: @clack/prompts behind the Prompter interface.
-import * as clack from '@clack/prompts';
+// The wizard's terminal side: @clack/prompts behind the Prompter interface, loaded only when
+// the wizard runs interactively (every `mhub registry` command loads this module).
 import { MhubError } from '../errors.ts';
 import type { Prompter } from './new-card.ts';
 
@@ -7,12 +7,12 @@ const DONE = '\u0000done';
 const SKIP = '(none)';
 
 function answered<T>(value: T | symbol): Exclude<T, symbol> {
-  if (clack.isCancel(value) || typeof value === 'symbol')
-    throw new MhubError('CANCELLED', 'cancelled; no card was written');
+  if (typeof value === 'symbol') throw new MhubError('CANCELLED', 'cancelled; no card was written');
   return value as Exclude<T, symbol>;
 }
 
-export function clackPrompter(): Prompter {
+export async function clackPrompter(): Promise<Prompter> {
+  const clack = await import('@clack/prompts');
   return {
     intro: (title) => clack.intro(title),
     info: (message) => clack.log.info(message),

@@ -4,13 +4,17 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
 import { writeFileAtomic } from '../fsafe/index.ts';
-import { readCardText } from '../registry/card-file.ts';
-import { formatCard } from '../registry/card-writer.ts';
-import { type Diagnostic, formatDiagnostic } from '../registry/diagnostics.ts';
-import { importMhubFiles } from '../registry/import-mhub-files.ts';
-import { loadTerminology, type Terminology } from '../registry/terminology.ts';
-import type { ModelCard } from '../registry/types.gen.ts';
-import { validateCardText } from '../registry/validate.ts';
+import type { ModelCard } from '../registry/index.ts';
+import {
+  type Diagnostic,
+  formatCard,
+  formatDiagnostic,
+  importMhubFiles,
+  loadTerminology,
+  readCardText,
+  type Terminology,
+  validateCardText,
+} from '../registry/index.ts';
 import { type Answer, type Draft, draftToCard, FIELDS, type Field, getPath } from './card-fields.ts';
 import { searchTerms, type TermMatch } from './term-search.ts';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Octokit } from '@octokit/rest';
 import { isMhubError, MhubError } from '../errors.ts';
-import { defaultTerminologyDir, loadTerminology, type Terminology } from '../registry/terminology.ts';
+import { defaultTerminologyDir, loadTerminology, type Terminology } from '../registry/index.ts';
 import { github, type RepoRef, readFileAt } from './github.ts';
 import { type Preview, renderComment, upsertComment } from './pr-comment.ts';
 import {

@@ -1,11 +1,8 @@
 // What the PR bot checks. Pure functions over data (changed files, card texts, labels), so the
 // same rules run in the read-only PR workflow, in the commenting workflow and in tests.
 import path from 'node:path';
-import { readCardText } from '../registry/card-file.ts';
-import { formatDiagnostic } from '../registry/diagnostics.ts';
-import type { Terminology } from '../registry/terminology.ts';
-import type { ModelCard } from '../registry/types.gen.ts';
-import { validateCardText } from '../registry/validate.ts';
+import type { ModelCard, Terminology } from '../registry/index.ts';
+import { formatDiagnostic, readCardText, validateCardText } from '../registry/index.ts';
 
 export const MODELS_DIR = 'registry/models/';
 /** The label with which a maintainer allows one PR to change several models. */

@@ -1,7 +1,8 @@
 // The end of every contribution script: exit codes and messages as the CLI gives them
-// (src/cli/exit-codes.ts), and the GitHub client both scripts build from the environment.
-import { EXIT_CODES } from '../cli/exit-codes.ts';
+// (src/exit-codes.ts), and the GitHub client both scripts build from the environment.
+
 import { isMhubError } from '../errors.ts';
+import { EXIT_CODES } from '../exit-codes.ts';
 import { createOctokit } from './github.ts';
 
 /** GITHUB_TOKEN, and GITHUB_API_URL (set by Actions, GitHub Enterprise too; tests point it at a fake). */

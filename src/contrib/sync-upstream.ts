@@ -8,11 +8,14 @@ import { createTwoFilesPatch } from 'diff';
 import { parse as parseToml } from 'smol-toml';
 import { parse } from 'yaml';
 import { isMhubError } from '../errors.ts';
-import { readCardText } from '../registry/card-file.ts';
-import { formatCard } from '../registry/card-writer.ts';
-import { importMhubMeta, type MhubMeta, type MhubWorkflows } from '../registry/import-mhub.ts';
-import type { Terminology } from '../registry/terminology.ts';
-import type { ModelCard } from '../registry/types.gen.ts';
+import type { ModelCard, Terminology } from '../registry/index.ts';
+import {
+  formatCard,
+  importMhubMeta,
+  type MhubMeta,
+  type MhubWorkflows,
+  readCardText,
+} from '../registry/index.ts';
 import { github, type RepoRef } from './github.ts';
 
 export const UPSTREAM: RepoRef = { owner: 'MHubAI', repo: 'models' };

@@ -1,7 +1,7 @@
 // Fuzzy search over the label vocabulary: segment ids, their names and the SNOMED CT meanings
 // and codes behind them, so a contributor can type "left kidney" or "64033007" and get an id.
 import fuzzysort, { type Prepared } from 'fuzzysort';
-import type { Terminology } from '../registry/terminology.ts';
+import type { Terminology } from '../registry/index.ts';
 
 export interface TermMatch {
   id: string;

@@ -1,6 +1,6 @@
 // Per-output colour table (Slicer 5.10 CSV with terminology columns) and terminology context
 // JSON (dcmqi segment-context format, which Slicer's Terminologies module loads).
-import type { Code } from '../registry/terminology.ts';
+import type { Code } from '../registry/index.ts';
 import { csvField } from './escape.ts';
 import type { SegmentSpec } from './model-spec.ts';
 

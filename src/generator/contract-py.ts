@@ -21,7 +21,7 @@ import {
   UNPRIVILEGED_USER,
   VENVS_DIR,
   WEIGHTS_DIR,
-} from '../runner/contract/index.ts';
+} from '../runner/index.ts';
 import { pyLiteral } from './escape.ts';
 
 export const CONTRACT_PY = fileURLToPath(

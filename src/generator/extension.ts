@@ -3,10 +3,8 @@
 // without touching the disk.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { buildIndex } from '../registry/build-index.ts';
-import { modelSourceDir, repoRoot } from '../registry/paths.ts';
-import type { Terminology } from '../registry/terminology.ts';
-import type { CardRecord } from '../registry/validate.ts';
+import type { CardRecord, Terminology } from '../registry/index.ts';
+import { buildIndex, modelSourceDir, repoRoot } from '../registry/index.ts';
 import { colourTableCsv, terminologyContext } from './colour-table.ts';
 import { jsonText } from './escape.ts';
 import { colourFor, iconPng } from './icon.ts';

@@ -1,10 +1,13 @@
 // `generateSlicerExtension`: the generator's programmatic API (the CLI calls this).
 import { MhubError } from '../errors.ts';
 import { checkOutput } from '../fsafe/index.ts';
-import { closest } from '../registry/closest.ts';
-import { defaultModelsDir } from '../registry/paths.ts';
-import { loadTerminology, type Terminology } from '../registry/terminology.ts';
-import { loadRegistry } from '../registry/validate.ts';
+import {
+  closest,
+  defaultModelsDir,
+  loadRegistry,
+  loadTerminology,
+  type Terminology,
+} from '../registry/index.ts';
 import { type GeneratedFile, type RenderOptions, renderExtension } from './extension.ts';
 import { writeFiles } from './write.ts';
 

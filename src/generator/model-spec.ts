@@ -1,17 +1,15 @@
 // The per-model data a generated module carries: one plain object written as a single Python
 // literal (MODEL = {...}) so that card text reaches the module only through pyLiteral.
 
-import type { ResolvedSegment, Terminology } from '../registry/terminology.ts';
-import type { ModelCard, Output } from '../registry/types.gen.ts';
-import type { CardRecord } from '../registry/validate.ts';
-import { defaultWorkflow } from '../registry/workflows.ts';
+import type { CardRecord, ModelCard, Output, ResolvedSegment, Terminology } from '../registry/index.ts';
+import { defaultWorkflow } from '../registry/index.ts';
 import {
   containerCommand,
   envKey,
   expectedOutputs,
   filesInterfaceOutputs,
   imageReference,
-} from '../runner/contract/index.ts';
+} from '../runner/index.ts';
 import { htmlText } from './escape.ts';
 import { moduleName } from './names.ts';
 

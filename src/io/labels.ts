@@ -3,12 +3,7 @@
 // a JSON table (our sidecar format, a list of ids, or a {value: id} map).
 import { readFile } from 'node:fs/promises';
 import { MhubError } from '../errors.ts';
-import {
-  type Code,
-  loadTerminology,
-  type ResolvedSegment,
-  type Terminology,
-} from '../registry/terminology.ts';
+import { type Code, loadTerminology, type ResolvedSegment, type Terminology } from '../registry/index.ts';
 import { labelsBySlice } from './seg/pack.ts';
 import type { Volume } from './volume.ts';
 
@@ -138,7 +133,7 @@ export async function loadLabels(file: string, options: { outputId?: string } = 
   });
   if (file.endsWith('.md')) {
     // Loaded on demand: card validation pulls in the schema compiler, which image conversions never need.
-    const { validateCardText } = await import('../registry/validate.ts');
+    const { validateCardText } = await import('../registry/index.ts');
     const { record, diagnostics } = validateCardText(text, file);
     if (!record) {
       const first = diagnostics.find((d) => d.severity === 'error');

@@ -1,9 +1,9 @@
 // Reads one model card file: front matter (YAML) + Markdown body. Every problem becomes a
 // Diagnostic with file:line:column; nothing here throws on bad input.
-import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
-import { type Document, parseDocument } from 'yaml';
+import type { Document } from 'yaml';
 import type { Diagnostic } from './diagnostics.ts';
 import { LineIndex, offsetOf } from './source-map.ts';
+import { jsYaml, yaml } from './yaml-lib.ts';
 
 export const MAX_CARD_BYTES = 256 * 1024;
 
@@ -83,13 +83,13 @@ export function readCardText(raw: string, file: string): CardReadResult {
   let data: unknown;
   let doc: Document | undefined;
   const document = () => {
-    doc ??= parseDocument(yamlText, { schema: 'core', uniqueKeys: true });
+    doc ??= yaml().parseDocument(yamlText, { schema: 'core', uniqueKeys: true });
     return doc;
   };
   let fast = !ALIAS_RE.test(yamlText);
   if (fast) {
     try {
-      data = loadYaml(yamlText, { schema: CORE_SCHEMA });
+      data = jsYaml().load(yamlText, { schema: jsYaml().CORE_SCHEMA });
     } catch {
       fast = false;
     }

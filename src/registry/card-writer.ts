@@ -1,6 +1,7 @@
 // Writes a card back to text: front matter in a stable field order, then the Markdown body.
-import { Document, isScalar, isSeq, visit } from 'yaml';
+
 import type { ModelCard } from './types.gen.ts';
+import { yaml } from './yaml-lib.ts';
 
 const ORDER: (keyof ModelCard)[] = [
   'name',
@@ -30,6 +31,7 @@ const ORDER: (keyof ModelCard)[] = [
 export function formatCard(card: ModelCard, body: string): string {
   const ordered: Record<string, unknown> = {};
   for (const key of ORDER) if (card[key] !== undefined) ordered[key] = card[key];
+  const { Document, isScalar, isSeq, visit } = yaml();
   const doc = new Document(ordered);
   // Short lists of plain words (modalities, tags) read best on one line.
   visit(doc, {
@@ -43,6 +45,6 @@ export function formatCard(card: ModelCard, body: string): string {
       }
     },
   });
-  const yaml = doc.toString({ lineWidth: 0 });
-  return `---\n${yaml}---\n\n${body.trim()}\n`;
+  const front = doc.toString({ lineWidth: 0 });
+  return `---\n${front}---\n\n${body.trim()}\n`;
 }

@@ -1,8 +1,8 @@
-// The JSON Schemas (registry/schema/) compiled once, and ajv's errors turned into diagnostics
+// The JSON Schemas (registry/schema/), precompiled, and ajv's errors turned into diagnostics
 // that a contributor can act on: one sentence naming the field and the fix.
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { closest } from './closest.ts';
 import { type Diagnostic, formatPath } from './diagnostics.ts';
 
@@ -14,19 +14,18 @@ function loadSchema(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(file, schemaDir), 'utf8'));
 }
 
-let compiled: { card: ValidateFunction; terminology: ValidateFunction } | undefined;
+type Validators = { card: ValidateFunction; terminology: ValidateFunction };
+let loaded: Validators | undefined;
 
-export function validators(): { card: ValidateFunction; terminology: ValidateFunction } {
-  if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, discriminator: true, strict: true });
-    (addFormats as unknown as (a: Ajv2020) => void)(ajv);
-    ajv.addKeyword({ keyword: 'x-fix', schemaType: 'string' });
-    compiled = {
-      card: ajv.compile(loadSchema(CARD_SCHEMA_FILE)),
-      terminology: ajv.compile(loadSchema(TERMINOLOGY_SCHEMA_FILE)),
-    };
-  }
-  return compiled;
+/**
+ * The validators precompiled by scripts/gen-validators.ts (ajv standalone): no schema compiling
+ * at start-up. Loaded on first use (commands such as `mhub convert` reach the registry but never
+ * validate a card); the file is .ts in a clone and .js once compiled into dist/.
+ */
+export function validators(): Validators {
+  const file = `./validators.gen${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`;
+  loaded ??= createRequire(import.meta.url)(file) as Validators;
+  return loaded;
 }
 
 export function cardSchema(): Record<string, unknown> {

@@ -1,5 +1,6 @@
 // Maps a field path in a parsed YAML document back to line:column in the card file.
-import { type Document, isMap, isScalar, isSeq, type Node } from 'yaml';
+import type { Document, Node } from 'yaml';
+import { yaml } from './yaml-lib.ts';
 
 export class LineIndex {
   private readonly starts: number[] = [0];
@@ -26,6 +27,7 @@ export class LineIndex {
  * the key of the last path segment (useful for "unknown field" messages).
  */
 export function offsetOf(doc: Document, path: readonly (string | number)[], key = false): number {
+  const { isMap, isScalar, isSeq } = yaml();
   let node: Node | null = doc.contents as Node | null;
   let offset = node?.range?.[0] ?? 0;
   for (let i = 0; i < path.length && node; i++) {

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { MhubError } from '../errors.ts';
 import { realFiles } from '../fsafe/index.ts';
-import type { ResolvedSegment } from '../registry/terminology.ts';
+import type { ResolvedSegment } from '../registry/index.ts';
 import type { DataFormat, UserData } from './formats.ts';
 import type { Progress } from './progress-events.ts';
 

@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeNifti } from '../io/nifti.ts';
+import { writeNifti } from '../io/index.ts';
 import { type Check, doctor } from './doctor.ts';
 import { detectGpu } from './gpu.ts';
 import { runModel } from './run.ts';

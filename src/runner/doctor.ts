@@ -2,7 +2,7 @@
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { CardRecord } from '../registry/validate.ts';
+import type { CardRecord } from '../registry/index.ts';
 import { ENV, imageReference, satisfies } from './contract/index.ts';
 import { connectDocker } from './docker/client.ts';
 import { detectGpu } from './gpu.ts';

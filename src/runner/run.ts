@@ -5,11 +5,14 @@ import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
 import { hasSymlinks, refuseOverlap } from '../fsafe/index.ts';
-import { defaultModelsDir } from '../registry/paths.ts';
-import { loadTerminology } from '../registry/terminology.ts';
-import type { ModelCard } from '../registry/types.gen.ts';
-import { type CardRecord, loadRegistry } from '../registry/validate.ts';
-import { defaultWorkflow } from '../registry/workflows.ts';
+import type { ModelCard } from '../registry/index.ts';
+import {
+  type CardRecord,
+  defaultModelsDir,
+  defaultWorkflow,
+  loadRegistry,
+  loadTerminology,
+} from '../registry/index.ts';
 import { type ExpectedOutput, expectedOutputs, missingOutputs, outputMatches } from './contract/index.ts';
 import { type Converter, linkOrCopy, passThroughConverter } from './convert.ts';
 import { connectDocker } from './docker/client.ts';
@@ -202,6 +205,7 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
     runId,
     home: request.home ?? mhubHome(),
     dockerSocket: request.dockerSocket,
+    pull: request.pull,
   };
   // Pull the image / build the environment before touching the output folder.
   await backend.prepare({ ...base, inputDir: '', outputDir: '', signal: cancel });

@@ -1,5 +1,6 @@
 // The run contract's types: what a caller asks for, what a backend gets, what comes back.
-import type { CardRecord } from '../registry/validate.ts';
+import type { CardRecord } from '../registry/index.ts';
+import type { PullPolicy } from './docker/image.ts';
 import type { Progress } from './progress-events.ts';
 
 export type BackendName = 'docker' | 'venv';
@@ -38,6 +39,8 @@ export interface RunRequest {
   home?: string;
   /** Docker connection (default: DOCKER_HOST or the local socket). */
   dockerSocket?: string;
+  /** When to pull the image: when missing (default), always (re-check the registry), never. */
+  pull?: PullPolicy;
 }
 
 export interface RunResult {
@@ -68,6 +71,7 @@ export interface BackendContext {
   runId: string;
   home: string;
   dockerSocket: string | undefined;
+  pull?: PullPolicy;
 }
 
 export interface Backend {

@@ -1,7 +1,7 @@
 // "Copy as BibTeX": a BibTeX entry from the card's citation fields. Cards carry the citation as
 // free text (MHub's `cite`), so authors and year come from structured fields when present and
 // from the "Authors (YEAR). Title." shape of that text otherwise; the full text stays in `note`.
-import type { ModelCard } from '../registry/types.gen.ts';
+import type { ModelCard } from '../registry/index.ts';
 
 const braces = (s: string) => s.replace(/[{}\\]/g, (c) => `\\${c}`);
 

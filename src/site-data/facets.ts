@@ -2,8 +2,7 @@
 // search index (Pagefind filters) and in the URL. Structures are grouped by their SNOMED CT
 // code, so different segment ids for one concept (LEFT_KIDNEY, RIGHT_KIDNEY, KIDNEY) are one
 // value, and every name and meaning that maps to it is kept as a synonym.
-import type { IndexedModel } from '../registry/build-index.ts';
-import type { ResolvedSegment, Terminology } from '../registry/terminology.ts';
+import type { IndexedModel, ResolvedSegment, Terminology } from '../registry/index.ts';
 import { commercialUse } from './licence.ts';
 
 export const FACETS = [

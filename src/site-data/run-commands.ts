@@ -3,9 +3,9 @@
 // container (src/runner/contract: containerConfig spelled by dockerCliArgs), so the page and the
 // runners cannot drift apart.
 
-import { moduleName } from '../generator/names.ts';
-import type { DockerRuntime, ModelCard, VenvRuntime } from '../registry/types.gen.ts';
-import { defaultWorkflow } from '../registry/workflows.ts';
+import { moduleName } from '../generator/index.ts';
+import type { DockerRuntime, ModelCard, VenvRuntime } from '../registry/index.ts';
+import { defaultWorkflow } from '../registry/index.ts';
 import {
   CACHE_SUBDIR,
   containerCommand,
@@ -14,7 +14,7 @@ import {
   envPaths,
   imageReference,
   PIP_INSTALL_FLAGS,
-} from '../runner/contract/index.ts';
+} from '../runner/index.ts';
 
 /** Placeholders shown on the catalog; `$PWD/...` so the printed line works as pasted. */
 export const DEFAULT_INPUT = '$PWD/input';

@@ -1,8 +1,13 @@
 // Everything the catalog renders, computed once from the registry index: list entries with
 // facet values, one view per model page, and the Pagefind search records. Pages stay dumb.
-import type { IndexedModel, RegistryIndex } from '../registry/build-index.ts';
-import type { Terminology } from '../registry/terminology.ts';
-import type { Input, ModelCard, Verification } from '../registry/types.gen.ts';
+import type {
+  IndexedModel,
+  Input,
+  ModelCard,
+  RegistryIndex,
+  Terminology,
+  Verification,
+} from '../registry/index.ts';
 import { toBibtex } from './bibtex.ts';
 import {
   bodyPartName,

@@ -5,8 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileChecked } from '../fsafe/index.ts';
 import { moduleName, renderExtension } from '../generator/index.ts';
-import type { Terminology } from '../registry/terminology.ts';
-import type { CardRecord } from '../registry/validate.ts';
+import type { CardRecord, Terminology } from '../registry/index.ts';
 import { type ZipEntry, zipArchive, zipEntry } from './zip.ts';
 
 export const FULL_EXTENSION_ZIP = 'MHubModels.zip';

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXIT_CODES } from '../../src/cli/exit-codes.ts';
+import { EXIT_CODES } from '../../src/exit-codes.ts';
 import { main } from '../../src/cli/main.ts';
 import { LABEL_PREFIX, PIDS_LIMIT, UNPRIVILEGED_USER } from '../../src/runner/contract/index.ts';
 import { connectDocker } from '../../src/runner/docker/client.ts';

@@ -2,7 +2,7 @@
 // show the studies and series a DICOM folder holds.
 import { type Command, Option } from 'commander';
 import { MhubError } from '../../errors.ts';
-import { OUTPUT_FORMATS, type OutputFormat } from '../../io/formats.ts';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../io/index.ts';
 import { progressRenderer } from '../../progress.ts';
 import type { CliIO } from '../io.ts';
 
@@ -23,10 +23,8 @@ interface ConvertFlags {
   force?: boolean;
 }
 
-export function registerConvertCommand(program: Command, io: CliIO): void {
-  program
-    .command('convert')
-    .description('Convert images and results between DICOM, NIfTI, NRRD, DICOM SEG and Slicer .seg.nrrd.')
+export function register(command: Command, io: CliIO): void {
+  command
     .argument('<input>', 'a DICOM folder or file, .nii/.nii.gz, .nrrd, .seg.nrrd or a DICOM SEG')
     .addOption(new Option('--to <format>', 'output format').choices([...OUTPUT_FORMATS]))
     .option('--out <path>', 'output file (a folder for --to dicom)')

@@ -2,16 +2,15 @@
 
 import path from 'node:path';
 import type { Command } from 'commander';
+import { EXIT_CODES } from '../../exit-codes.ts';
 import { writeFileAtomic } from '../../fsafe/index.ts';
-import { EXIT_CODES } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
+import { REGISTRY_OPTION_HELP, registryFor } from '../registry-source.ts';
 
-export function registerDoctorCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
-    .command('doctor')
-    .description('Check Docker, GPU, Python and disk; with a model, whether this machine can run it.')
+export function register(command: Command, io: CliIO, setExit: (code: number) => void): void {
+  command
     .argument('[model]', 'registry name')
-    .option('--registry <path...>', 'card files or folders to find the model in')
+    .option('--registry <source...>', REGISTRY_OPTION_HELP)
     .option('--json', 'print the checks as JSON')
     .option('--clean', 'remove what killed runs left: their workspaces and containers')
     .option('--force', 'replace an existing --report file')
@@ -31,7 +30,7 @@ export function registerDoctorCommand(program: Command, io: CliIO, setExit: (cod
         },
       ) => {
         if (opts.clean) {
-          const { cleanDeadRuns } = await import('../../runner/clean.ts');
+          const { cleanDeadRuns } = await import('../../runner/index.ts');
           const r = await cleanDeadRuns();
           if (opts.json) return io.out(JSON.stringify(r, null, 2));
           for (const w of r.workspaces) io.out(`removed workspace ${w}`);
@@ -44,7 +43,7 @@ export function registerDoctorCommand(program: Command, io: CliIO, setExit: (cod
         }
         if (opts.report !== undefined) {
           const file = path.resolve(opts.report === true ? 'mhub-doctor-report.md' : opts.report);
-          const { doctorReport, reportMarkdown } = await import('../../runner/doctor-report.ts');
+          const { doctorReport, reportMarkdown } = await import('../../runner/index.ts');
           const report = await doctorReport({ onRun: (m, b) => io.err(`test run: ${m} under ${b}...`) });
           const text = file.endsWith('.json')
             ? `${JSON.stringify(report, null, 2)}\n`
@@ -59,11 +58,10 @@ export function registerDoctorCommand(program: Command, io: CliIO, setExit: (cod
           setExit(report.testRuns.every((t) => !t.ok) ? EXIT_CODES.ENVIRONMENT : 0);
           return;
         }
-        const [{ doctor }, { resolveModel }] = await Promise.all([
-          import('../../runner/doctor.ts'),
-          import('../../runner/run.ts'),
-        ]);
-        const record = model ? await resolveModel(model, opts.registry) : undefined;
+        const { doctor, resolveModel } = await import('../../runner/index.ts');
+        const record = model
+          ? await resolveModel(model, await registryFor(model, opts.registry, io))
+          : undefined;
         const checks = await doctor(record);
         if (opts.json) io.out(JSON.stringify(checks, null, 2));
         else {

@@ -1,10 +1,9 @@
 // `mhub generate slicer --out <dir> [--models a,b]`.
 import type { Command } from 'commander';
-import { defaultModelsDir } from '../../registry/paths.ts';
+import { defaultModelsDir } from '../../registry/index.ts';
 import type { CliIO } from '../io.ts';
 
-export function registerGenerateCommands(program: Command, io: CliIO): void {
-  const generate = program.command('generate').description('Generate integrations from the registry.');
+export function register(generate: Command, io: CliIO): void {
   generate
     .command('slicer')
     .description('Write a 3D Slicer extension: a scripted module per model, a model browser, a launcher.')

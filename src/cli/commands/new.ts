@@ -1,9 +1,8 @@
 // `mhub registry new`: the card wizard. Every question is also a flag (FIELDS), so the same
 // command runs interactively in a terminal and non-interactively in scripts and tests.
 import { type Command, Option } from 'commander';
-import { FIELDS } from '../../contrib/card-fields.ts';
-import { defaultModelsDir } from '../../registry/paths.ts';
-import { loadTerminology } from '../../registry/terminology.ts';
+import { FIELDS } from '../../contrib/index.ts';
+import { defaultModelsDir, loadTerminology } from '../../registry/index.ts';
 import type { CliIO } from '../io.ts';
 
 interface NewOptions {
@@ -34,7 +33,7 @@ export function registerNewCommand(registry: Command, io: CliIO, _setExit: (code
   }
   command.action(async (opts: NewOptions) => {
     if (opts.findSegment !== undefined) {
-      const { searchTerms } = await import('../../contrib/term-search.ts');
+      const { searchTerms } = await import('../../contrib/index.ts');
       for (const m of searchTerms(loadTerminology(), opts.findSegment, 10))
         io.out(`${m.id}\t${m.name}\t${m.codes}`);
       return;
@@ -45,16 +44,13 @@ export function registerNewCommand(registry: Command, io: CliIO, _setExit: (code
       if (typeof value === 'string') answers[field.key] = value;
     }
     const interactive = !opts.yes && Boolean(process.stdin.isTTY) && io.isTTY;
-    const [{ newCard }, { clackPrompter }] = await Promise.all([
-      import('../../contrib/new-card.ts'),
-      import('../../contrib/clack-prompter.ts'),
-    ]);
+    const { newCard, clackPrompter } = await import('../../contrib/index.ts');
     const result = await newCard({
       answers,
       outDir: opts.out,
       ...(opts.fromMhub ? { fromMhub: opts.fromMhub } : {}),
       ...(opts.body ? { bodyFile: opts.body } : {}),
-      ...(interactive ? { prompter: clackPrompter() } : {}),
+      ...(interactive ? { prompter: await clackPrompter() } : {}),
       ...(opts.force ? { force: true } : {}),
       ...(opts.dryRun ? { dryRun: true } : {}),
     });

@@ -1,18 +1,23 @@
 // `mhub registry validate | index | import-mhub`.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { buildIndex, writeIndex } from '../../registry/build-index.ts';
-import { formatDiagnostic, hasErrors } from '../../registry/diagnostics.ts';
-import { importMhubFiles, writeCards } from '../../registry/import-mhub-files.ts';
-import { defaultModelsDir } from '../../registry/paths.ts';
-import { loadTerminology } from '../../registry/terminology.ts';
-import { loadRegistry, validateCards } from '../../registry/validate.ts';
-import { EXIT_CODES } from '../exit-codes.ts';
+import { EXIT_CODES } from '../../exit-codes.ts';
+import {
+  buildIndex,
+  defaultModelsDir,
+  formatDiagnostic,
+  hasErrors,
+  importMhubFiles,
+  loadRegistry,
+  loadTerminology,
+  validateCards,
+  writeCards,
+  writeIndex,
+} from '../../registry/index.ts';
 import type { CliIO } from '../io.ts';
 import { registerNewCommand } from './new.ts';
 
-export function registerRegistryCommands(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  const registry = program.command('registry').description('Validate, index and import model cards.');
+export function register(registry: Command, io: CliIO, setExit: (code: number) => void): void {
   registerNewCommand(registry, io, setExit);
 
   registry

@@ -2,8 +2,15 @@
 import { type Command, Option } from 'commander';
 import { MhubError } from '../../errors.ts';
 import { type ProgressRenderer, progressRenderer } from '../../progress.ts';
-import { OUTPUT_FORMATS, type OutputFormat, type RunRequest } from '../../runner/types.ts';
+import {
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  PULL_POLICIES,
+  type PullPolicy,
+  type RunRequest,
+} from '../../runner/index.ts';
 import type { CliIO } from '../io.ts';
+import { REGISTRY_OPTION_HELP, registryFor } from '../registry-source.ts';
 
 interface RunOptions {
   input: string[];
@@ -17,6 +24,7 @@ interface RunOptions {
   memory?: string;
   tiltCorrect?: boolean;
   registry?: string[];
+  pull: PullPolicy;
   json?: boolean;
   quiet?: boolean;
 }
@@ -41,12 +49,8 @@ export function parseSize(text: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
-export function registerRunCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
-    .command('run')
-    .description(
-      'Run a registered model on your images (Docker or a Python venv), converting inputs and outputs.',
-    )
+export function register(command: Command, io: CliIO, setExit: (code: number) => void): void {
+  command
     .argument('<model>', 'registry name, e.g. classical_ct')
     .requiredOption(
       '-i, --input <path...>',
@@ -66,7 +70,12 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
     .option('--timeout <seconds>', 'stop the model after this many seconds')
     .option('--memory <size>', 'memory limit for the container, e.g. 8g')
     .option('--tilt-correct', 'resample tilted/sheared inputs (CT gantry tilt) to an orthogonal grid')
-    .option('--registry <path...>', 'card files or folders to find the model in')
+    .option('--registry <source...>', REGISTRY_OPTION_HELP)
+    .addOption(
+      new Option('--pull <when>', 'pull the Docker image: when missing, always, or never')
+        .choices([...PULL_POLICIES])
+        .default('missing'),
+    )
     .option('--json', 'progress as JSON lines on stderr, the result as JSON on stdout')
     .option('-q, --quiet', 'do not print the model output')
     .option(
@@ -88,7 +97,7 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
       process.on('SIGTERM', stop);
       try {
         // Loaded on use: `mhub --help` and other commands need not pay for the runner's imports.
-        const { runModel } = await import('../../runner/run.ts');
+        const { runModel } = await import('../../runner/index.ts');
         const result = await runModel({
           model,
           input: parseInputs(opts.input),
@@ -101,7 +110,8 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
           timeoutMs: timeout === undefined ? undefined : timeout * 1000,
           memoryBytes: opts.memory ? parseSize(opts.memory) : undefined,
           tiltCorrect: opts.tiltCorrect,
-          registry: opts.registry,
+          registry: await registryFor(model, opts.registry, io),
+          pull: opts.pull,
           signal: controller.signal,
           progress: renderer.progress,
           log: (line) => {

@@ -1,14 +1,11 @@
 // `mhub site build | serve`: the catalog site (src/site-data does the work).
 import type { Command } from 'commander';
-import { buildSite, defaultSiteOut } from '../../site-data/build-site.ts';
-import { serveStatic } from '../../site-data/serve.ts';
+import { buildSite, defaultSiteOut, serveStatic } from '../../site-data/index.ts';
 import type { CliIO } from '../io.ts';
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
-export function registerSiteCommands(program: Command, io: CliIO): void {
-  const site = program.command('site').description('Build and serve the catalog website.');
-
+export function register(site: Command, io: CliIO): void {
   site
     .command('build')
     .description('Build the catalog (pages, search index, JSON API under /api/v1/) from the registry.')

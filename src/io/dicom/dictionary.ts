@@ -1,5 +1,16 @@
 // Tag numbers we read or write, and VR look-up for implicit-VR files through dcmjs's dictionary.
-import dcmjs from 'dcmjs';
+import { createRequire } from 'node:module';
+
+// dcmjs (a large bundle) is loaded on first use, not at import: start-up of every command that
+// reaches src/io would otherwise pay for it. Only its dictionary (dcmjs.data) is used here.
+const require = createRequire(import.meta.url);
+let bundle: typeof import('dcmjs').default | undefined;
+const dcmjs = {
+  get data() {
+    bundle ??= require('dcmjs') as typeof import('dcmjs').default;
+    return bundle.data;
+  },
+};
 
 /** A tag as one unsigned 32-bit number: group << 16 | element. */
 export const tag = (group: number, element: number): number => ((group << 16) | element) >>> 0;

@@ -3,7 +3,7 @@
 // frames themselves span.
 import { readFile } from 'node:fs/promises';
 import { MhubError } from '../../errors.ts';
-import { loadTerminology, type Terminology } from '../../registry/terminology.ts';
+import { loadTerminology, type Terminology } from '../../registry/index.ts';
 import { T, tag } from '../dicom/dictionary.ts';
 import { type DataSet, ParseError, parseDicom } from '../dicom/parse.ts';
 import { type Code, GENERIC_TISSUE, type LabelEntry } from '../labels.ts';

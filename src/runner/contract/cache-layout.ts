@@ -3,7 +3,7 @@
 // <version>.lock, complete once STAMP holds the hash of what built it.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { VenvRuntime } from '../../registry/types.gen.ts';
+import type { VenvRuntime } from '../../registry/index.ts';
 import { ENV } from './names.ts';
 
 export const VENVS_DIR = 'venvs';

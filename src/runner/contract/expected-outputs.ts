@@ -3,7 +3,7 @@
 // regular expression over the output's path relative to the output folder ('/'-separated),
 // written in the subset JavaScript and Python read alike, so the Slicer launcher checks the
 // very patterns computed here (carried in its generated module spec).
-import type { DockerRuntime, ModelCard } from '../../registry/types.gen.ts';
+import type { DockerRuntime, ModelCard } from '../../registry/index.ts';
 
 export interface ExpectedOutput {
   /** Shown when missing, e.g. "segmentation.nii.gz" or "[i:sid]/lungmask.seg.dcm". */

@@ -1,5 +1,5 @@
 // What a runtime's image reference and command are.
-import type { DockerRuntime } from '../../registry/types.gen.ts';
+import type { DockerRuntime } from '../../registry/index.ts';
 
 /** `image@digest` when the card pins one (what actually runs; Docker ignores a tag beside it), else `image:tag`. */
 export function imageReference(

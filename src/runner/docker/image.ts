@@ -1,8 +1,10 @@
 // Making sure the image is present: by digest when the card pins one, else by tag; pulled
-// with layer/byte progress when missing.
+// with layer/byte progress as the pull policy says (--pull missing | always | never). An image
+// is used only when it carries the card's digest: Docker checks what it pulls by digest, and a
+// local image found by tag alone (--pull never) is refused when its digest differs.
 import type Docker from 'dockerode';
 import { MhubError } from '../../errors.ts';
-import type { DockerRuntime } from '../../registry/types.gen.ts';
+import type { DockerRuntime } from '../../registry/index.ts';
 import { imageReference } from '../contract/index.ts';
 import type { Progress } from '../progress-events.ts';
 
@@ -23,13 +25,37 @@ interface PullEvent {
   error?: string;
 }
 
+export type PullPolicy = 'missing' | 'always' | 'never';
+export const PULL_POLICIES: readonly PullPolicy[] = ['missing', 'always', 'never'];
+
+/** With --pull never and the pinned digest absent: is the tag here with another digest? */
+async function neverPulled(docker: Docker, runtime: DockerRuntime, ref: string): Promise<MhubError> {
+  const tagged = `${runtime.image}:${runtime.tag ?? 'latest'}`;
+  if (runtime.digest && (await present(docker, tagged))) {
+    const info = await docker.getImage(tagged).inspect();
+    const digests = (info.RepoDigests ?? []).map((d) => d.slice(d.indexOf('@') + 1));
+    return new MhubError(
+      'INVALID_INPUT',
+      `image ${tagged} on this machine is not the one the card pins: its digest is ${digests.join(', ') || 'unknown (built or loaded locally)'}, the card's ${runtime.digest}`,
+      'run with --pull missing to fetch the pinned image, or fix runtimes.docker.digest in the card',
+    );
+  }
+  return new MhubError(
+    'NOT_FOUND',
+    `image ${ref} is not on this machine and --pull never was given`,
+    'run with --pull missing, or load the image first (docker load / docker pull)',
+  );
+}
+
 export async function ensureImage(
   docker: Docker,
   runtime: DockerRuntime,
   progress: Progress,
+  policy: PullPolicy = 'missing',
 ): Promise<string> {
   const ref = imageReference(runtime);
-  if (await present(docker, ref)) return ref;
+  if (policy !== 'always' && (await present(docker, ref))) return ref;
+  if (policy === 'never') throw await neverPulled(docker, runtime, ref);
   progress({ phase: 'pull', done: 0, message: ref });
   const layers = new Map<string, { current: number; total: number }>();
   try {
@@ -54,12 +80,35 @@ export async function ensureImage(
             done += l.current;
             total += l.total;
           }
-          progress({ phase: 'pull', done, total, message: `${ref} (${layers.size} layers)` });
+          const mb = (n: number) => (n / 1e6).toFixed(1);
+          progress({
+            phase: 'pull',
+            done,
+            total,
+            message: `${ref} (${layers.size} layer${layers.size === 1 ? '' : 's'}, ${mb(done)} of ${mb(total)} MB)`,
+          });
         },
       );
     });
   } catch (error) {
     const text = String((error as { json?: { message?: string } }).json?.message ?? (error as Error).message);
+    const first = text.split('\n')[0];
+    if (/verification failed|digest did not match|unexpected digest|digest mismatch/i.test(text)) {
+      throw new MhubError(
+        'INVALID_INPUT',
+        `refused image ${ref}: its registry sent content whose digest is not the one the card pins (${first})`,
+        'the registry or a mirror serves altered content; pull from another registry, or check runtimes.docker.digest',
+        { cause: error },
+      );
+    }
+    if (/unauthorized|denied|authentication required|no basic auth credentials/i.test(text)) {
+      throw new MhubError(
+        'ENVIRONMENT',
+        `the registry refused to send image ${ref} (${first})`,
+        `log in first: docker login ${runtime.image.split('/')[0]}`,
+        { cause: error },
+      );
+    }
     const unreachable =
       /dial tcp|lookup|no such host|timeout|connection refused|network is unreachable/i.test(text);
     throw new MhubError(

@@ -7,10 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { MhubError } from '../../errors.ts';
 import { writeError, writeFileAtomic } from '../../fsafe/index.ts';
-import { isPinnedRequirement } from '../../registry/checks.ts';
-import { modelSourceDir } from '../../registry/paths.ts';
-import type { VenvRuntime } from '../../registry/types.gen.ts';
-import type { CardRecord } from '../../registry/validate.ts';
+import type { CardRecord, VenvRuntime } from '../../registry/index.ts';
+import { isPinnedRequirement, modelSourceDir } from '../../registry/index.ts';
 import {
   cacheRoot,
   envHash,

@@ -1,5 +1,5 @@
 // The one place where error codes become process exit codes.
-import type { ErrorCode } from '../errors.ts';
+import type { ErrorCode } from './errors.ts';
 
 export const EXIT_CODES: Record<ErrorCode | 'OK', number> = {
   OK: 0,

@@ -1,0 +1,42 @@
+// The registry's public API: what the CLI and the other capabilities import (parse, validate,
+// terminology, index, import, remote sources). Nothing outside src/registry reaches past this file.
+export {
+  buildIndex,
+  INDEX_VERSION,
+  type IndexedModel,
+  type MhubV2Model,
+  type RegistryIndex,
+  writeIndex,
+} from './build-index.ts';
+export { type CardReadResult, type CardSource, MAX_CARD_BYTES, readCardText } from './card-file.ts';
+export { formatCard } from './card-writer.ts';
+export { isPinnedRequirement } from './checks.ts';
+export { closest, editDistance } from './closest.ts';
+export { type Diagnostic, formatDiagnostic, formatPath, hasErrors, type Severity } from './diagnostics.ts';
+export {
+  type ImportOptions,
+  type ImportResult,
+  importMhubMeta,
+  type MhubMeta,
+  type MhubWorkflows,
+} from './import-mhub.ts';
+export { type ImportedFile, importMhubFiles, writeCards } from './import-mhub-files.ts';
+export { defaultModelsDir, modelSourceDir, repoRoot } from './paths.ts';
+export { describeAge, type RegistryLookup, type ResolvedRegistry, resolveRegistry } from './source.ts';
+export {
+  type Code,
+  defaultTerminologyDir,
+  loadTerminology,
+  type ResolvedSegment,
+  Terminology,
+} from './terminology.ts';
+export type * from './types.gen.ts';
+export {
+  type CardRecord,
+  listCardFiles,
+  loadRegistry,
+  type ValidationResult,
+  validateCards,
+  validateCardText,
+} from './validate.ts';
+export { defaultWorkflow } from './workflows.ts';
