@@ -1,12 +1,12 @@
 // Two models whose pinned dependencies conflict (numpy 1.x and 2.x), run side by side: each
 // backend gives each model its own environment, so both run at once and each sees its own pin.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runModel } from '../../src/runner/run.ts';
 import type { BackendName } from '../../src/runner/types.ts';
-import { hasDocker, repo, tempDir } from '../runner/support.ts';
+import { fixtureNifti, hasDocker, repo, tempDir } from '../runner/support.ts';
 import { venvPython } from '../support/requirements.ts';
 
 const fixtures = path.join(repo, 'test/backends/fixtures');
@@ -14,8 +14,7 @@ const cards = path.join(fixtures, 'cards');
 
 async function sideBySide(backend: BackendName, home: string) {
   const work = await tempDir(`deps-${backend}`);
-  const input = path.join(work, 'ct.nii.gz');
-  writeFileSync(input, 'not really nifti\n');
+  const input = fixtureNifti(work, 'the numpy probes do not read their input');
   const run = async (model: string) => {
     const lines: string[] = [];
     await runModel({

@@ -6,13 +6,13 @@
 // venv: nothing prevents either. The model runs as the user, connects, and writes where the
 // user can; the runner only stages the input (the user's own input folder stays untouched).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runModel } from '../../src/runner/run.ts';
 import type { BackendName } from '../../src/runner/types.ts';
-import { hasDocker, repo, tempDir } from '../runner/support.ts';
+import { fixtureNifti, hasDocker, repo, tempDir } from '../runner/support.ts';
 
 const cards = path.join(repo, 'test/backends/fixtures/cards');
 // Loopback only (this workplace allows no other target). Under --network none the container has
@@ -39,7 +39,7 @@ async function probe(backend: BackendName) {
   const outside = path.join(work, 'outside');
   mkdirSync(input);
   mkdirSync(outside);
-  writeFileSync(path.join(input, 'ct.nii.gz'), `${hostAddress} ${port} ${outside}\n`);
+  fixtureNifti(input, `${hostAddress} ${port} ${outside}`);
   const lines: string[] = [];
   const before = connections;
   const error = await runModel({
