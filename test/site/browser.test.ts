@@ -146,7 +146,8 @@ run('catalog site in Chromium', () => {
     const { page, problems: seen } = await watchedPage(context);
     await page.goto(`${site.server.url}/models/lungmask/`);
     await page.locator('button[data-copy="cmd-docker"]').click();
-    await expect(page.locator('button[data-copy="cmd-docker"]').textContent()).resolves.toBe('Copied');
+    // The label changes once the asynchronous clipboard write has finished: wait for it.
+    await expect.poll(() => page.locator('button[data-copy="cmd-docker"]').textContent()).toBe('Copied');
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     expect(copied).toBe(
       'docker run --rm --user "$(id -u):$(id -g)" --env HOME=/tmp --network none --cap-drop ALL ' +
