@@ -42,7 +42,8 @@ chmod +x "$work/.bare-bin/npm" "$work/.bare-bin/npx"
 echo "bare machine: npm test in $IMAGE (log: $LOG)"
 set +e
 # ../shared (the reference data beside every checkout) comes along read-only, as /shared.
-docker run --rm --network none \
+# Bounded: a test that waits on the network it cannot have must fail here, not hang CI.
+timeout --kill-after=30 1200 docker run --rm --network none \
   -v "$(cd .. && pwd)/shared:/shared:ro" -v "$work:/repo" -v "$node_dir:/opt/node:ro" -v "$npm_dir:/opt/npm:ro" -w /repo \
   -e PATH=/repo/.bare-bin:/opt/node/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   -e HOME=/tmp -e CI= \
