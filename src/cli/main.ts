@@ -1,6 +1,7 @@
 // `mhub`: declares commands and maps errors to exit codes; the work lives in src/*.
 import { Command, CommanderError } from 'commander';
 import { isMhubError } from '../errors.ts';
+import { registerBatchCommand } from './commands/batch.ts';
 import { registerConvertCommand } from './commands/convert.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerGenerateCommands } from './commands/generate.ts';
@@ -18,6 +19,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .showHelpAfterError('(run mhub --help for usage)');
   registerRegistryCommands(program, io, setExit);
   registerRunCommand(program, io, setExit);
+  registerBatchCommand(program, io, setExit);
   registerDoctorCommand(program, io, setExit);
   registerConvertCommand(program, io);
   registerGenerateCommands(program, io);
