@@ -161,7 +161,9 @@ export function registerBatchCommand(program: Command, io: CliIO, setExit: (code
     .description('Counts by state, throughput and ETA of a batch folder (and its Slurm tasks).')
     .argument('<out>', 'the batch folder')
     .option('--json', 'as JSON')
-    .action(async (out: string, opts: { json?: boolean }) => {
+    .action(async (out: string, own: { json?: boolean }) => {
+      // Commander gives `batch status <out> --json` to batch's own --json.
+      const opts = { json: own.json || (batch.opts() as BatchCliOptions).json };
       const batchLib = await import('../../batch/index.ts');
       const status = await batchLib.batchStatus(out);
       const slurm = await batchLib.slurmJobs(out);
