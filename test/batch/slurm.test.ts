@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { batchStatus, planBatch, slurmJobs, slurmScript } from '../../src/batch/index.ts';
 import { runModel } from '../../src/runner/index.ts';
+import { ensureImages, hasDocker } from '../runner/support.ts';
 import { runCli } from '../support/cli.ts';
 import { numpyPython, requirement, venvPython } from '../support/requirements.ts';
 import { ledgerOf, makeStudies, niftiVoxels, repo, spawnMhub, tempDir, testHome } from './support.ts';
@@ -123,68 +124,73 @@ const can =
   venvPython() &&
   numpyPython();
 
+/** Submits the classical model over 11 phantoms and a broken study; waits for the array. */
+async function arrayOf12(backend: 'venv' | 'docker') {
+  const dir = await tempDir(`batch-slurm-${backend}`);
+  const inputs = path.join(dir, 'in');
+  const out = path.join(dir, 'out');
+  const ids = makeStudies(inputs, 11, 'zz_broken');
+  expect(ids).toHaveLength(12);
+  process.env.MHUB_HOME = testHome;
+  const args = [
+    'batch',
+    'classical_ct',
+    '--engine',
+    'slurm',
+    '--inputs',
+    inputs,
+    '--out',
+    out,
+    '--backend',
+    backend,
+    '--shard-size',
+    '3',
+  ];
+  const submitted = await runCli(args);
+  expect(submitted.code, submitted.err).toBe(0);
+  const jobId = /submitted job ([0-9]+): 4 array task\(s\)/.exec(submitted.out)?.[1];
+  expect(jobId, submitted.out).toBeDefined();
+  const status = await until('the array to finish', 300_000, async () => {
+    const s = await batchStatus(out);
+    const jobs = await slurmJobs(out);
+    const c = s.counts;
+    return c.done + c.failed === 12 && jobs.tasks.length === 0 ? s : undefined;
+  });
+  const why = JSON.stringify(status.items.filter((i) => i.state === 'failed'));
+  expect(status.counts, why).toEqual({ done: 11, failed: 1, running: 0, pending: 0, interrupted: 0 });
+  const failed = status.items.find((i) => i.state === 'failed')!;
+  expect(failed).toMatchObject({ id: 'zz_broken', exitCode: 2, backend });
+  expect(failed.error).toMatch(/shorter than a NIfTI-1 header/);
+  // One ledger file per array task, the failure recorded in the broken item's shard.
+  expect(readdirSync(path.join(out, 'ledger')).sort()).toEqual([
+    'shard-0.jsonl',
+    'shard-1.jsonl',
+    'shard-2.jsonl',
+    'shard-3.jsonl',
+  ]);
+  expect(readFileSync(path.join(out, 'ledger', 'shard-3.jsonl'), 'utf8')).toMatch(
+    /"item":"zz_broken","state":"failed"/,
+  );
+  expect(readdirSync(path.join(out, 'slurm')).filter((f) => f.startsWith(`task-${jobId}_`))).toHaveLength(4);
+  // The same label maps as a local venv run of one of the studies.
+  const local = path.join(dir, 'local');
+  await runModel({
+    model: 'classical_ct',
+    input: path.join(inputs, 'case07', 'ct.nii.gz'),
+    output: local,
+    backend: 'venv',
+    home: testHome,
+  });
+  const expected = niftiVoxels(path.join(local, 'segmentation.nii.gz'));
+  for (const id of ids.filter((i) => i !== 'zz_broken')) {
+    expect(niftiVoxels(path.join(out, id, 'segmentation.nii.gz')).equals(expected), id).toBe(true);
+  }
+  return { out, ids, args };
+}
+
 describe.skipIf(!can)('a real Slurm job array', () => {
-  test('12 studies, one broken: 11 done, 1 failed with its error; same label maps as a local run; resubmit; cancel', async () => {
-    const dir = await tempDir('batch-slurm');
-    const inputs = path.join(dir, 'in');
-    const out = path.join(dir, 'out');
-    const ids = makeStudies(inputs, 11, 'zz_broken');
-    expect(ids).toHaveLength(12);
-    process.env.MHUB_HOME = testHome;
-    const args = [
-      'batch',
-      'classical_ct',
-      '--engine',
-      'slurm',
-      '--inputs',
-      inputs,
-      '--out',
-      out,
-      '--backend',
-      'venv',
-      '--shard-size',
-      '3',
-    ];
-    const submitted = await runCli(args);
-    expect(submitted.code, submitted.err).toBe(0);
-    const jobId = /submitted job ([0-9]+): 4 array task\(s\)/.exec(submitted.out)?.[1];
-    expect(jobId, submitted.out).toBeDefined();
-
-    const status = await until('the array to finish', 240_000, async () => {
-      const s = await batchStatus(out);
-      const jobs = await slurmJobs(out);
-      const c = s.counts;
-      return c.done + c.failed === 12 && jobs.tasks.length === 0 ? s : undefined;
-    });
-    expect(status.counts).toEqual({ done: 11, failed: 1, running: 0, pending: 0, interrupted: 0 });
-    const failed = status.items.find((i) => i.state === 'failed')!;
-    expect(failed).toMatchObject({ id: 'zz_broken', exitCode: 2 });
-    expect(failed.error).toMatch(/shorter than a NIfTI-1 header/);
-    // One ledger file per array task, the failure recorded in the broken item's shard.
-    expect(readdirSync(path.join(out, 'ledger')).sort()).toEqual([
-      'shard-0.jsonl',
-      'shard-1.jsonl',
-      'shard-2.jsonl',
-      'shard-3.jsonl',
-    ]);
-    expect(readFileSync(path.join(out, 'ledger', 'shard-3.jsonl'), 'utf8')).toMatch(
-      /"item":"zz_broken","state":"failed"/,
-    );
-    const logs = readdirSync(path.join(out, 'slurm')).filter((f) => f.startsWith(`task-${jobId}_`));
-    expect(logs).toHaveLength(4);
-
-    const local = path.join(dir, 'local');
-    await runModel({
-      model: 'classical_ct',
-      input: path.join(inputs, 'case07', 'ct.nii.gz'),
-      output: local,
-      backend: 'venv',
-      home: testHome,
-    });
-    const expected = niftiVoxels(path.join(local, 'segmentation.nii.gz'));
-    for (const id of ids.filter((i) => i !== 'zz_broken')) {
-      expect(niftiVoxels(path.join(out, id, 'segmentation.nii.gz')).equals(expected), id).toBe(true);
-    }
+  test('12 studies, one broken, venv: 11 done, 1 failed with its error; same label maps as a local run; resubmit; cancel', async () => {
+    const { out, ids, args } = await arrayOf12('venv');
 
     // Resubmitting: only the shard with the unfinished item; finished items are not redone.
     const again = await runCli(args);
@@ -219,5 +225,12 @@ describe.skipIf(!can)('a real Slurm job array', () => {
     await until('scancel to take effect', 30_000, async () =>
       execFileSync('squeue', ['-h', '-j', heldId], { encoding: 'utf8' }).trim() === '' ? true : undefined,
     );
+  }, 600_000);
+});
+
+describe.skipIf(!(can && hasDocker))('a real Slurm job array, Docker backend', () => {
+  test('12 studies, one broken, docker: 11 done, 1 failed; same label maps as a local venv run', async () => {
+    ensureImages();
+    await arrayOf12('docker');
   }, 600_000);
 });
