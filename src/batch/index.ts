@@ -8,6 +8,7 @@ import { type Plan, planBatch, readPlan } from './plan.ts';
 import { type BatchStatus, batchStatus, writeSummary } from './status.ts';
 import type { BatchOptions } from './types.ts';
 
+export { emitK8s, type K8sRequest, k8sFiles, k8sObjects, stagedInputs } from './k8s.ts';
 export { ITEM_MARKER } from './item-folder.ts';
 export { defaultJobs } from './jobs.ts';
 export { foldLedger, ledgerPath, readLedger } from './ledger.ts';
