@@ -8,9 +8,9 @@ import { type Plan, planBatch, readPlan } from './plan.ts';
 import { type BatchStatus, batchStatus, writeSummary } from './status.ts';
 import type { BatchOptions } from './types.ts';
 
-export { emitK8s, type K8sRequest, k8sFiles, k8sObjects, stagedInputs } from './k8s.ts';
 export { ITEM_MARKER } from './item-folder.ts';
 export { defaultJobs } from './jobs.ts';
+export { emitK8s, type K8sRequest, k8sFiles, k8sObjects, stagedInputs } from './k8s.ts';
 export { foldLedger, ledgerPath, readLedger } from './ledger.ts';
 export type { BatchResult } from './local.ts';
 export { parseCsvManifest, parseJsonlManifest } from './manifest.ts';
@@ -28,6 +28,7 @@ export {
   writeSummary,
 } from './status.ts';
 export type { BatchItem, BatchMeta, BatchOptions, ItemOptions, LedgerEntry, PlannedItem } from './types.ts';
+export { emitWdl, type WdlRequest, wdlInputs, wdlText } from './wdl.ts';
 
 export interface BatchRequest extends BatchOptions {
   /** A folder of studies or a manifest; not needed with `shard` (the plan is in `out`). */

@@ -28,10 +28,13 @@ export interface K8sRequest {
 }
 
 /** Where each item's input goes on the claim: inputs/<index>/<name the image expects>. */
-export function stagedInputs(request: K8sRequest): { index: number; id: string; source: string; target: string }[] {
+export function stagedInputs(
+  request: K8sRequest,
+): { index: number; id: string; source: string; target: string }[] {
   const iface = request.record.card.runtimes.docker!.interface;
   return request.items.flatMap((item, index) => {
-    const inputs = typeof item.inputs === 'string' ? { [request.record.card.inputs[0]!.id]: item.inputs } : item.inputs;
+    const inputs =
+      typeof item.inputs === 'string' ? { [request.record.card.inputs[0]!.id]: item.inputs } : item.inputs;
     return Object.entries(inputs).map(([id, source]) => {
       // files interface: <input id>.nii.gz / .nrrd / DICOM folder <input id>; mhub: the folder itself.
       const ext = /\.nii(\.gz)?$/i.test(source) ? '.nii.gz' : /\.nrrd$/i.test(source) ? '.nrrd' : '';
@@ -44,14 +47,23 @@ export function stagedInputs(request: K8sRequest): { index: number; id: string; 
 export function k8sObjects(request: K8sRequest): Record<string, unknown>[] {
   const { meta, record } = request;
   const docker = record.card.runtimes.docker;
-  if (!docker) throw new MhubError('USAGE', `${meta.model} has no Docker image to run on Kubernetes`, 'use --engine slurm with --backend venv');
+  if (!docker)
+    throw new MhubError(
+      'USAGE',
+      `${meta.model} has no Docker image to run on Kubernetes`,
+      'use --engine slurm with --backend venv',
+    );
   const name = `mhub-${meta.model.replace(/_/g, '-')}-${meta.batchId.slice(0, 8)}`;
   const labels = {
     [`${LABEL_PREFIX}run`]: meta.batchId,
     [`${LABEL_PREFIX}model`]: meta.model,
     [`${LABEL_PREFIX}version`]: meta.version,
   };
-  const metadata = (kind: string) => ({ name: kind ? `${name}-${kind}` : name, labels, ...(request.namespace ? { namespace: request.namespace } : {}) });
+  const metadata = (kind: string) => ({
+    name: kind ? `${name}-${kind}` : name,
+    labels,
+    ...(request.namespace ? { namespace: request.namespace } : {}),
+  });
   const req = record.card.requirements;
   const perItemGb = (req.diskGb ?? 1) + 1;
   const storage = request.storage ?? `${Math.ceil(perItemGb * request.items.length)}Gi`;
@@ -59,7 +71,9 @@ export function k8sObjects(request: K8sRequest): Record<string, unknown>[] {
   const gpu = req.gpu === 'required' ? { 'nvidia.com/gpu': '1' } : {};
   const indexEnv = {
     name: 'MHUB_INDEX',
-    valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } },
+    valueFrom: {
+      fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" },
+    },
   };
   const args = docker.interface === 'mhub' ? ['--workflow', request.workflow ?? 'default'] : undefined;
   const claim = {
@@ -72,7 +86,12 @@ export function k8sObjects(request: K8sRequest): Record<string, unknown>[] {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: metadata('no-network'),
-    spec: { podSelector: { matchLabels: labels }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
+    spec: {
+      podSelector: { matchLabels: labels },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [],
+      egress: [],
+    },
   };
   const job = {
     apiVersion: 'batch/v1',
@@ -107,7 +126,12 @@ export function k8sObjects(request: K8sRequest): Record<string, unknown>[] {
                 limits: { memory, ...gpu },
               },
               volumeMounts: [
-                { name: 'data', mountPath: '/app/data/input_data', subPathExpr: 'inputs/$(MHUB_INDEX)', readOnly: true },
+                {
+                  name: 'data',
+                  mountPath: '/app/data/input_data',
+                  subPathExpr: 'inputs/$(MHUB_INDEX)',
+                  readOnly: true,
+                },
                 { name: 'data', mountPath: '/app/data/output_data', subPathExpr: 'outputs/$(MHUB_INDEX)' },
                 { name: 'tmp', mountPath: '/tmp' },
               ],
@@ -127,7 +151,11 @@ export function k8sObjects(request: K8sRequest): Record<string, unknown>[] {
 /** The manifest as one YAML stream, and the staging table (index, id, source, target). */
 export function k8sFiles(request: K8sRequest): { yaml: string; staging: string } {
   const header = `# mhub batch of ${request.meta.model} ${request.meta.version} (batch ${request.meta.batchId}): emitted, not run by mhub.\n# Copy each input to its target on the claim (staging.tsv), kubectl apply -f this file;\n# index i writes outputs/i (staging.tsv maps indices to item ids).\n`;
-  const yaml = header + k8sObjects(request).map((o) => stringify(o, { aliasDuplicateObjects: false })).join('---\n');
+  const yaml =
+    header +
+    k8sObjects(request)
+      .map((o) => stringify(o, { aliasDuplicateObjects: false }))
+      .join('---\n');
   const rows = stagedInputs(request).map((r) => [r.index, r.id, r.source, r.target].join('\t'));
   return { yaml, staging: `${['index', 'id', 'source', 'target'].join('\t')}\n${rows.join('\n')}\n` };
 }
@@ -137,7 +165,10 @@ export async function emitK8s(out: string, request: K8sRequest): Promise<string[
   const files = k8sFiles(request);
   const dir = path.join(path.resolve(out), 'k8s');
   const written: string[] = [];
-  for (const [name, text] of [['job.yaml', files.yaml], ['staging.tsv', files.staging]] as const) {
+  for (const [name, text] of [
+    ['job.yaml', files.yaml],
+    ['staging.tsv', files.staging],
+  ] as const) {
     await writeAtomic(path.join(dir, name), (tmp) => writeFile(tmp, text));
     written.push(path.join(dir, name));
   }

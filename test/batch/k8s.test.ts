@@ -23,19 +23,42 @@ describe('mhub batch --emit k8s', () => {
     const dir = await tempDir('batch-k8s');
     makeStudies(path.join(dir, 'in'), 3);
     const out = path.join(dir, 'out');
-    const r = await runCli(['batch', 'classical_ct', '--inputs', path.join(dir, 'in'), '--out', out, '--emit', 'k8s', '--jobs', '2', '--retries', '1']);
+    const r = await runCli([
+      'batch',
+      'classical_ct',
+      '--inputs',
+      path.join(dir, 'in'),
+      '--out',
+      out,
+      '--emit',
+      'k8s',
+      '--jobs',
+      '2',
+      '--retries',
+      '1',
+    ]);
     expect(r.code, r.err).toBe(0);
-    const docs = parseAllDocuments(readFileSync(path.join(out, 'k8s', 'job.yaml'), 'utf8')).map((d) => d.toJS());
+    const docs = parseAllDocuments(readFileSync(path.join(out, 'k8s', 'job.yaml'), 'utf8')).map((d) =>
+      d.toJS(),
+    );
     expect(docs.map((d) => d.kind)).toEqual(['PersistentVolumeClaim', 'NetworkPolicy', 'Job']);
     for (const doc of docs) validate(doc);
     const job = docs[2];
-    expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 3, parallelism: 2, backoffLimitPerIndex: 1 });
+    expect(job.spec).toMatchObject({
+      completionMode: 'Indexed',
+      completions: 3,
+      parallelism: 2,
+      backoffLimitPerIndex: 1,
+    });
     const pod = job.spec.template.spec;
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
     expect(pod.automountServiceAccountToken).toBe(false);
     const [container] = pod.containers;
     expect(container.image).toBe('mhub-registry/classical_ct:1.0.0');
-    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(container.env).toContainEqual({ name: 'HOME', value: '/tmp' });
     expect(container.resources.limits).toEqual({ memory: '2048Mi' });
     expect(container.volumeMounts).toContainEqual({
@@ -46,14 +69,26 @@ describe('mhub batch --emit k8s', () => {
     });
     expect(pod.volumes[0].persistentVolumeClaim.claimName).toBe(docs[0].metadata.name);
     // No network: the policy selects the pods by their labels and allows nothing.
-    expect(docs[1].spec).toEqual({ podSelector: { matchLabels: job.spec.template.metadata.labels }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] });
-    const staging = readFileSync(path.join(out, 'k8s', 'staging.tsv'), 'utf8').trim().split('\n');
+    expect(docs[1].spec).toEqual({
+      podSelector: { matchLabels: job.spec.template.metadata.labels },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [],
+      egress: [],
+    });
+    const staging = readFileSync(path.join(out, 'k8s', 'staging.tsv'), 'utf8')
+      .trim()
+      .split('\n');
     expect(staging[0]).toBe('index\tid\tsource\ttarget');
     expect(staging[2]).toBe(`1\tcase02\t${path.join(dir, 'in', 'case02', 'ct.nii.gz')}\tinputs/1/ct.nii.gz`);
   });
 
   test('the schema check is real: a malformed Job is rejected', () => {
-    const bad = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'x' }, spec: { completions: 'three', template: {} } };
+    const bad = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'x' },
+      spec: { completions: 'three', template: {} },
+    };
     expect(() => validate(bad)).toThrow(/completions/);
   });
 });

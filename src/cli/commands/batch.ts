@@ -19,7 +19,7 @@ interface BatchCliOptions {
   shard?: string;
   sbatchArgs?: string;
   container?: 'apptainer';
-  emit?: 'k8s';
+  emit?: 'k8s' | 'wdl';
   registry?: string[];
   json?: boolean;
   quiet?: boolean;
@@ -63,7 +63,12 @@ export function registerBatchCommand(program: Command, io: CliIO, setExit: (code
         'apptainer',
       ]),
     )
-    .addOption(new Option('--emit <engine>', 'write a Kubernetes Indexed Job (not run here)').choices(['k8s']))
+    .addOption(
+      new Option(
+        '--emit <engine>',
+        'write a Kubernetes Indexed Job or a WDL workflow (not run here)',
+      ).choices(['k8s', 'wdl']),
+    )
     .option('--registry <path...>', 'card files or folders to find the model in')
     .option('--json', 'ledger lines and the result as JSON lines on stdout')
     .option('-q, --quiet', 'do not print the models output')
@@ -80,18 +85,39 @@ export function registerBatchCommand(program: Command, io: CliIO, setExit: (code
       if (shard === undefined && opts.inputs === undefined)
         throw new MhubError('USAGE', 'give --inputs (a folder of studies or a manifest)');
       const batchLib = await import('../../batch/index.ts');
+      const printWritten = (files: string[]) => {
+        if (opts.json) io.out(JSON.stringify({ files }));
+        else for (const file of files) io.out(`wrote ${file}`);
+        setExit(0);
+      };
       if (opts.emit === 'k8s') {
         // One index per item: each pod mounts its own input and output folders by index.
-        const plan = await batchLib.planBatch({ model, inputs: opts.inputs!, out, shardSize: 1, registry: opts.registry });
+        const plan = await batchLib.planBatch({
+          model,
+          inputs: opts.inputs!,
+          out,
+          shardSize: 1,
+          registry: opts.registry,
+        });
         const files = await batchLib.emitK8s(out, {
           ...plan,
           parallelism: jobs ?? batchLib.defaultJobs(plan.record),
           retries,
           workflow: opts.workflow,
         });
-        if (opts.json) io.out(JSON.stringify({ files }));
-        else for (const file of files) io.out(`wrote ${file}`);
-        setExit(0);
+        printWritten(files);
+        return;
+      }
+      if (opts.emit === 'wdl') {
+        const plan = await batchLib.planBatch({
+          model,
+          inputs: opts.inputs!,
+          out,
+          shardSize,
+          registry: opts.registry,
+        });
+        const files = await batchLib.emitWdl(out, { ...plan, workflow: opts.workflow });
+        printWritten(files);
         return;
       }
       if (opts.engine === 'slurm') {
