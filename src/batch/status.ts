@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeAtomic } from '../io/index.ts';
+import { processAlive } from '../process-alive.ts';
 import { foldLedger, readLedger } from './ledger.ts';
 import { readPlan } from './plan.ts';
 import type { ItemState } from './types.ts';
@@ -37,15 +38,6 @@ export interface BatchStatus {
   items: ItemStatus[];
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export async function batchStatus(outDir: string, now = Date.now()): Promise<BatchStatus> {
   const out = path.resolve(outDir);
   const { meta, items } = await readPlan(out);
@@ -56,7 +48,7 @@ export async function batchStatus(outDir: string, now = Date.now()): Promise<Bat
     const r = records.get(item.id);
     if (!r) return { id: item.id, shard: item.shard, state: 'pending', attempts: 0 };
     let state: ItemStatus['state'] = r.state === 'skipped' ? 'done' : r.state;
-    if (state === 'running' && r.last.host === host && !alive(r.last.pid)) state = 'interrupted';
+    if (state === 'running' && r.last.host === host && !processAlive(r.last.pid)) state = 'interrupted';
     return {
       id: item.id,
       shard: item.shard,

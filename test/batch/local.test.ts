@@ -5,13 +5,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { batchStatus } from '../../src/batch/index.ts';
-import { runModel } from '../../src/runner/index.ts';
 import { runCli } from '../support/cli.ts';
 import { numpyPython, venvPython } from '../support/requirements.ts';
 import {
+  expectSameLabelMaps,
   ledgerOf,
   makeStudies,
-  niftiVoxels,
   repo,
   spawnMhub,
   statesOf,
@@ -26,6 +25,8 @@ describe.skipIf(!can)('mhub batch, local engine (venv backend, real runs)', () =
   let inputs: string;
   let out: string;
   let ids: string[];
+  const batch = (...extra: string[]) =>
+    runCli(['batch', 'classical_ct', '--inputs', inputs, '--out', out, '--backend', 'venv', ...extra]);
   beforeAll(async () => {
     const dir = await tempDir('batch-local');
     inputs = path.join(dir, 'in');
@@ -34,19 +35,7 @@ describe.skipIf(!can)('mhub batch, local engine (venv backend, real runs)', () =
   }, 120_000);
 
   test('runs every item into its own folder; the broken one fails with its error in the ledger', async () => {
-    const r = await runCli([
-      'batch',
-      'classical_ct',
-      '--inputs',
-      inputs,
-      '--out',
-      out,
-      '--backend',
-      'venv',
-      '--jobs',
-      '2',
-      '-q',
-    ]);
+    const r = await batch('--jobs', '2', '-q');
     expect(r.code, r.err).toBe(1);
     expect(r.out).toMatch(/4\/5 done, 1 failed/);
     const failed = ledgerOf(out).filter((e) => e.state === 'failed');
@@ -60,18 +49,8 @@ describe.skipIf(!can)('mhub batch, local engine (venv backend, real runs)', () =
     });
     expect(failed[0]!.error).toMatch(/shorter than a NIfTI-1 header/);
     // The same label map as `mhub run` of the same item.
-    const single = path.join(await tempDir('batch-single'), 'result');
-    await runModel({
-      model: 'classical_ct',
-      input: path.join(inputs, 'case03', 'ct.nii.gz'),
-      output: single,
-      backend: 'venv',
-      home: testHome,
-    });
-    const expected = niftiVoxels(path.join(single, 'segmentation.nii.gz'));
-    for (const id of ids.filter((i) => i !== 'zz_broken')) {
-      expect(niftiVoxels(path.join(out, id, 'segmentation.nii.gz')).equals(expected), id).toBe(true);
-    }
+    const scratch = path.join(await tempDir('batch-single'), 'result');
+    await expectSameLabelMaps(out, ids, 'zz_broken', path.join(inputs, 'case03', 'ct.nii.gz'), scratch);
     const csv = readFileSync(path.join(out, 'summary.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('id,state,attempts,backend,seconds,exit_code,error');
     expect(csv.find((l) => l.startsWith('zz_broken,'))).toMatch(
@@ -82,20 +61,7 @@ describe.skipIf(!can)('mhub batch, local engine (venv backend, real runs)', () =
 
   test('the same command again: finished items are skipped, the failed one retried up to --retries', async () => {
     const before = ledgerOf(out).length;
-    const r = await runCli([
-      'batch',
-      'classical_ct',
-      '--inputs',
-      inputs,
-      '--out',
-      out,
-      '--backend',
-      'venv',
-      '--retries',
-      '1',
-      '--json',
-      '-q',
-    ]);
+    const r = await batch('--retries', '1', '--json', '-q');
     expect(r.code).toBe(1);
     const added = ledgerOf(out).slice(before);
     expect(added.map((e) => [e.item, e.state, e.attempt])).toEqual([
@@ -120,17 +86,7 @@ describe.skipIf(!can)('mhub batch, local engine (venv backend, real runs)', () =
     const file = path.join(out, 'case02', 'segmentation.nii.gz');
     const original = readFileSync(file);
     writeFileSync(file, Buffer.concat([original, Buffer.from('x')]));
-    const r = await runCli([
-      'batch',
-      'classical_ct',
-      '--inputs',
-      inputs,
-      '--out',
-      out,
-      '--backend',
-      'venv',
-      '-q',
-    ]);
+    const r = await batch('-q');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(
       /failed case02: .*segmentation\.nii\.gz is missing or changed since the item finished/,

@@ -6,11 +6,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { batchStatus, planBatch, slurmJobs, slurmScript } from '../../src/batch/index.ts';
-import { runModel } from '../../src/runner/index.ts';
 import { ensureImages, hasDocker } from '../runner/support.ts';
 import { runCli } from '../support/cli.ts';
 import { numpyPython, requirement, venvPython } from '../support/requirements.ts';
-import { ledgerOf, makeStudies, niftiVoxels, repo, spawnMhub, tempDir, testHome } from './support.ts';
+import { expectSameLabelMaps, ledgerOf, makeStudies, repo, spawnMhub, tempDir, testHome } from './support.ts';
 
 function slurmUp(): boolean {
   const r = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8', timeout: 20_000 });
@@ -173,18 +172,13 @@ async function arrayOf12(backend: 'venv' | 'docker') {
   );
   expect(readdirSync(path.join(out, 'slurm')).filter((f) => f.startsWith(`task-${jobId}_`))).toHaveLength(4);
   // The same label maps as a local venv run of one of the studies.
-  const local = path.join(dir, 'local');
-  await runModel({
-    model: 'classical_ct',
-    input: path.join(inputs, 'case07', 'ct.nii.gz'),
-    output: local,
-    backend: 'venv',
-    home: testHome,
-  });
-  const expected = niftiVoxels(path.join(local, 'segmentation.nii.gz'));
-  for (const id of ids.filter((i) => i !== 'zz_broken')) {
-    expect(niftiVoxels(path.join(out, id, 'segmentation.nii.gz')).equals(expected), id).toBe(true);
-  }
+  await expectSameLabelMaps(
+    out,
+    ids,
+    'zz_broken',
+    path.join(inputs, 'case07', 'ct.nii.gz'),
+    path.join(dir, 'local'),
+  );
   return { out, ids, args };
 }
 

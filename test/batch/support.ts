@@ -2,9 +2,11 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { expect } from 'vitest';
 import { readLedger } from '../../src/batch/index.ts';
 import type { LedgerEntry } from '../../src/batch/types.ts';
-import { makePhantom } from '../runner/support.ts';
+import { runModel } from '../../src/runner/index.ts';
+import { makePhantom, niftiVoxels, testHome } from '../runner/support.ts';
 
 export { makePhantom, niftiVoxels, repo, spawnMhub, tempDir, testHome } from '../runner/support.ts';
 
@@ -42,4 +44,19 @@ export function statesOf(out: string, item: string): string[] {
   return readLedger(out)
     .filter((e) => e.item === item)
     .map((e) => e.state);
+}
+
+/** Every item but `broken` has the label map a plain `runModel` (venv) gives for `input`. */
+export async function expectSameLabelMaps(
+  out: string,
+  ids: readonly string[],
+  broken: string,
+  input: string,
+  scratch: string,
+): Promise<void> {
+  await runModel({ model: 'classical_ct', input, output: scratch, backend: 'venv', home: testHome });
+  const expected = niftiVoxels(path.join(scratch, 'segmentation.nii.gz'));
+  for (const id of ids.filter((i) => i !== broken)) {
+    expect(niftiVoxels(path.join(out, id, 'segmentation.nii.gz')).equals(expected), id).toBe(true);
+  }
 }

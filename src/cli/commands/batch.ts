@@ -85,6 +85,8 @@ export function registerBatchCommand(program: Command, io: CliIO, setExit: (code
       if (shard === undefined && opts.inputs === undefined)
         throw new MhubError('USAGE', 'give --inputs (a folder of studies or a manifest)');
       const batchLib = await import('../../batch/index.ts');
+      const plan = (size: number | undefined) =>
+        batchLib.planBatch({ model, inputs: opts.inputs!, out, shardSize: size, registry: opts.registry });
       const printWritten = (files: string[]) => {
         if (opts.json) io.out(JSON.stringify({ files }));
         else for (const file of files) io.out(`wrote ${file}`);
@@ -92,16 +94,10 @@ export function registerBatchCommand(program: Command, io: CliIO, setExit: (code
       };
       if (opts.emit === 'k8s') {
         // One index per item: each pod mounts its own input and output folders by index.
-        const plan = await batchLib.planBatch({
-          model,
-          inputs: opts.inputs!,
-          out,
-          shardSize: 1,
-          registry: opts.registry,
-        });
+        const planned = await plan(1);
         const files = await batchLib.emitK8s(out, {
-          ...plan,
-          parallelism: jobs ?? batchLib.defaultJobs(plan.record),
+          ...planned,
+          parallelism: jobs ?? batchLib.defaultJobs(planned.record),
           retries,
           workflow: opts.workflow,
         });
@@ -109,30 +105,18 @@ export function registerBatchCommand(program: Command, io: CliIO, setExit: (code
         return;
       }
       if (opts.emit === 'wdl') {
-        const plan = await batchLib.planBatch({
-          model,
-          inputs: opts.inputs!,
-          out,
-          shardSize,
-          registry: opts.registry,
-        });
-        const files = await batchLib.emitWdl(out, { ...plan, workflow: opts.workflow });
+        const planned = await plan(shardSize);
+        const files = await batchLib.emitWdl(out, { ...planned, workflow: opts.workflow });
         printWritten(files);
         return;
       }
       if (opts.engine === 'slurm') {
-        const plan = await batchLib.planBatch({
-          model,
-          inputs: opts.inputs!,
-          out,
-          shardSize,
-          registry: opts.registry,
-        });
+        const planned = await plan(shardSize);
         const submitted = await batchLib.submitSlurm({
           out,
-          meta: plan.meta,
-          items: plan.items,
-          record: plan.record,
+          meta: planned.meta,
+          items: planned.items,
+          record: planned.record,
           backend: opts.backend,
           retries,
           sbatchArgs: opts.sbatchArgs?.split(/\s+/).filter(Boolean),
