@@ -82,6 +82,8 @@ export async function runItems(
     } else queue.push(item);
   }
 
+  options.onQueued?.(queue.length);
+
   const runOne = async (item: PlannedItem): Promise<void> => {
     let attempt = history.get(item.id)?.attempts ?? 0;
     for (let tries = 0; tries <= retries; tries++) {

@@ -70,6 +70,8 @@ export interface BatchOptions {
   home?: string;
   defaults?: ItemOptions;
   signal?: AbortSignal;
+  /** Called once the finished items are known: how many this run will attempt. */
+  onQueued?: (queued: number) => void;
   /** Called with every ledger line this run appends. */
   onEntry?: (entry: LedgerEntry) => void;
   /** Model output lines, prefixed with the item id. */

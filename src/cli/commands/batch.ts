@@ -1,6 +1,8 @@
 // `mhub batch <model> --inputs ... --out ...`, `mhub batch status <out>`, `mhub batch cancel <out>`.
 import { type Command, Option } from 'commander';
+import type { LedgerEntry } from '../../batch/types.ts';
 import { MhubError } from '../../errors.ts';
+import { progressRenderer } from '../../progress.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../runner/types.ts';
 import type { CliIO } from '../io.ts';
 
@@ -133,6 +135,31 @@ export function registerBatchCommand(program: Command, io: CliIO, setExit: (code
         setExit(0);
         return;
       }
+      const bar = progressRenderer({ isTTY: io.isTTY, err: io.err });
+      const started = Date.now();
+      let queued = 0;
+      const running = new Set<string>();
+      const done = new Set<string>();
+      const failed = new Set<string>();
+      const tally = (e: LedgerEntry) => {
+        // A retried item leaves `failed` when its next attempt starts.
+        for (const set of [running, failed]) set.delete(e.item);
+        ({ running, done, failed, skipped: done })[e.state].add(e.item);
+      };
+      const drawBar = () => {
+        const finished = done.size + failed.size;
+        const left = Math.max(0, queued - finished);
+        const eta =
+          finished > 0 && left > 0
+            ? ` ETA ${batchLib.formatSeconds(Math.round(((Date.now() - started) / finished / 1000) * left))}`
+            : '';
+        bar.progress({
+          phase: 'batch',
+          done: Math.min(finished, queued),
+          total: queued,
+          message: `${done.size} done, ${failed.size} failed, ${running.size} running${eta}`,
+        });
+      };
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.on('SIGINT', stop);
@@ -155,17 +182,32 @@ export function registerBatchCommand(program: Command, io: CliIO, setExit: (code
             timeoutMs: timeout === undefined ? undefined : timeout * 1000,
           },
           signal: controller.signal,
+          onQueued: (n) => {
+            queued = n;
+          },
           onEntry: (e) => {
             if (opts.json) return io.out(JSON.stringify(e));
+            tally(e);
+            if (io.isTTY) {
+              // A bar on a terminal; failures still get a line of their own.
+              if (e.state === 'failed') {
+                bar.close();
+                io.err(`${e.item}: failed: ${batchLib.oneLine(e.error ?? '')}`);
+              }
+              return drawBar();
+            }
             if (e.state === 'running')
               return io.err(`${e.item}: running (attempt ${e.attempt}, ${e.backend})`);
             const took = e.durationMs === undefined ? '' : ` in ${(e.durationMs / 1000).toFixed(1)} s`;
             io.err(`${e.item}: ${e.state}${took}${e.error ? `: ${batchLib.oneLine(e.error)}` : ''}`);
           },
           log: (item, line) => {
-            if (!opts.quiet && !opts.json) io.err(`  ${item} | ${line}`);
+            if (opts.quiet || opts.json) return;
+            bar.close();
+            io.err(`  ${item} | ${line}`);
           },
         });
+        bar.close();
         const { result, status, summary } = outcome;
         if (opts.json) io.out(JSON.stringify({ result, counts: status.counts, summary }));
         else {
@@ -177,6 +219,7 @@ export function registerBatchCommand(program: Command, io: CliIO, setExit: (code
         }
         setExit(result.failed.length > 0 ? 1 : 0);
       } finally {
+        bar.close();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
       }
