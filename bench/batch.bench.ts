@@ -4,14 +4,15 @@
 //   local engine overhead per item on the classical model: `runBatch --jobs 1` over N items vs
 //   N `runModel` calls on the same items in the same process (what `mhub run` does after Node
 //   starts), interleaved; goal <= 0.2 s per item;
-//   throughput --jobs 2 vs --jobs 1 on the small phantom (the issue's goal: >= 1.6x on 2 cores).
+//   throughput --jobs 2 vs --jobs 1 on the small phantom (the issue's goal: >= 1.6x on 2 cores);
+//   Slurm, when a cluster answers: sbatch to the first item running, and overhead per task.
 // Usage: node bench/batch.bench.ts [--items N] [--reps R]
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { planBatch, runBatch } from '../src/batch/index.ts';
+import { planBatch, readLedger, runBatch, submitSlurm } from '../src/batch/index.ts';
 import { runModel } from '../src/runner/index.ts';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
@@ -120,6 +121,31 @@ try {
     `throughput: --jobs 1 ${(n / best(ones)).toFixed(2)} items/s, --jobs 2 ${(n / best(twos)).toFixed(2)} items/s ` +
       `-> ${(best(ones) / best(twos)).toFixed(2)}x on ${os.availableParallelism()} cores (goal >= 1.6x)`,
   );
+
+  // 4. Slurm (when a cluster answers): submission to the first item running, and the
+  // per-task overhead: (array wall time x slots - the items' own run time) / tasks.
+  if (spawnSync('sinfo', ['-h'], { timeout: 10_000 }).status === 0) {
+    const out = path.join(work, 'slurm');
+    const plan = await planBatch({ model: 'classical_ct', inputs: studies, out, shardSize: 1 });
+    process.env.MHUB_HOME = home;
+    const t0 = Date.now();
+    const { jobId } = await submitSlurm({ out, ...plan, backend: 'venv', retries: 0, env: process.env });
+    const submitMs = Date.now() - t0;
+    let entries = readLedger(out);
+    while (entries.filter((e) => e.state === 'done' || e.state === 'failed').length < n) {
+      if (Date.now() - t0 > 120_000) throw new Error(`Slurm job ${jobId} did not finish in 120 s`);
+      await new Promise((r) => setTimeout(r, 100));
+      entries = readLedger(out);
+    }
+    const firstRun = Date.parse(entries.find((e) => e.state === 'running')!.time) - t0;
+    const wall = Math.max(...entries.map((e) => Date.parse(e.time))) - t0;
+    const itemMs = entries.reduce((sum, e) => sum + (e.state === 'done' ? (e.durationMs ?? 0) : 0), 0);
+    const slots = Math.min(n, os.availableParallelism());
+    console.log(
+      `slurm: sbatch ${(submitMs / 1000).toFixed(2)} s, submit -> first item running ${(firstRun / 1000).toFixed(2)} s, ` +
+        `${n} tasks in ${(wall / 1000).toFixed(1)} s -> overhead ~${((wall * slots - itemMs) / n / 1000).toFixed(2)} s per task`,
+    );
+  } else console.log('slurm: no cluster answers (sinfo); run scripts/ci/slurm.sh for this figure');
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
