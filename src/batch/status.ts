@@ -106,7 +106,7 @@ function rows(status: BatchStatus): string[][] {
 const HEADER = ['id', 'state', 'attempts', 'backend', 'seconds', 'exit_code', 'error'];
 
 export function summaryCsv(status: BatchStatus): string {
-  return [HEADER, ...rows(status)].map((r) => r.map(csvField).join(',')).join('\n') + '\n';
+  return `${[HEADER, ...rows(status)].map((r) => r.map(csvField).join(',')).join('\n')}\n`;
 }
 
 export function summaryMarkdown(status: BatchStatus): string {
