@@ -1,7 +1,7 @@
 // The local engine for real: the classical reference model under the venv backend over
 // phantom studies, one deliberately broken; resume; a kill -9 of the batch process.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { batchStatus } from '../../src/batch/index.ts';
@@ -161,5 +161,83 @@ describe.skipIf(!can)('kill -9 of the batch', () => {
       (id) => entries.filter((e) => e.item === id && e.state === 'running').length === 2,
     );
     expect(reruns.length).toBeLessThanOrEqual(1);
+  }, 300_000);
+});
+
+describe.skipIf(!can)('one environment, cancel', () => {
+  test('a fresh cache: the venv is built once for the batch, before any item finishes', async () => {
+    const dir = await tempDir('batch-fresh');
+    const home = path.join(dir, 'home');
+    makeStudies(path.join(dir, 'in'), 4);
+    const out = path.join(dir, 'out');
+    const r = await spawnMhub(
+      [
+        'batch',
+        'classical_ct',
+        '--inputs',
+        path.join(dir, 'in'),
+        '--out',
+        out,
+        '--backend',
+        'venv',
+        '--jobs',
+        '2',
+        '-q',
+      ],
+      {
+        env: { MHUB_HOME: home },
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const envs = readdirSync(path.join(home, 'venvs', 'classical_ct'));
+    expect(envs.filter((e) => !e.startsWith('.'))).toEqual(['1.0.0']);
+    const stamp = statSync(path.join(home, 'venvs', 'classical_ct', '1.0.0', '.mhub-stamp.json'));
+    const firstDone = Math.min(
+      ...ledgerOf(out)
+        .filter((e) => e.state === 'done')
+        .map((e) => Date.parse(e.time)),
+    );
+    expect(stamp.mtimeMs).toBeLessThanOrEqual(firstDone);
+  }, 300_000);
+
+  test('Ctrl-C: exit 130, the item in flight recorded as cancelled, finished ones kept; the rerun completes', async () => {
+    const dir = await tempDir('batch-sigint');
+    makeStudies(path.join(dir, 'in'), 6);
+    const out = path.join(dir, 'out');
+    const args = [
+      'batch',
+      'classical_ct',
+      '--inputs',
+      path.join(dir, 'in'),
+      '--out',
+      out,
+      '--backend',
+      'venv',
+      '--jobs',
+      '1',
+      '-q',
+    ];
+    let sent = false;
+    const first = await spawnMhub(args, {
+      env: { MHUB_HOME: testHome },
+      onStderr: (stderr, child) => {
+        if (!sent && /case02: done/.test(stderr)) sent = child.kill('SIGINT');
+      },
+    });
+    expect(sent).toBe(true);
+    expect(first.code, first.stderr).toBe(130);
+    const cancelled = ledgerOf(out).filter((e) => e.errorCode === 'CANCELLED');
+    expect(cancelled.length).toBeLessThanOrEqual(1);
+    const doneBefore = ledgerOf(out)
+      .filter((e) => e.state === 'done')
+      .map((e) => e.item);
+    expect(doneBefore).toEqual(expect.arrayContaining(['case01', 'case02']));
+    const second = await spawnMhub(args, { env: { MHUB_HOME: testHome } });
+    expect(second.code, second.stderr).toBe(0);
+    for (const id of doneBefore)
+      expect(
+        statesOf(out, id).filter((s) => s === 'running'),
+        id,
+      ).toHaveLength(1);
   }, 300_000);
 });
