@@ -16,6 +16,7 @@ import {
   statesOf,
   tempDir,
   testHome,
+  venvBatchArgs,
 } from './support.ts';
 
 const can = venvPython() && numpyPython();
@@ -25,8 +26,7 @@ describe.skipIf(!can)('mhub batch, local engine (venv backend, real runs)', () =
   let inputs: string;
   let out: string;
   let ids: string[];
-  const batch = (...extra: string[]) =>
-    runCli(['batch', 'classical_ct', '--inputs', inputs, '--out', out, '--backend', 'venv', ...extra]);
+  const batch = (...extra: string[]) => runCli(venvBatchArgs(inputs, out, ...extra));
   beforeAll(async () => {
     const dir = await tempDir('batch-local');
     inputs = path.join(dir, 'in');
@@ -103,20 +103,7 @@ describe.skipIf(!can)('kill -9 of the batch', () => {
     const inputs = path.join(dir, 'in');
     const out = path.join(dir, 'out');
     const ids = makeStudies(inputs, 8);
-    const args = [
-      'batch',
-      'classical_ct',
-      '--inputs',
-      inputs,
-      '--out',
-      out,
-      '--backend',
-      'venv',
-      '--jobs',
-      '1',
-      '--json',
-      '-q',
-    ];
+    const args = venvBatchArgs(inputs, out, '--jobs', '1', '--json', '-q');
     // A real child process, killed with SIGKILL once 3 items are done.
     const child = spawn(process.execPath, [path.join(repo, 'bin/mhub.js'), ...args], {
       env: { ...process.env, MHUB_HOME: testHome },
@@ -170,24 +157,9 @@ describe.skipIf(!can)('one environment, cancel', () => {
     const home = path.join(dir, 'home');
     makeStudies(path.join(dir, 'in'), 4);
     const out = path.join(dir, 'out');
-    const r = await spawnMhub(
-      [
-        'batch',
-        'classical_ct',
-        '--inputs',
-        path.join(dir, 'in'),
-        '--out',
-        out,
-        '--backend',
-        'venv',
-        '--jobs',
-        '2',
-        '-q',
-      ],
-      {
-        env: { MHUB_HOME: home },
-      },
-    );
+    const r = await spawnMhub(venvBatchArgs(path.join(dir, 'in'), out, '--jobs', '2', '-q'), {
+      env: { MHUB_HOME: home },
+    });
     expect(r.code, r.stderr).toBe(0);
     const envs = readdirSync(path.join(home, 'venvs', 'classical_ct'));
     expect(envs.filter((e) => !e.startsWith('.'))).toEqual(['1.0.0']);
@@ -204,19 +176,7 @@ describe.skipIf(!can)('one environment, cancel', () => {
     const dir = await tempDir('batch-sigint');
     makeStudies(path.join(dir, 'in'), 6);
     const out = path.join(dir, 'out');
-    const args = [
-      'batch',
-      'classical_ct',
-      '--inputs',
-      path.join(dir, 'in'),
-      '--out',
-      out,
-      '--backend',
-      'venv',
-      '--jobs',
-      '1',
-      '-q',
-    ];
+    const args = venvBatchArgs(path.join(dir, 'in'), out, '--jobs', '1', '-q');
     let sent = false;
     const first = await spawnMhub(args, {
       env: { MHUB_HOME: testHome },

@@ -60,3 +60,16 @@ export async function expectSameLabelMaps(
     expect(niftiVoxels(path.join(out, id, 'segmentation.nii.gz')).equals(expected), id).toBe(true);
   }
 }
+
+/** `mhub batch classical_ct --inputs <inputs> --out <out> --backend venv ...extra`. */
+export const venvBatchArgs = (inputs: string, out: string, ...extra: string[]): string[] => [
+  'batch',
+  'classical_ct',
+  '--inputs',
+  inputs,
+  '--out',
+  out,
+  '--backend',
+  'venv',
+  ...extra,
+];
