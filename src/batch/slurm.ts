@@ -11,6 +11,7 @@ import { MhubError } from '../errors.ts';
 import { writeAtomic } from '../io/index.ts';
 import type { CardRecord } from '../registry/validate.ts';
 import { imageReference } from '../runner/index.ts';
+import { ITEM_MARKER } from './item-folder.ts';
 import { foldLedger, readLedger } from './ledger.ts';
 import type { BatchMeta, PlannedItem } from './types.ts';
 
@@ -145,6 +146,8 @@ function apptainerBody(request: SlurmRequest, out: string): string[] {
     '  rm -rf "$staged" && mkdir -p "$staged"',
     '  note "$id" running',
     `  if apptainer run --containall --no-home --cleanenv --bind "$input":/app/data/input_data:ro,"$staged":/app/data/output_data ${q(image)}; then`,
+    // The marker without file hashes: resume then skips the item (nothing to verify).
+    `    printf '{"model":"${request.meta.model}","version":"${request.meta.version}","batchId":"${request.meta.batchId}","item":"%s","backend":"apptainer","finishedAt":"%s","files":[]}\\n' "$id" "$(date -u +%FT%T.000Z)" >"$staged/${ITEM_MARKER}"`,
     '    mv "$staged" "$result" && note "$id" done',
     '  else',
     '    note "$id" failed',

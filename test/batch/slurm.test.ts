@@ -75,6 +75,8 @@ describe('the job-array script (text)', () => {
       `apptainer run --containall --no-home --cleanenv --bind "$input":/app/data/input_data:ro,"$staged":/app/data/output_data 'docker://mhub-registry/classical_ct_mhub:`,
     );
     expect(text).toContain(`  1)\n    run_item 'p2' '${path.join(dir, 'in', 'p2')}'\n    ;;`);
+    expect(text).toContain(`"batchId":"${plan.meta.batchId}","item":"%s","backend":"apptainer"`);
+    expect(text).toContain('>"$staged/.mhub-item.json"');
     writeFileSync(path.join(dir, 'a.sbatch'), text);
     expect(spawnSync('bash', ['-n', path.join(dir, 'a.sbatch')]).status).toBe(0);
     const files = await planBatch({
