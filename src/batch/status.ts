@@ -5,10 +5,20 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeAtomic } from '../io/index.ts';
-import { processAlive } from '../process-alive.ts';
 import { foldLedger, readLedger } from './ledger.ts';
 import { readPlan } from './plan.ts';
 import type { ItemState } from './types.ts';
+
+// The same rule as the runner's lock takeover (src/fsafe's ownerIsDead on main): only an
+// owner on this host whose process is gone counts as dead; EPERM means it exists.
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** `interrupted`: the ledger says running, but its process on this host is gone (a kill). */
 export type StatusState = ItemState | 'pending' | 'interrupted';

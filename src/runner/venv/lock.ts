@@ -2,7 +2,15 @@
 // file holds the owner's pid; a lock whose owner is gone is taken over.
 import { link, open, readFile, rename, rm } from 'node:fs/promises';
 import { MhubError } from '../../errors.ts';
-import { processAlive as alive } from '../../process-alive.ts';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /**
  * Removes a dead owner's lock without racing another process doing the same: the rename is
