@@ -8,9 +8,9 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { MhubError } from '../errors.ts';
-import { writeAtomic } from '../io/index.ts';
 import type { CardRecord } from '../registry/validate.ts';
 import { imageReference, LABEL_PREFIX } from '../runner/index.ts';
+import { writeOwnFile } from './own-file.ts';
 import type { BatchMeta, PlannedItem } from './types.ts';
 
 export interface K8sRequest {
@@ -169,7 +169,7 @@ export async function emitK8s(out: string, request: K8sRequest): Promise<string[
     ['job.yaml', files.yaml],
     ['staging.tsv', files.staging],
   ] as const) {
-    await writeAtomic(path.join(dir, name), (tmp) => writeFile(tmp, text));
+    await writeOwnFile(path.join(dir, name), (tmp) => writeFile(tmp, text));
     written.push(path.join(dir, name));
   }
   return written;

@@ -6,12 +6,12 @@ import { constants } from 'node:fs';
 import { access, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
-import { writeAtomic } from '../io/index.ts';
 import type { CardRecord } from '../registry/validate.ts';
 import { resolveModel } from '../runner/index.ts';
 import { discoverFolder } from './discover.ts';
 import { checkUnique } from './ids.ts';
 import { readManifest } from './manifest.ts';
+import { writeOwnFile } from './own-file.ts';
 import type { BatchItem, BatchMeta, PlannedItem } from './types.ts';
 
 export const META_FILE = 'batch.json';
@@ -171,7 +171,7 @@ export async function planBatch(request: PlanRequest): Promise<Plan> {
     );
   }
   const writeMeta = (meta: BatchMeta) =>
-    writeAtomic(path.join(out, META_FILE), (tmp) => writeFile(tmp, `${JSON.stringify(meta, null, 2)}\n`));
+    writeOwnFile(path.join(out, META_FILE), (tmp) => writeFile(tmp, `${JSON.stringify(meta, null, 2)}\n`));
   const created = owner?.created ?? new Date().toISOString();
   const base = {
     format: 'mhub-batch/1',
@@ -202,7 +202,7 @@ export async function planBatch(request: PlanRequest): Promise<Plan> {
     shardSize,
     shards: Math.ceil(items.length / shardSize),
   };
-  await writeAtomic(path.join(out, PLAN_FILE), (tmp) =>
+  await writeOwnFile(path.join(out, PLAN_FILE), (tmp) =>
     writeFile(tmp, planned.map((p) => `${JSON.stringify(p)}\n`).join('')),
   );
   await writeMeta(meta);

@@ -8,11 +8,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MhubError } from '../errors.ts';
-import { writeAtomic } from '../io/index.ts';
 import type { CardRecord } from '../registry/validate.ts';
 import { imageReference } from '../runner/index.ts';
 import { ITEM_MARKER } from './item-folder.ts';
 import { foldLedger, readLedger } from './ledger.ts';
+import { writeOwnFile } from './own-file.ts';
 import type { BatchMeta, PlannedItem } from './types.ts';
 
 const run = promisify(execFile);
@@ -191,7 +191,7 @@ export async function submitSlurm(
   await mkdir(dir, { recursive: true });
   const script = path.join(dir, 'batch.sbatch');
   if (shards.length === 0) return { jobId: '', script, shards };
-  await writeAtomic(script, (tmp) => writeFile(tmp, slurmScript(request, shards), { mode: 0o755 }));
+  await writeOwnFile(script, (tmp) => writeFile(tmp, slurmScript(request, shards), { mode: 0o755 }));
   const stdout = await slurmCommand('sbatch', ['--parsable', ...(request.sbatchArgs ?? []), script]);
   const jobId = stdout.trim().split(';')[0]!;
   if (!/^[0-9]+$/.test(jobId))

@@ -4,8 +4,8 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeAtomic } from '../io/index.ts';
 import { foldLedger, readLedger } from './ledger.ts';
+import { writeOwnFile } from './own-file.ts';
 import { readPlan } from './plan.ts';
 import type { ItemState } from './types.ts';
 
@@ -139,7 +139,7 @@ export async function writeSummary(status: BatchStatus): Promise<string[]> {
     [path.join(status.out, 'summary.csv'), summaryCsv(status)],
     [path.join(status.out, 'summary.md'), summaryMarkdown(status)],
   ];
-  for (const [file, text] of files) await writeAtomic(file, (tmp) => writeFile(tmp, text));
+  for (const [file, text] of files) await writeOwnFile(file, (tmp) => writeFile(tmp, text));
   return files.map(([f]) => f);
 }
 

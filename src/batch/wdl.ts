@@ -8,9 +8,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MhubError } from '../errors.ts';
-import { writeAtomic } from '../io/index.ts';
 import type { CardRecord } from '../registry/validate.ts';
 import { imageReference } from '../runner/index.ts';
+import { writeOwnFile } from './own-file.ts';
 import type { BatchMeta, PlannedItem } from './types.ts';
 
 export interface WdlRequest {
@@ -146,7 +146,7 @@ export async function emitWdl(out: string, request: WdlRequest): Promise<string[
   for (const item of request.items) {
     const source = typeof item.inputs === 'string' ? item.inputs : Object.values(item.inputs)[0]!;
     const target = path.join(studies, `${item.id}.tar`);
-    await writeAtomic(target, async (tmp) => {
+    await writeOwnFile(target, async (tmp) => {
       await run('tar', ['-cf', tmp, '-C', source, '.']).catch((error: Error) => {
         throw new MhubError(
           'ENVIRONMENT',
@@ -160,6 +160,6 @@ export async function emitWdl(out: string, request: WdlRequest): Promise<string[
     [path.join(dir, 'batch.wdl'), text],
     [path.join(dir, 'inputs.json'), `${JSON.stringify(wdlInputs(request, studies), null, 2)}\n`],
   ];
-  for (const [file, content] of files) await writeAtomic(file, (tmp) => writeFile(tmp, content));
+  for (const [file, content] of files) await writeOwnFile(file, (tmp) => writeFile(tmp, content));
   return files.map(([f]) => f);
 }
