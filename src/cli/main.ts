@@ -32,6 +32,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/run.ts'),
   },
   {
+    name: 'batch',
+    args: '<model>',
+    description:
+      'Run a model over many studies (a folder or a manifest), resumably; locally or as a Slurm job array.',
+    load: () => import('./commands/batch.ts'),
+  },
+  {
     name: 'doctor',
     args: '[model]',
     description: 'Check Docker, GPU, Python and disk; with a model, whether this machine can run it.',

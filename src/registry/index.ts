@@ -12,6 +12,7 @@ export { type CardReadResult, type CardSource, MAX_CARD_BYTES, readCardText } fr
 export { formatCard } from './card-writer.ts';
 export { isPinnedRequirement } from './checks.ts';
 export { closest, editDistance } from './closest.ts';
+export { parseCsv, parseCsvRows } from './csv.ts';
 export { type Diagnostic, formatDiagnostic, formatPath, hasErrors, type Severity } from './diagnostics.ts';
 export {
   type ImportOptions,

@@ -1,0 +1,75 @@
+// Shared helpers for the batch suites: phantom studies, a broken one, ledger reading.
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { expect } from 'vitest';
+import { readLedger } from '../../src/batch/index.ts';
+import type { LedgerEntry } from '../../src/batch/types.ts';
+import { runModel } from '../../src/runner/index.ts';
+import { makePhantom, niftiVoxels, testHome } from '../runner/support.ts';
+
+export { makePhantom, niftiVoxels, repo, spawnMhub, tempDir, testHome } from '../runner/support.ts';
+
+/**
+ * `<root>/case01 .. caseNN`, each holding ct.nii.gz (and the phantom's expected.nii.gz);
+ * `broken` (when given) holds a ct.nii.gz that is gzip of text: it exists and is readable,
+ * so planning accepts it, and the model refuses it ("shorter than a NIfTI-1 header").
+ */
+export function makeStudies(root: string, count: number, broken?: string): string[] {
+  mkdirSync(root, { recursive: true });
+  const first = path.join(root, 'case01');
+  makePhantom(first);
+  const ids = ['case01'];
+  for (let n = 2; n <= count; n++) {
+    const id = `case${String(n).padStart(2, '0')}`;
+    // The phantom is deterministic (seeded): copy the first instead of running Python again.
+    mkdirSync(path.join(root, id));
+    for (const f of ['ct.nii.gz', 'expected.nii.gz'])
+      copyFileSync(path.join(first, f), path.join(root, id, f));
+    ids.push(id);
+  }
+  if (broken) {
+    mkdirSync(path.join(root, broken));
+    writeFileSync(path.join(root, broken, 'ct.nii.gz'), gzipSync('not an image\n'));
+    ids.push(broken);
+  }
+  return ids;
+}
+
+export function ledgerOf(out: string): LedgerEntry[] {
+  return readLedger(out);
+}
+
+export function statesOf(out: string, item: string): string[] {
+  return readLedger(out)
+    .filter((e) => e.item === item)
+    .map((e) => e.state);
+}
+
+/** Every item but `broken` has the label map a plain `runModel` (venv) gives for `input`. */
+export async function expectSameLabelMaps(
+  out: string,
+  ids: readonly string[],
+  broken: string,
+  input: string,
+  scratch: string,
+): Promise<void> {
+  await runModel({ model: 'classical_ct', input, output: scratch, backend: 'venv', home: testHome });
+  const expected = niftiVoxels(path.join(scratch, 'segmentation.nii.gz'));
+  for (const id of ids.filter((i) => i !== broken)) {
+    expect(niftiVoxels(path.join(out, id, 'segmentation.nii.gz')).equals(expected), id).toBe(true);
+  }
+}
+
+/** `mhub batch classical_ct --inputs <inputs> --out <out> --backend venv ...extra`. */
+export const venvBatchArgs = (inputs: string, out: string, ...extra: string[]): string[] => [
+  'batch',
+  'classical_ct',
+  '--inputs',
+  inputs,
+  '--out',
+  out,
+  '--backend',
+  'venv',
+  ...extra,
+];
