@@ -18,6 +18,7 @@ interface RunOptions {
   registry?: string[];
   json?: boolean;
   quiet?: boolean;
+  push?: string;
 }
 
 /** "ct=/a.nii.gz" pairs, or one bare path. */
@@ -49,7 +50,7 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
     .argument('<model>', 'registry name, e.g. classical_ct')
     .requiredOption(
       '-i, --input <path...>',
-      'DICOM folder or NIfTI/NRRD file; ID=PATH for models with several inputs',
+      'DICOM folder, NIfTI/NRRD file or dicomweb+http(s)://server/root/studies/UID[/series/UID]; ID=PATH for models with several inputs',
     )
     .requiredOption('-o, --output <dir>', 'folder for the results (created when missing)')
     .addOption(
@@ -66,6 +67,10 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
     .option('--memory <size>', 'memory limit for the container, e.g. 8g')
     .option('--tilt-correct', 'resample tilted/sheared inputs (CT gantry tilt) to an orthogonal grid')
     .option('--registry <path...>', 'card files or folders to find the model in')
+    .option(
+      '--push <url>',
+      'store the DICOM results (SEG) on dicomweb+http(s)://server/root with STOW-RS; credentials: MHUB_DICOMWEB_TOKEN or MHUB_DICOMWEB_USER/_PASSWORD',
+    )
     .option('--json', 'progress as JSON lines on stderr, the result as JSON on stdout')
     .option('-q, --quiet', 'do not print the model output')
     .action(async (model: string, opts: RunOptions) => {
@@ -84,9 +89,13 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
       try {
         // Loaded on use: `mhub --help` and other commands need not pay for the runner's imports.
         const { runModel } = await import('../../runner/run.ts');
-        const result = await runModel({
+        const input = parseInputs(opts.input);
+        const pacs = await import('../../pacs/index.ts');
+        const run = pacs.usesPacs(input, opts.push) ? pacs.runWithPacs : runModel;
+        const result: { pushed?: string[] } & Awaited<ReturnType<typeof runModel>> = await run({
           model,
-          input: parseInputs(opts.input),
+          input,
+          push: opts.push,
           output: opts.output,
           backend: opts.backend,
           gpu: opts.gpu,
@@ -111,6 +120,7 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
             `${result.model} ran with ${result.backend} in ${(result.durationMs / 1000).toFixed(1)} s; wrote:`,
           );
           for (const file of result.outputs) io.out(`  ${file}`);
+          if (result.pushed) io.out(`stored ${result.pushed.length} result(s) on ${opts.push}`);
         }
         setExit(0);
       } finally {
