@@ -1,5 +1,8 @@
 // One HTTP request to a DICOMweb server, with its failures as MhubErrors: unreachable and
 // refused credentials are the environment (exit 4), a missing study or series is bad input (3).
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
 import { MhubError } from '../errors.ts';
 import { displayUrl } from './url.ts';
 
@@ -15,46 +18,96 @@ export interface RequestOptions {
   method?: 'GET' | 'POST';
   accept: string;
   headers?: Record<string, string>;
-  body?: BodyInit;
+  body?: Readable;
   /** What the request is for, in messages: "the series of study 1.2.3". */
   what: string;
   /** 404 means this (a NOT_FOUND message); without it a 404 is a server error. */
   notFound?: string;
 }
 
-export async function request(server: Server, route: string, options: RequestOptions): Promise<Response> {
-  const url = `${server.base}${route}`;
-  const headers: Record<string, string> = { Accept: options.accept, ...options.headers };
-  if (server.authorization) headers.Authorization = server.authorization;
-  let response: Response;
-  try {
-    response = await fetch(url, {
+export interface HttpResponse {
+  status: number;
+  statusText: string;
+  headers: IncomingHttpHeaders;
+  /** The body as a byte stream (Buffers); read it or destroy it. */
+  body: IncomingMessage;
+  text(): Promise<string>;
+}
+
+// node:http rather than fetch: Node 22's bundled undici crashes the process with an uncatchable
+// assert(!this.paused) when a server closes the socket while a body is under backpressure
+// (nodejs/undici#5360, fixed in undici PR #5474), which is what a slow disk does to a WADO-RS
+// download from Orthanc. node:http also hands over plain Buffers, without web-stream overhead.
+const agents = {
+  'http:': new http.Agent({ keepAlive: true }),
+  'https:': new https.Agent({ keepAlive: true }),
+};
+
+/** How long a connection may stay silent (answer or body) before it counts as broken. */
+export const IDLE_TIMEOUT_MS = Number(process.env.MHUB_DICOMWEB_IDLE_TIMEOUT_S ?? 120) * 1000;
+
+function send(url: URL, options: RequestOptions, headers: Record<string, string>, signal?: AbortSignal) {
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const lib = url.protocol === 'https:' ? https : http;
+    const req = lib.request(url, {
       method: options.method ?? 'GET',
       headers,
-      body: options.body,
-      signal: server.signal,
-      // Streamed request bodies (STOW-RS) need half duplex in Node's fetch.
-      ...(options.body ? { duplex: 'half' } : {}),
-    } as RequestInit);
+      agent: agents[url.protocol as 'http:'],
+      signal,
+    });
+    // A server that stops sending (not closing) would otherwise hold the run forever.
+    req.setTimeout(IDLE_TIMEOUT_MS, () => {
+      const error = new Error(`no data for ${IDLE_TIMEOUT_MS / 1000} s`) as NodeJS.ErrnoException;
+      error.code = 'ETIMEDOUT';
+      req.destroy(error);
+    });
+    req.once('response', resolve);
+    req.once('error', reject);
+    if (options.body) {
+      options.body.once('error', (error) => req.destroy(error));
+      options.body.pipe(req);
+    } else req.end();
+  });
+}
+
+export async function request(server: Server, route: string, options: RequestOptions): Promise<HttpResponse> {
+  const url = new URL(`${server.base}${route}`);
+  const headers: Record<string, string> = { Accept: options.accept, ...options.headers };
+  if (server.authorization) headers.Authorization = server.authorization;
+  let body: IncomingMessage;
+  try {
+    body = await send(url, options, headers, server.signal);
   } catch (error) {
     throw networkError(server, error, options.what);
   }
-  if (response.ok) return response;
-  await response.body?.cancel().catch(() => {});
+  const status = body.statusCode ?? 0;
+  const response: HttpResponse = {
+    status,
+    statusText: body.statusMessage ?? '',
+    headers: body.headers,
+    body,
+    async text() {
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+  if (status >= 200 && status < 300) return response;
+  body.resume(); // drain, so the connection can be reused
   const where = displayUrl(server.base);
-  if (response.status === 401 || response.status === 403) {
+  if (status === 401 || status === 403) {
     throw new MhubError(
       'ENVIRONMENT',
-      `${where} refused ${options.what} (HTTP ${response.status}): ${server.authorization ? 'the credentials were not accepted' : 'it needs credentials'}`,
+      `${where} refused ${options.what} (HTTP ${status}): ${server.authorization ? 'the credentials were not accepted' : 'it needs credentials'}`,
       'set MHUB_DICOMWEB_TOKEN, or MHUB_DICOMWEB_USER and MHUB_DICOMWEB_PASSWORD, or the config file MHUB_DICOMWEB_CONFIG (mode 600)',
     );
   }
-  if (response.status === 404 && options.notFound) {
+  if (status === 404 && options.notFound) {
     throw new MhubError('NOT_FOUND', `${where}: ${options.notFound}`, 'check the UIDs in the address');
   }
   throw new MhubError(
     'ENVIRONMENT',
-    `${where} answered HTTP ${response.status} ${response.statusText} to ${options.what}`,
+    `${where} answered HTTP ${status} ${response.statusText} to ${options.what}`,
     'the server log says why',
   );
 }
@@ -79,7 +132,7 @@ export function firstValue(item: Record<string, { Value?: unknown[] }>, tag: str
 }
 
 export async function readJsonArray(
-  response: Response,
+  response: HttpResponse,
   server: Server,
   what: string,
 ): Promise<Record<string, { Value?: unknown[] }>[]> {
@@ -102,7 +155,7 @@ export async function readJsonArray(
 
 /** A STOW-RS answer: one DICOM JSON object (some servers wrap it in an array), or nothing. */
 export async function readJsonArrayOrObject(
-  response: Response,
+  response: HttpResponse,
 ): Promise<Record<string, unknown> | undefined> {
   const text = await response.text().catch(() => '');
   try {

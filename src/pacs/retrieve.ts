@@ -65,12 +65,11 @@ export async function retrieveSeries(
     });
     const writer = instanceWriter(dir, state, tick);
     try {
-      const boundary = boundaryOf(response.headers.get('content-type'));
-      if (!response.body) throw new MultipartError('the response is empty', true);
+      const boundary = boundaryOf(response.headers['content-type'] ?? null);
       await readMultipart(response.body, boundary, writer);
     } catch (error) {
       await writer.abort();
-      await response.body?.cancel().catch(() => {});
+      response.body.destroy();
       throw retrievalError(
         error,
         server,
@@ -157,7 +156,13 @@ function retrievalError(
       'free disk space or check permissions',
     );
   }
-  const failure = networkError(server, error, `retrieving ${what}`);
-  if (failure.code === 'CANCELLED') return failure;
-  return new MhubError('ENVIRONMENT', `${failure.message}; ${done}`, resumeHint, { cause: error });
+  if (server.signal?.aborted) return networkError(server, error, `retrieving ${what}`);
+  const cause =
+    (error as { cause?: { code?: string } })?.cause?.code ?? (error as Error)?.message ?? String(error);
+  return new MhubError(
+    'ENVIRONMENT',
+    `the connection to ${displayUrl(server.base)} broke while retrieving ${what} (${cause}); ${done}`,
+    resumeHint,
+    { cause: error },
+  );
 }

@@ -49,7 +49,7 @@ export async function storeInstances(server: Server, files: readonly string[]): 
     method: 'POST',
     accept: 'application/dicom+json',
     headers: { 'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}` },
-    body: Readable.toWeb(body) as unknown as BodyInit,
+    body,
     what,
   });
   // PS3.18 10.5.3: 200 all stored; 202 some failed (FailedSOPSequence, 0008,1198).
