@@ -108,7 +108,10 @@ export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthan
     // Read the body: an unread one left on a keep-alive socket trips an undici assertion when
     // Orthanc closes it later.
     const ok = await rest('/system').then(
-      async (r) => (await r.arrayBuffer(), r.ok),
+      async (r) => {
+        await r.arrayBuffer();
+        return r.ok;
+      },
       () => false,
     );
     if (ok) break;
