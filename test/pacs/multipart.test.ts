@@ -43,7 +43,11 @@ const bodies = [
 ];
 const message = Buffer.concat([
   Buffer.from('preamble to ignore\r\n'),
-  ...bodies.flatMap((b) => [Buffer.from(`--${B}\r\nContent-Type: application/dicom\r\n\r\n`), b, Buffer.from('\r\n')]),
+  ...bodies.flatMap((b) => [
+    Buffer.from(`--${B}\r\nContent-Type: application/dicom\r\n\r\n`),
+    b,
+    Buffer.from('\r\n'),
+  ]),
   Buffer.from(`--${B}--\r\nepilogue`),
 ]);
 
@@ -61,7 +65,9 @@ describe('readMultipart', () => {
   });
 
   it('accepts transport padding after a boundary, bare LF line ends and parts without headers', async () => {
-    const text = Buffer.from(`--${B}  \t\nContent-Type: application/dicom\n\nA\n--${B}\r\n\r\nBB\r\n--${B}--`);
+    const text = Buffer.from(
+      `--${B}  \t\nContent-Type: application/dicom\n\nA\n--${B}\r\n\r\nBB\r\n--${B}--`,
+    );
     const parts = await parse(text, B, [5]);
     expect(parts.map((p) => p.body.toString())).toEqual(['A', 'BB']);
     expect(parts[1]!.headers.size).toBe(0);
@@ -69,13 +75,24 @@ describe('readMultipart', () => {
 
   it('calls a stream that stops inside a part truncated, and one with garbage malformed', async () => {
     const cut = message.subarray(0, message.length - 200);
-    await expect(parse(cut, B)).rejects.toMatchObject({ truncated: true, message: expect.stringMatching(/stopped inside part 4/) });
-    await expect(parse(Buffer.alloc(0), B)).rejects.toMatchObject({ truncated: true, message: 'the response is empty' });
+    await expect(parse(cut, B)).rejects.toMatchObject({
+      truncated: true,
+      message: expect.stringMatching(/stopped inside part 4/),
+    });
+    await expect(parse(Buffer.alloc(0), B)).rejects.toMatchObject({
+      truncated: true,
+      message: 'the response is empty',
+    });
     const junk = Buffer.from(`--${B}x\r\n\r\nA\r\n--${B}--`);
     await expect(parse(junk, B)).rejects.toMatchObject({ truncated: false, message: /extra text/ });
     const noHeaderEnd = Buffer.concat([Buffer.from(`--${B}\r\nX: `), Buffer.alloc(20_000, 0x61)]);
-    await expect(parse(noHeaderEnd, B)).rejects.toMatchObject({ truncated: false, message: /longer than 16 KiB/ });
-    await expect(parse(Buffer.from(`garbage\r\nmore garbage --${B}\r\n`), B)).rejects.toBeInstanceOf(MultipartError);
+    await expect(parse(noHeaderEnd, B)).rejects.toMatchObject({
+      truncated: false,
+      message: /longer than 16 KiB/,
+    });
+    await expect(parse(Buffer.from(`garbage\r\nmore garbage --${B}\r\n`), B)).rejects.toBeInstanceOf(
+      MultipartError,
+    );
   });
 
   it('reads the boundary from the Content-Type, quoted or not, and refuses other types', () => {

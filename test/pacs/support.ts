@@ -1,0 +1,44 @@
+// Helpers for the PACS suites: phantom series written by the Debian pydicom (test/io/py's writer),
+// temp folders removed after each file, and the CLI with its exit code and output.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+
+export const PYTHON = '/usr/bin/python3';
+export const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), `mhub-${prefix}-`));
+  made.push(dir);
+  return dir;
+}
+
+/** A pydicom phantom series (see test/io/py/make_series.py); returns its files. */
+export function makeSeries(dir: string, options: Record<string, unknown>): string[] {
+  execFileSync(PYTHON, [path.join(repo, 'test/io/py/make_series.py'), dir, JSON.stringify(options)], {
+    stdio: 'pipe',
+  });
+  return readdirSync(dir).map((f) => path.join(dir, f));
+}
+
+/** sha256 of every file's bytes, sorted: two folders with the same instances give the same list. */
+export function digests(files: string[]): string[] {
+  return files.map((f) => createHash('sha256').update(readFileSync(f)).digest('hex')).sort();
+}
+
+export function filesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir).map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
