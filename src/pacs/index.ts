@@ -2,7 +2,7 @@
 // WADO-RS to retrieve them into a private folder), the normal run, then STOW-RS of the DICOM
 // results. See src/pacs/README.md.
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
 import { noProgress } from '../progress.ts';
@@ -63,6 +63,13 @@ export function retrievalDir(home: string, target: DicomwebTarget & { study: str
   return path.join(home, 'dicomweb', key);
 }
 
+/** `<home>/dicomweb`, owner-only: what is inside is patient data. */
+async function privateRoot(home: string): Promise<void> {
+  const root = path.join(home, 'dicomweb');
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await chmod(root, 0o700);
+}
+
 export async function runWithPacs(request: PacsRunRequest): Promise<PacsRunResult> {
   const progress = request.progress ?? noProgress;
   const signal = request.signal;
@@ -103,6 +110,7 @@ export async function runWithPacs(request: PacsRunRequest): Promise<PacsRunResul
     }
     const chosen = selectSeries(card.name, inputs, series, target.study, target.series);
     const studyDir = retrievalDir(home, target);
+    await privateRoot(home);
     for (const [inputId, info] of chosen) {
       const dir = path.join(studyDir, info.uid);
       progress({ phase: 'retrieve', done: 0, message: `${inputId}: ${info.modality} series ${info.uid}` });

@@ -29,7 +29,9 @@ export async function retrieveSeries(
   dir: string,
   progress: Progress,
 ): Promise<RetrieveResult> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Readable by others: a model container may run as another uid (nobody, when the caller is root)
+  // and sees only this folder, bind-mounted. The caller keeps it inside an owner-only folder.
+  await mkdir(dir, { recursive: true, mode: 0o755 });
   const expected = await listInstances(server, study, series);
   if (expected.length === 0) {
     throw new MhubError(
@@ -108,7 +110,7 @@ function instanceWriter(dir: string, state: { done: number; bytes: number }, tic
         throw new MultipartError(`a part is ${type}, not application/dicom`, false);
       }
       temp = path.join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
-      handle = await open(temp, 'wx', 0o600);
+      handle = await open(temp, 'wx', 0o644);
     },
     async data(chunk: Buffer) {
       await handle!.write(chunk);

@@ -1,0 +1,169 @@
+// The whole path against a real Orthanc and the reference models under Docker: a CT study in the
+// PACS, `mhub run <model> --input dicomweb+…/studies/<UID> --push dicomweb+…`, and the SEG back in
+// the same study, read by pydicom, referencing the source series. A push that fails keeps the
+// local result and says so.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listSeries, retrievalDir, retrieveSeries, type SeriesInfo } from '../../src/pacs/index.ts';
+import { ensureImages, hasDocker } from '../runner/support.ts';
+import { runCli } from '../support/cli.ts';
+import { freePort, hasOrthanc, type Orthanc, startOrthanc } from './orthanc.ts';
+import { filesIn, PYTHON, tempDir } from './support.ts';
+
+const home = tempDir('pacs-e2e-home');
+process.env.MHUB_HOME = home;
+process.env.MHUB_DICOMWEB_CONFIG = path.join(home, 'no-config.json');
+delete process.env.MHUB_DICOMWEB_TOKEN;
+delete process.env.MHUB_DICOMWEB_USER;
+
+/** What pydicom (independent of our code) reads from a SEG file. */
+function readSeg(file: string): {
+  modality: string;
+  study: string;
+  referencedSeries: string;
+  segments: number;
+} {
+  const code = `
+import json, sys, pydicom
+ds = pydicom.dcmread(sys.argv[1])
+print(json.dumps({"modality": ds.Modality, "study": ds.StudyInstanceUID,
+  "referencedSeries": ds.ReferencedSeriesSequence[0].SeriesInstanceUID,
+  "segments": len(ds.SegmentSequence)}))`;
+  return JSON.parse(execFileSync(PYTHON, ['-c', code, file], { encoding: 'utf8' }));
+}
+
+describe.runIf(hasOrthanc && hasDocker)('mhub run from and to a real Orthanc', () => {
+  let orthanc: Orthanc;
+  let study: string;
+  let ct: string;
+  const segSeries = async () =>
+    (await listSeries({ base: `${orthanc.http}/dicom-web` }, study)).filter((s) => s.modality === 'SEG');
+
+  beforeAll(async () => {
+    ensureImages();
+    const work = tempDir('pacs-e2e');
+    // The DICOM phantom, written by the mhub image's own pydicom.
+    execFileSync('docker', [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-u',
+      `${process.getuid?.()}:${process.getgid?.()}`,
+      '-v',
+      `${work}:/w`,
+      '--entrypoint',
+      'python3',
+      'mhub-registry/classical_ct_mhub:1.0.0',
+      '-m',
+      'classical_ct_mhub.phantom',
+      '/w/phantom',
+    ]);
+    const files = filesIn(path.join(work, 'phantom/ct'));
+    const uids = execFileSync(
+      PYTHON,
+      [
+        '-c',
+        'import sys, pydicom; d = pydicom.dcmread(sys.argv[1]); print(d.StudyInstanceUID, d.SeriesInstanceUID)',
+        files[0]!,
+      ],
+      { encoding: 'utf8' },
+    );
+    [study, ct] = uids.trim().split(' ') as [string, string];
+    orthanc = await startOrthanc();
+    await orthanc.upload(files);
+  });
+  afterAll(() => orthanc?.stop());
+
+  async function segFrom(series: SeriesInfo): Promise<string> {
+    const dir = path.join(tempDir('pacs-seg'), 'seg');
+    await retrieveSeries({ base: `${orthanc.http}/dicom-web` }, study, series.uid, dir, () => {});
+    const files = filesIn(dir);
+    expect(files).toHaveLength(1);
+    return files[0]!;
+  }
+
+  it('runs an mhub image on the study and stores its SEG in the same study', async () => {
+    const out = path.join(tempDir('pacs-e2e-out'), 'results');
+    const run = await runCli([
+      'run',
+      'classical_ct_mhub',
+      '--input',
+      `${orthanc.dicomweb}/studies/${study}`,
+      '--output',
+      out,
+      '--push',
+      orthanc.dicomweb,
+      '-q',
+    ]);
+    expect(run.err).not.toMatch(/mhub: /);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/stored 1 result\(s\) on dicomweb\+http/);
+    const local = run.out
+      .split('\n')
+      .find((l) => l.trim().endsWith('.seg.dcm'))!
+      .trim();
+    expect(existsSync(local)).toBe(true);
+    const segs = await segSeries();
+    expect(segs).toHaveLength(1);
+    const seg = readSeg(await segFrom(segs[0]!));
+    expect(seg).toMatchObject({ modality: 'SEG', study, referencedSeries: ct });
+    expect(seg.segments).toBeGreaterThanOrEqual(3);
+    // The retrieved copy of the CT (patient data) is gone once the run ended.
+    expect(existsSync(retrievalDir(home, { base: `${orthanc.http}/dicom-web`, study }))).toBe(false);
+    expect(statSync(path.join(home, 'dicomweb')).mode & 0o777).toBe(0o700);
+  });
+
+  it('asks a NIfTI model for a DICOM SEG when pushing, referencing the retrieved series', async () => {
+    const before = (await segSeries()).map((s) => s.uid);
+    const out = path.join(tempDir('pacs-e2e-files'), 'results');
+    const run = await runCli([
+      'run',
+      'classical_ct',
+      '--backend',
+      'docker',
+      '-i',
+      `${orthanc.dicomweb}/studies/${study}/series/${ct}`,
+      '-o',
+      out,
+      '--push',
+      orthanc.dicomweb,
+      '-q',
+    ]);
+    expect(run.err).not.toMatch(/mhub: /);
+    expect(run.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['segmentation.nii.gz', 'segmentation.seg.dcm']);
+    const added = (await segSeries()).filter((s) => !before.includes(s.uid));
+    expect(added).toHaveLength(1);
+    const seg = readSeg(await segFrom(added[0]!));
+    expect(seg).toMatchObject({ modality: 'SEG', study, referencedSeries: ct, segments: 4 });
+  });
+
+  it('a push that fails keeps the local result, says where, and stores nothing (exit 4)', async () => {
+    const before = (await segSeries()).length;
+    const out = path.join(tempDir('pacs-e2e-nopush'), 'results');
+    const port = await freePort();
+    const run = await runCli([
+      'run',
+      'classical_ct_mhub',
+      '-i',
+      `${orthanc.dicomweb}/studies/${study}`,
+      '-o',
+      out,
+      '--push',
+      `dicomweb+http://127.0.0.1:${port}/dicom-web`,
+      '-q',
+    ]);
+    expect(run.code).toBe(4);
+    expect(run.err).toMatch(
+      new RegExp(
+        `mhub: push failed: cannot reach http://127.0.0.1:${port}/dicom-web .*; the results are kept in ${out}`,
+      ),
+    );
+    const kept = readdirSync(out, { recursive: true }).map(String);
+    expect(kept.some((f) => f.endsWith('classical_ct.seg.dcm'))).toBe(true);
+    expect((await segSeries()).length).toBe(before);
+  });
+});
