@@ -114,7 +114,7 @@ export async function runWithPacs(request: PacsRunRequest): Promise<PacsRunResul
     for (const [inputId, info] of chosen) {
       const dir = path.join(studyDir, info.uid);
       progress({ phase: 'retrieve', done: 0, message: `${inputId}: ${info.modality} series ${info.uid}` });
-      const got = await retrieveSeries(server, target.study, info.uid, dir, progress);
+      const got = await retrieveSeries(server, target.study, info.uid, dir, progress, info.instances);
       folders.add(studyDir);
       retrieved.push({
         input: inputId,

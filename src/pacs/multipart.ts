@@ -128,10 +128,23 @@ export async function readMultipart(
 
   for await (const chunk of body) {
     if (state === 'done') continue; // an epilogue: ignored, as RFC 2046 says
-    pending =
-      pending.length === 0
-        ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-        : Buffer.concat([pending, chunk]);
+    const bytes = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (
+      state === 'body' &&
+      pending.length > 0 &&
+      pending.length <= delimiter.length &&
+      bytes.length >= delimiter.length
+    ) {
+      // Inside a body only a short tail is pending. Unless a delimiter starts in it (or right at the
+      // chunk's start, after a CR in it), it is plain data: pass it on and keep the chunk uncopied.
+      const joint = Buffer.concat([pending, bytes.subarray(0, delimiter.length)]);
+      if (joint.indexOf(delimiter) < 0) {
+        await handler.data(pending);
+        pending = bytes;
+      } else pending = Buffer.concat([pending, bytes]);
+    } else pending = pending.length === 0 ? bytes : Buffer.concat([pending, bytes]);
     while (await step()) {
       // until it needs more input
     }

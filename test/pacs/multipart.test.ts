@@ -59,6 +59,10 @@ describe('readMultipart', () => {
       const got = await parse(message, B, [split, message.length]);
       expect(got.map((p) => p.body.toString('hex'))).toEqual(want);
     }
+    for (const sizes of [[13], [100], [64, 5, 700]]) {
+      const got = await parse(message, B, sizes);
+      expect(got.map((p) => p.body.toString('hex'))).toEqual(want);
+    }
     const bytewise = await parse(message, B, [1]);
     expect(bytewise.map((p) => p.body.toString('hex'))).toEqual(want);
     expect(bytewise[0]!.headers.get('content-type')).toBe('application/dicom');
