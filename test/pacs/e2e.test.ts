@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSeries, retrievalDir, retrieveSeries, type SeriesInfo } from '../../src/pacs/index.ts';
-import { ensureImages, hasDocker } from '../runner/support.ts';
+import { ensureImages, hasDocker, writePhantomDicom } from '../runner/support.ts';
 import { runCli } from '../support/cli.ts';
 import { freePort, hasOrthanc, type Orthanc, startOrthanc } from './orthanc.ts';
 import { filesIn, PYTHON, tempDir } from './support.ts';
@@ -44,23 +44,7 @@ describe.runIf(hasOrthanc && hasDocker)('mhub run from and to a real Orthanc', (
   beforeAll(async () => {
     ensureImages();
     const work = tempDir('pacs-e2e');
-    // The DICOM phantom, written by the mhub image's own pydicom.
-    execFileSync('docker', [
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '-u',
-      `${process.getuid?.()}:${process.getgid?.()}`,
-      '-v',
-      `${work}:/w`,
-      '--entrypoint',
-      'python3',
-      'mhub-registry/classical_ct_mhub:1.0.0',
-      '-m',
-      'classical_ct_mhub.phantom',
-      '/w/phantom',
-    ]);
+    writePhantomDicom(work);
     const files = filesIn(path.join(work, 'phantom/ct'));
     const uids = execFileSync(
       PYTHON,
@@ -77,6 +61,25 @@ describe.runIf(hasOrthanc && hasDocker)('mhub run from and to a real Orthanc', (
   });
   afterAll(() => orthanc?.stop());
 
+  /** `mhub run` with --push to the test Orthanc; expects success and returns its stdout. */
+  async function runAndPush(model: string, input: string, out: string, ...extra: string[]): Promise<string> {
+    const run = await runCli([
+      'run',
+      model,
+      '-i',
+      input,
+      '-o',
+      out,
+      '--push',
+      orthanc.dicomweb,
+      '-q',
+      ...extra,
+    ]);
+    expect(run.err).not.toMatch(/mhub: /);
+    expect(run.code).toBe(0);
+    return run.out;
+  }
+
   async function segFrom(series: SeriesInfo): Promise<string> {
     const dir = path.join(tempDir('pacs-seg'), 'seg');
     await retrieveSeries({ base: `${orthanc.http}/dicom-web` }, study, series.uid, dir, () => {});
@@ -87,21 +90,9 @@ describe.runIf(hasOrthanc && hasDocker)('mhub run from and to a real Orthanc', (
 
   it('runs an mhub image on the study and stores its SEG in the same study', async () => {
     const out = path.join(tempDir('pacs-e2e-out'), 'results');
-    const run = await runCli([
-      'run',
-      'classical_ct_mhub',
-      '--input',
-      `${orthanc.dicomweb}/studies/${study}`,
-      '--output',
-      out,
-      '--push',
-      orthanc.dicomweb,
-      '-q',
-    ]);
-    expect(run.err).not.toMatch(/mhub: /);
-    expect(run.code).toBe(0);
-    expect(run.out).toMatch(/stored 1 result\(s\) on dicomweb\+http/);
-    const local = run.out
+    const stdout = await runAndPush('classical_ct_mhub', `${orthanc.dicomweb}/studies/${study}`, out);
+    expect(stdout).toMatch(/stored 1 result\(s\) on dicomweb\+http/);
+    const local = stdout
       .split('\n')
       .find((l) => l.trim().endsWith('.seg.dcm'))!
       .trim();
@@ -119,21 +110,13 @@ describe.runIf(hasOrthanc && hasDocker)('mhub run from and to a real Orthanc', (
   it('asks a NIfTI model for a DICOM SEG when pushing, referencing the retrieved series', async () => {
     const before = (await segSeries()).map((s) => s.uid);
     const out = path.join(tempDir('pacs-e2e-files'), 'results');
-    const run = await runCli([
-      'run',
+    await runAndPush(
       'classical_ct',
+      `${orthanc.dicomweb}/studies/${study}/series/${ct}`,
+      out,
       '--backend',
       'docker',
-      '-i',
-      `${orthanc.dicomweb}/studies/${study}/series/${ct}`,
-      '-o',
-      out,
-      '--push',
-      orthanc.dicomweb,
-      '-q',
-    ]);
-    expect(run.err).not.toMatch(/mhub: /);
-    expect(run.code).toBe(0);
+    );
     expect(readdirSync(out).sort()).toEqual(['segmentation.nii.gz', 'segmentation.seg.dcm']);
     const added = (await segSeries()).filter((s) => !before.includes(s.uid));
     expect(added).toHaveLength(1);

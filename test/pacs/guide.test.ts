@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const page = (route: string) => readFileSync(path.join(dist, route, 'index.html'), 'utf8');
-const unescape = (html: string) =>
+const decodeHtml = (html: string) =>
   html
     .replace(/&quot;/g, '"')
     .replace(/&#34;/g, '"')
@@ -44,7 +44,7 @@ describe('the "Run models on your PACS" guide', () => {
   });
 
   it('names the environment variables and options the code reads', async () => {
-    const html = unescape(page('/guides/pacs/'));
+    const html = decodeHtml(page('/guides/pacs/'));
     for (const name of Object.values(AUTH_ENV)) expect(html).toContain(name);
     expect(html).toContain('MHUB_DICOMWEB_IDLE_TIMEOUT_S');
     expect(readFileSync(path.join(repo, 'src/pacs/http.ts'), 'utf8')).toContain(
