@@ -169,3 +169,13 @@ export async function runWithPacs(request: PacsRunRequest): Promise<PacsRunResul
     return { ...result, retrieved, pushed: files };
   }
 }
+
+export type { Listener, ListenOptions, SeriesOutcome } from './listen.ts';
+
+/** `mhub listen`'s DICOM node (see listen.ts); dcmjs-dimse is loaded only when one starts. */
+export async function startListener(
+  options: import('./listen.ts').ListenOptions,
+  onSeries?: (outcome: import('./listen.ts').SeriesOutcome) => void,
+): Promise<import('./listen.ts').Listener> {
+  return (await import('./listen.ts')).startListener(options, onSeries);
+}

@@ -1,0 +1,253 @@
+// DICOM networking (DIMSE) through dcmjs-dimse: a C-STORE receiver bound to one address, and a
+// C-STORE sender. Loaded only by `mhub listen`.
+import { randomBytes } from 'node:crypto';
+import { rename } from 'node:fs/promises';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import dimse from 'dcmjs-dimse';
+import { MhubError } from '../errors.ts';
+
+const { Client, Scp, constants, requests, responses, log } = dimse;
+const {
+  Status,
+  PresentationContextResult,
+  RejectResult,
+  RejectSource,
+  RejectReason,
+  TransferSyntax,
+  SopClass,
+  StorageClass,
+} = constants;
+
+// The library logs every association at info level to the console; mhub reports on its own.
+log.setLevel('silent');
+
+export interface DimseTarget {
+  ae: string;
+  host: string;
+  port: number;
+}
+
+/** dimse://AE@host:port */
+export function parseDimseUrl(text: string, what: string): DimseTarget {
+  const m = /^dimse:\/\/([^@/]{1,16})@([^:/]+):([0-9]{1,5})\/?$/i.exec(text);
+  if (!m || Number(m[3]) > 65535) {
+    throw new MhubError(
+      'USAGE',
+      `${what} ${text} is not a dimse://AE@host:port address`,
+      'e.g. dimse://ORTHANC@127.0.0.1:4242',
+    );
+  }
+  return { ae: m[1]!, host: m[2]!, port: Number(m[3]) };
+}
+
+export interface ReceivedInstance {
+  study: string;
+  series: string;
+  sop: string;
+  modality: string;
+  calling: string;
+}
+
+export interface ReceiverOptions {
+  ae: string;
+  host: string;
+  port: number;
+  /** Where an instance goes: a folder for its series (created by the caller). */
+  folderFor(instance: ReceivedInstance): Promise<string>;
+  /** After the instance is safely on disk (only then does the sender hear "success"). */
+  received(instance: ReceivedInstance): void;
+  log(line: string): void;
+}
+
+// The parts of dcmjs-dimse's objects used here (its index.d.ts types them loosely).
+interface PresentationContext {
+  getAbstractSyntaxUid(): string;
+  getTransferSyntaxUids(): string[];
+  setResult(result: number, syntax?: string): void;
+}
+interface Association {
+  getCalledAeTitle(): string;
+  getCallingAeTitle(): string;
+  getPresentationContexts(): { id: number }[];
+  getPresentationContext(id: number): PresentationContext;
+}
+interface DimseResponse {
+  setStatus(status: number): void;
+  getStatus(): number;
+}
+interface StoredDataset {
+  getElement(name: string): unknown;
+  toFile(path: string, callback: (error?: Error) => void): void;
+}
+
+const STORAGE = new Set<string>(Object.values(StorageClass));
+const SYNTAXES = [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian];
+
+/** Starts the C-STORE receiver; resolves once it listens. */
+export async function startReceiver(
+  options: ReceiverOptions,
+): Promise<{ port: number; close(): Promise<void> }> {
+  class Receiver extends Scp {
+    declare association: Association | undefined;
+    override associationRequested(association: Association) {
+      this.association = association;
+      if (association.getCalledAeTitle() !== options.ae) {
+        options.log(
+          `refused an association from ${association.getCallingAeTitle()}: called AE ${association.getCalledAeTitle()} is not ${options.ae}`,
+        );
+        this.sendAssociationReject(
+          RejectResult.Permanent,
+          RejectSource.ServiceUser,
+          RejectReason.CalledAeNotRecognized,
+        );
+        return;
+      }
+      for (const c of association.getPresentationContexts()) {
+        const context = association.getPresentationContext(c.id);
+        const sop = context.getAbstractSyntaxUid();
+        const offered: string[] = context.getTransferSyntaxUids();
+        const syntax = SYNTAXES.find((s) => offered.includes(s));
+        if (sop !== SopClass.Verification && !STORAGE.has(sop)) {
+          context.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
+        } else if (!syntax) context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
+        else context.setResult(PresentationContextResult.Accept, syntax);
+      }
+      this.sendAssociationAccept();
+    }
+    override associationReleaseRequested() {
+      this.sendAssociationReleaseResponse();
+    }
+    override cEchoRequest(
+      request: InstanceType<typeof requests.CEchoRequest>,
+      callback: (response: InstanceType<typeof responses.CEchoResponse>) => void,
+    ) {
+      const response = responses.CEchoResponse.fromRequest(request);
+      response.setStatus(Status.Success);
+      callback(response);
+    }
+    override cStoreRequest(
+      request: InstanceType<typeof requests.CStoreRequest>,
+      callback: (response: InstanceType<typeof responses.CStoreResponse>) => void,
+    ) {
+      const response = responses.CStoreResponse.fromRequest(request);
+      const dataset = request.getDataset() as unknown as StoredDataset | undefined;
+      const tag = (name: string) => String(dataset?.getElement(name) ?? '');
+      const instance: ReceivedInstance = {
+        study: tag('StudyInstanceUID'),
+        series: tag('SeriesInstanceUID'),
+        sop: tag('SOPInstanceUID'),
+        modality: tag('Modality'),
+        calling: this.association?.getCallingAeTitle() ?? '',
+      };
+      const uid = /^[0-9]+(\.[0-9]+)*$/;
+      if (![instance.study, instance.series, instance.sop].every((u) => uid.test(u))) {
+        options.log(
+          `refused an instance without valid study/series/SOP instance UIDs from ${instance.calling}`,
+        );
+        response.setStatus(Status.ProcessingFailure);
+        callback(response);
+        return;
+      }
+      void (async () => {
+        const dir = await options.folderFor(instance);
+        const temp = `${dir}/.${randomBytes(6).toString('hex')}.tmp`;
+        await new Promise<void>((resolve, reject) =>
+          dataset!.toFile(temp, (e?: Error) => (e ? reject(e) : resolve())),
+        );
+        await rename(temp, `${dir}/${instance.sop}.dcm`);
+        return temp;
+      })().then(
+        () => {
+          response.setStatus(Status.Success);
+          callback(response);
+          options.received(instance);
+        },
+        (error: Error) => {
+          options.log(`could not store instance ${instance.sop}: ${error.message}`);
+          response.setStatus(Status.ProcessingFailure);
+          callback(response);
+        },
+      );
+    }
+  }
+  // dcmjs-dimse's Server listens on every interface; this mirrors what its listen() does per
+  // connection (build/dcmjs-dimse.min.js, Server.listen: new scp.class(socket, opts), connected = true)
+  // on a server bound to the address asked for (localhost unless told otherwise).
+  const sockets = new Set<Socket>();
+  const server: NetServer = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    const scp = new Receiver(socket, {}) as Receiver & { connected: boolean };
+    scp.connected = true;
+    scp.on('networkError', () => socket.end());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new MhubError(
+          'ENVIRONMENT',
+          `cannot listen on ${options.host}:${options.port} (${error.code ?? error.message})`,
+          error.code === 'EADDRINUSE'
+            ? 'another program uses that port: choose another with --port'
+            : undefined,
+        ),
+      ),
+    );
+    server.listen(options.port, options.host, resolve);
+  });
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** C-STOREs `files` to `target` in one association; throws unless every one was stored. */
+export async function storeScu(
+  target: DimseTarget,
+  callingAe: string,
+  files: readonly string[],
+): Promise<void> {
+  const client = new Client();
+  const failed: string[] = [];
+  for (const file of files) {
+    const request = new requests.CStoreRequest(file);
+    request.on('response', (response: DimseResponse) => {
+      if (response.getStatus() !== Status.Success)
+        failed.push(`${file} (status 0x${Number(response.getStatus()).toString(16)})`);
+    });
+    client.addRequest(request);
+  }
+  const where = `${target.ae}@${target.host}:${target.port}`;
+  await new Promise<void>((resolve, reject) => {
+    client.on('associationRejected', (result: { reason?: number }) =>
+      reject(
+        new MhubError(
+          'ENVIRONMENT',
+          `${where} rejected the association (reason ${result?.reason ?? '?'})`,
+          `check that it knows the AE title ${callingAe}`,
+        ),
+      ),
+    );
+    client.on('networkError', (error: Error) =>
+      reject(
+        new MhubError(
+          'ENVIRONMENT',
+          `cannot send to ${where} (${error.message})`,
+          'check the address and that the peer is running',
+        ),
+      ),
+    );
+    client.on('closed', () => resolve());
+    client.send(target.host, target.port, callingAe, target.ae);
+  });
+  if (failed.length > 0) {
+    throw new MhubError(
+      'ENVIRONMENT',
+      `${where} did not store ${failed.length} of ${files.length} results: ${failed.slice(0, 3).join(', ')}`,
+    );
+  }
+}
