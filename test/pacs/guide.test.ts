@@ -53,6 +53,11 @@ describe('the "Run models on your PACS" guide', () => {
     const help = await runCli(['run', '--help']);
     expect(help.out).toMatch(/--push <url>/);
     expect(html).toMatch(/--push +dicomweb\+https:\/\//);
+    const listen = await runCli(['listen', '--help']);
+    for (const option of ['--ae', '--port', '--model', '--forward', '--host', '--quiet-period']) {
+      expect(listen.out).toContain(option);
+      expect(html).toContain(option);
+    }
     // The Orthanc example enables the plugin the tests run with, at the root mhub's examples use.
     const config = JSON.parse(/<pre><code>(\{\s*"Name"[\s\S]*?)<\/code><\/pre>/.exec(html)![1]!);
     expect(config.Plugins).toEqual([DICOMWEB_PLUGIN]);
