@@ -7,10 +7,10 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSeries, retrievalDir, retrieveSeries, type SeriesInfo } from '../../src/pacs/index.ts';
-import { ensureImages, hasDocker, writePhantomDicom } from '../runner/support.ts';
+import { hasDocker } from '../runner/support.ts';
 import { runCli } from '../support/cli.ts';
 import { freePort, hasOrthanc, type Orthanc, startOrthanc } from './orthanc.ts';
-import { filesIn, PYTHON, tempDir } from './support.ts';
+import { ctPhantomStudy, filesIn, PYTHON, tempDir } from './support.ts';
 
 const home = tempDir('pacs-e2e-home');
 process.env.MHUB_HOME = home;
@@ -42,20 +42,10 @@ describe.runIf(hasOrthanc && hasDocker)('mhub run from and to a real Orthanc', (
     (await listSeries({ base: `${orthanc.http}/dicom-web` }, study)).filter((s) => s.modality === 'SEG');
 
   beforeAll(async () => {
-    ensureImages();
-    const work = tempDir('pacs-e2e');
-    writePhantomDicom(work);
-    const files = filesIn(path.join(work, 'phantom/ct'));
-    const uids = execFileSync(
-      PYTHON,
-      [
-        '-c',
-        'import sys, pydicom; d = pydicom.dcmread(sys.argv[1]); print(d.StudyInstanceUID, d.SeriesInstanceUID)',
-        files[0]!,
-      ],
-      { encoding: 'utf8' },
-    );
-    [study, ct] = uids.trim().split(' ') as [string, string];
+    const phantom = await ctPhantomStudy();
+    const files = phantom.files;
+    study = phantom.study;
+    ct = phantom.series;
     orthanc = await startOrthanc();
     await orthanc.upload(files);
   });

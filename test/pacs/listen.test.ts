@@ -12,10 +12,10 @@ import {
   type SeriesOutcome,
   startListener,
 } from '../../src/pacs/index.ts';
-import { ensureImages, hasDocker, writePhantomDicom } from '../runner/support.ts';
+import { hasDocker } from '../runner/support.ts';
 import { requirement } from '../support/requirements.ts';
 import { freePort, hasOrthanc, type Orthanc, startOrthanc } from './orthanc.ts';
-import { filesIn, makeSeries, PYTHON, tempDir } from './support.ts';
+import { ctPhantomStudy, filesIn, makeSeries, PYTHON, tempDir } from './support.ts';
 
 const hasStorescu = requirement(
   'DCMTK storescu',
@@ -54,20 +54,10 @@ describe.runIf(hasOrthanc && hasDocker && hasStorescu)('mhub listen with Orthanc
   let study: string;
   let ct: string;
   beforeAll(async () => {
-    ensureImages();
-    const work = tempDir('pacs-listen');
-    writePhantomDicom(work);
-    const files = filesIn(path.join(work, 'phantom/ct'));
-    const uids = spawnSync(
-      PYTHON,
-      [
-        '-c',
-        'import sys, pydicom; d = pydicom.dcmread(sys.argv[1]); print(d.StudyInstanceUID, d.SeriesInstanceUID)',
-        files[0]!,
-      ],
-      { encoding: 'utf8' },
-    );
-    [study, ct] = uids.stdout.trim().split(' ') as [string, string];
+    const phantom = await ctPhantomStudy();
+    const files = phantom.files;
+    study = phantom.study;
+    ct = phantom.series;
     port = await freePort();
     orthanc = await startOrthanc({ modalities: { MHUB: port } });
     await orthanc.upload(files);

@@ -42,3 +42,21 @@ export function filesIn(dir: string): string[] {
     return [];
   }
 }
+
+/**
+ * The reference CT phantom as DICOM (written by the classical_ct_mhub image's pydicom, so Docker
+ * and its images are needed), with its study and series UIDs as pydicom reads them.
+ */
+export async function ctPhantomStudy(): Promise<{ files: string[]; study: string; series: string }> {
+  const { ensureImages, writePhantomDicom } = await import('../runner/support.ts');
+  ensureImages();
+  const work = tempDir('pacs-phantom-ct');
+  writePhantomDicom(work);
+  const files = filesIn(path.join(work, 'phantom/ct'));
+  const code =
+    'import sys, pydicom; d = pydicom.dcmread(sys.argv[1]); print(d.StudyInstanceUID, d.SeriesInstanceUID)';
+  const [study, series] = execFileSync(PYTHON, ['-c', code, files[0]!], { encoding: 'utf8' })
+    .trim()
+    .split(' ') as [string, string];
+  return { files, study, series };
+}
