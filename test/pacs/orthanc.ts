@@ -78,7 +78,15 @@ export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthan
   const configFile = path.join(dir, 'orthanc.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   const log = path.join(dir, 'orthanc.log');
-  const child: ChildProcess = spawn('Orthanc', [`--logfile=${log}`, configFile], { stdio: 'ignore' });
+  // setpriv (util-linux) execs Orthanc with a parent-death signal: a test process that dies without
+  // its afterAll still takes its Orthanc with it.
+  const child: ChildProcess = spawn(
+    'setpriv',
+    ['--pdeathsig', 'TERM', 'Orthanc', `--logfile=${log}`, configFile],
+    {
+      stdio: 'ignore',
+    },
+  );
   const http = `http://127.0.0.1:${httpPort}`;
   const authHeader: Record<string, string> = users
     ? { Authorization: `Basic ${Buffer.from(`${admin.user}:${admin.password}`).toString('base64')}` }
