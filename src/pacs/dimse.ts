@@ -1,10 +1,12 @@
 // DICOM networking (DIMSE) through dcmjs-dimse: a C-STORE receiver bound to one address, and a
 // C-STORE sender. Loaded only by `mhub listen`.
 import { randomBytes } from 'node:crypto';
-import { rename } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import dimse from 'dcmjs-dimse';
 import { MhubError } from '../errors.ts';
+import type { Progress } from '../progress.ts';
+import type { SeriesInfo } from './qido.ts';
 
 const { Client, Scp, constants, requests, responses, log } = dimse;
 const {
@@ -38,6 +40,18 @@ export function parseDimseUrl(text: string, what: string): DimseTarget {
     );
   }
   return { ae: m[1]!, host: m[2]!, port: Number(m[3]) };
+}
+
+/** dimse://AE@host:port/StudyUID[/SeriesUID], the input form. */
+export function parseDimseInput(text: string): DimseTarget & { study: string; series?: string } {
+  const m = /^(dimse:\/\/[^/]+)\/([0-9]+(?:\.[0-9]+)*)(?:\/([0-9]+(?:\.[0-9]+)*))?\/?$/i.exec(text);
+  if (!m) {
+    throw new MhubError(
+      'USAGE',
+      `--input ${text} is not dimse://AE@host:port/<StudyInstanceUID>[/<SeriesInstanceUID>]`,
+    );
+  }
+  return { ...parseDimseUrl(m[1]!, '--input'), study: m[2]!, ...(m[3] ? { series: m[3] } : {}) };
 }
 
 export interface ReceivedInstance {
@@ -78,6 +92,15 @@ interface DimseResponse {
 interface StoredDataset {
   getElement(name: string): unknown;
   toFile(path: string, callback: (error?: Error) => void): void;
+}
+
+/** Writes a received dataset as <dir>/<sop>.dcm, under a temporary name until it is whole. */
+async function saveDataset(dataset: StoredDataset, dir: string, sop: string): Promise<void> {
+  const temp = `${dir}/.${randomBytes(6).toString('hex')}.tmp`;
+  await new Promise<void>((resolve, reject) =>
+    dataset.toFile(temp, (e?: Error) => (e ? reject(e) : resolve())),
+  );
+  await rename(temp, `${dir}/${sop}.dcm`);
 }
 
 const STORAGE = new Set<string>(Object.values(StorageClass));
@@ -148,15 +171,7 @@ export async function startReceiver(
         callback(response);
         return;
       }
-      void (async () => {
-        const dir = await options.folderFor(instance);
-        const temp = `${dir}/.${randomBytes(6).toString('hex')}.tmp`;
-        await new Promise<void>((resolve, reject) =>
-          dataset!.toFile(temp, (e?: Error) => (e ? reject(e) : resolve())),
-        );
-        await rename(temp, `${dir}/${instance.sop}.dcm`);
-        return temp;
-      })().then(
+      void (async () => saveDataset(dataset!, await options.folderFor(instance), instance.sop))().then(
         () => {
           response.setStatus(Status.Success);
           callback(response);
@@ -250,4 +265,135 @@ export async function storeScu(
       `${where} did not store ${failed.length} of ${files.length} results: ${failed.slice(0, 3).join(', ')}`,
     );
   }
+}
+
+/** Runs `requests` in one association as `callingAe`; `onStore` receives C-GET sub-operations. */
+function associate(
+  target: DimseTarget,
+  callingAe: string,
+  requestList: unknown[],
+  onStore?: (dataset: StoredDataset) => Promise<void>,
+): Promise<void> {
+  const client = new Client();
+  for (const r of requestList) client.addRequest(r as InstanceType<typeof requests.CFindRequest>);
+  const where = `${target.ae}@${target.host}:${target.port}`;
+  return new Promise<void>((resolve, reject) => {
+    let failure: MhubError | undefined;
+    if (onStore) {
+      client.on(
+        'cStoreRequest',
+        (request: InstanceType<typeof requests.CStoreRequest>, callback: (r: unknown) => void) => {
+          const response = responses.CStoreResponse.fromRequest(request);
+          onStore(request.getDataset() as unknown as StoredDataset).then(
+            () => {
+              response.setStatus(Status.Success);
+              callback(response);
+            },
+            (error: Error) => {
+              failure ??= new MhubError('ENVIRONMENT', `cannot write a retrieved instance: ${error.message}`);
+              response.setStatus(Status.ProcessingFailure);
+              callback(response);
+            },
+          );
+        },
+      );
+    }
+    client.on('associationRejected', (result: { reason?: number }) =>
+      reject(
+        new MhubError(
+          'ENVIRONMENT',
+          `${where} rejected the association from ${callingAe} (reason ${result?.reason ?? '?'})`,
+          `declare ${callingAe} as a modality on that PACS (or set MHUB_DIMSE_AE to the AE title it knows)`,
+        ),
+      ),
+    );
+    client.on('networkError', (error: Error) =>
+      reject(
+        new MhubError(
+          'ENVIRONMENT',
+          `cannot reach ${where} (${error.message})`,
+          'check the address and that the peer is running',
+        ),
+      ),
+    );
+    client.on('closed', () => (failure ? reject(failure) : resolve()));
+    client.send(target.host, target.port, callingAe, target.ae);
+  });
+}
+
+/** C-FIND at series level: the study's series with modality, body part and size. */
+export async function findSeriesDimse(
+  target: DimseTarget,
+  callingAe: string,
+  study: string,
+): Promise<SeriesInfo[]> {
+  const request = requests.CFindRequest.createSeriesFindRequest({
+    StudyInstanceUID: study,
+    SeriesInstanceUID: '',
+    Modality: '',
+    BodyPartExamined: '',
+    SeriesDescription: '',
+    NumberOfSeriesRelatedInstances: '',
+  });
+  const found: SeriesInfo[] = [];
+  let status: number | undefined;
+  request.on('response', (response: InstanceType<typeof responses.CFindResponse>) => {
+    status = response.getStatus();
+    if (status !== Status.Pending) return;
+    const ds = response.getDataset();
+    const get = (name: string) => {
+      const v = ds?.getElement(name);
+      return v === undefined || v === null || v === '' ? undefined : String(v);
+    };
+    const uid = get('SeriesInstanceUID');
+    if (!uid) return;
+    const count = get('NumberOfSeriesRelatedInstances');
+    found.push({
+      uid,
+      modality: get('Modality') ?? '',
+      bodyPart: get('BodyPartExamined'),
+      description: get('SeriesDescription'),
+      instances: count === undefined ? undefined : Number(count),
+    });
+  });
+  await associate(target, callingAe, [request]);
+  if (status !== undefined && status !== Status.Success && status !== Status.Pending) {
+    throw new MhubError(
+      'ENVIRONMENT',
+      `${target.ae}@${target.host}:${target.port} answered the series query with status 0x${status.toString(16)}`,
+    );
+  }
+  return found;
+}
+
+/** C-GET of one series into `dir` (<SOPInstanceUID>.dcm each); returns how many arrived. */
+export async function getSeriesDimse(
+  target: DimseTarget,
+  callingAe: string,
+  study: string,
+  series: string,
+  dir: string,
+  progress: Progress,
+): Promise<{ instances: number; resumed: number; bytes: number }> {
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const request = requests.CGetRequest.createSeriesGetRequest(study, series);
+  let done = 0;
+  let failed = 0;
+  request.on('response', (response: InstanceType<typeof responses.CGetResponse>) => {
+    failed = Number(response.getFailures?.() ?? 0);
+  });
+  await associate(target, callingAe, [request], async (dataset) => {
+    const sop = String(dataset.getElement('SOPInstanceUID') ?? '');
+    if (!/^[0-9]+(\.[0-9]+)*$/.test(sop)) throw new Error('an instance without a valid SOP Instance UID');
+    await saveDataset(dataset, dir, sop);
+    progress({ phase: 'retrieve', done: ++done, message: `series ${series}` });
+  });
+  if (done === 0 || failed > 0) {
+    throw new MhubError(
+      'ENVIRONMENT',
+      `${target.ae}@${target.host}:${target.port} sent ${done} instances of series ${series}${failed ? ` and failed ${failed}` : ''}`,
+      `check that the PACS lets ${callingAe} retrieve (C-GET), and its log`,
+    );
+  }
+  return { instances: done, resumed: 0, bytes: 0 };
 }

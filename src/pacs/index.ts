@@ -20,7 +20,7 @@ import { listSeries } from './qido.ts';
 import { retrieveSeries } from './retrieve.ts';
 import { selectSeries } from './select.ts';
 import { dicomFiles, storeInstances } from './stow.ts';
-import { type DicomwebTarget, displayUrl, isDicomwebUrl, parseDicomwebUrl } from './url.ts';
+import { type DicomwebTarget, displayUrl, isDicomwebUrl, isDimseUrl, parseDicomwebUrl } from './url.ts';
 
 export { AUTH_ENV, authorizationFor, configPath } from './auth.ts';
 export type { Server } from './http.ts';
@@ -28,7 +28,7 @@ export { boundaryOf, MultipartError, readMultipart } from './multipart.ts';
 export { listInstances, listSeries, type SeriesInfo } from './qido.ts';
 export { retrieveSeries } from './retrieve.ts';
 export { dicomFiles, storeInstances } from './stow.ts';
-export { isDicomwebUrl, parseDicomwebUrl } from './url.ts';
+export { isDicomwebUrl, isDimseUrl, parseDicomwebUrl } from './url.ts';
 
 export interface PacsRunRequest extends RunRequest {
   /** dicomweb+http(s)://server/root: STOW-RS the DICOM results there after the run. */
@@ -54,7 +54,7 @@ export interface PacsRunResult extends RunResult {
 /** Whether a run request needs this capability (a dicomweb input or a push). */
 export function usesPacs(input: RunRequest['input'], push?: string): boolean {
   const values = typeof input === 'string' ? [input] : Object.values(input);
-  return push !== undefined || values.some(isDicomwebUrl);
+  return push !== undefined || values.some((v) => isDicomwebUrl(v) || isDimseUrl(v));
 }
 
 /** Where a study's retrieved series are kept until the run ends (owner-only; resumable). */
@@ -68,6 +68,46 @@ async function privateRoot(home: string): Promise<void> {
   const root = path.join(home, 'dicomweb');
   await mkdir(root, { recursive: true, mode: 0o700 });
   await chmod(root, 0o700);
+}
+
+/** Where the series of one study come from: a DICOMweb server or a DIMSE peer. */
+interface StudySource {
+  target: { base: string; study: string; series?: string };
+  where: string;
+  list(): Promise<import('./qido.ts').SeriesInfo[]>;
+  retrieve(
+    series: import('./qido.ts').SeriesInfo,
+    dir: string,
+    progress: RunRequest['progress'] & {},
+  ): Promise<{ instances: number; resumed: number; bytes: number }>;
+}
+
+async function dicomwebSource(value: string, signal: AbortSignal | undefined): Promise<StudySource> {
+  const target = parseDicomwebUrl(value, '--input', true) as DicomwebTarget & { study: string };
+  const server: Server = { base: target.base, authorization: await authorizationFor(target.base), signal };
+  return {
+    target,
+    where: displayUrl(target.base),
+    list: () => listSeries(server, target.study),
+    retrieve: (info, dir, progress) =>
+      retrieveSeries(server, target.study, info.uid, dir, progress, info.instances),
+  };
+}
+
+/** The AE title mhub calls DIMSE peers with (they must know it to allow C-FIND and C-GET). */
+export const dimseCallingAe = (env: NodeJS.ProcessEnv = process.env): string => env.MHUB_DIMSE_AE || 'MHUB';
+
+async function dimseSource(value: string, _signal: AbortSignal | undefined): Promise<StudySource> {
+  const dimse = await import('./dimse.ts');
+  const peer = dimse.parseDimseInput(value);
+  const ae = dimseCallingAe();
+  const base = `dimse://${peer.ae}@${peer.host}:${peer.port}`;
+  return {
+    target: { base, study: peer.study, ...(peer.series ? { series: peer.series } : {}) },
+    where: base,
+    list: () => dimse.findSeriesDimse(peer, ae, peer.study),
+    retrieve: (info, dir, progress) => dimse.getSeriesDimse(peer, ae, peer.study, info.uid, dir, progress),
+  };
 }
 
 export async function runWithPacs(request: PacsRunRequest): Promise<PacsRunResult> {
@@ -93,18 +133,18 @@ export async function runWithPacs(request: PacsRunRequest): Promise<PacsRunResul
   const folders = new Set<string>();
   for (const [id, value] of given) {
     const inputs = id === undefined ? card.inputs : card.inputs.filter((i) => i.id === id);
-    if (!isDicomwebUrl(value)) {
+    if (!isDicomwebUrl(value) && !isDimseUrl(value)) {
       if (id === undefined) return finish(await runModel({ ...request, model: record, outputFormats }));
       local[id] = value;
       continue;
     }
-    const target = parseDicomwebUrl(value, '--input', true) as DicomwebTarget & { study: string };
-    const server: Server = { base: target.base, authorization: await authorizationFor(target.base), signal };
-    const series = await listSeries(server, target.study);
+    const source = isDimseUrl(value) ? await dimseSource(value, signal) : await dicomwebSource(value, signal);
+    const target = source.target;
+    const series = await source.list();
     if (series.length === 0) {
       throw new MhubError(
         'NOT_FOUND',
-        `${displayUrl(target.base)}: study ${target.study} is not on the server`,
+        `${source.where}: study ${target.study} is not on the server`,
         'check the StudyInstanceUID',
       );
     }
@@ -114,7 +154,7 @@ export async function runWithPacs(request: PacsRunRequest): Promise<PacsRunResul
     for (const [inputId, info] of chosen) {
       const dir = path.join(studyDir, info.uid);
       progress({ phase: 'retrieve', done: 0, message: `${inputId}: ${info.modality} series ${info.uid}` });
-      const got = await retrieveSeries(server, target.study, info.uid, dir, progress, info.instances);
+      const got = await source.retrieve(info, dir, progress);
       folders.add(studyDir);
       retrieved.push({
         input: inputId,

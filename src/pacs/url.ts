@@ -13,6 +13,10 @@ export interface DicomwebTarget {
 
 const UID = /^[0-9]+(\.[0-9]+)*$/;
 
+export function isDimseUrl(text: string): boolean {
+  return /^dimse:\/\//i.test(text);
+}
+
 export function isDicomwebUrl(text: string): boolean {
   return DICOMWEB_SCHEME.test(text);
 }

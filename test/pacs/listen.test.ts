@@ -108,6 +108,36 @@ describe.runIf(hasOrthanc && hasDocker && hasStorescu)('mhub listen with Orthanc
     listener = undefined;
   });
 
+  it('mhub run --input dimse://: C-FIND chooses the series, C-GET retrieves it, the model runs', async () => {
+    const { runCli } = await import('../support/cli.ts');
+    const out = path.join(tempDir('pacs-cget'), 'results');
+    const peer = `dimse://${orthanc.aet}@127.0.0.1:${orthanc.dicomPort}`;
+    const run = await runCli(['run', 'classical_ct_mhub', '-i', `${peer}/${study}`, '-o', out, '-q']);
+    expect(run.err).not.toMatch(/mhub: /);
+    expect(run.code).toBe(0);
+    const seg = run.out
+      .split('\n')
+      .find((l) => l.trim().endsWith('.seg.dcm'))!
+      .trim();
+    const code =
+      'import sys, pydicom; d = pydicom.dcmread(sys.argv[1]); print(d.Modality, d.ReferencedSeriesSequence[0].SeriesInstanceUID)';
+    expect(spawnSync(PYTHON, ['-c', code, seg], { encoding: 'utf8' }).stdout.trim()).toBe(`SEG ${ct}`);
+    const missing = await runCli(['run', 'classical_ct_mhub', '-i', `${peer}/9.9.9`, '-o', out]);
+    expect(missing.code).toBe(3);
+    expect(missing.err).toMatch(/study 9\.9\.9 is not on the server/);
+    const closed = await freePort();
+    const unreachable = await runCli([
+      'run',
+      'classical_ct_mhub',
+      '-i',
+      `dimse://X@127.0.0.1:${closed}/${study}`,
+      '-o',
+      out,
+    ]);
+    expect(unreachable.code).toBe(4);
+    expect(unreachable.err).toMatch(/cannot reach X@127.0.0.1/);
+  });
+
   it('rejects an association addressed to another AE title, and keeps what it received across a restart', async () => {
     const spool = tempDir('pacs-spool2');
     const mr = makeSeries(path.join(tempDir('pacs-listen-mr'), 'mr'), { modality: 'MR', size: [16, 16, 3] });
