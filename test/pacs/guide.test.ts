@@ -47,6 +47,8 @@ describe('the "Run models on your PACS" guide', () => {
     const html = decodeHtml(page('/guides/pacs/'));
     for (const name of Object.values(AUTH_ENV)) expect(html).toContain(name);
     expect(html).toContain('MHUB_DICOMWEB_IDLE_TIMEOUT_S');
+    expect(html).toContain('MHUB_DIMSE_AE');
+    expect(readFileSync(path.join(repo, 'src/pacs/index.ts'), 'utf8')).toContain('env.MHUB_DIMSE_AE');
     expect(readFileSync(path.join(repo, 'src/pacs/http.ts'), 'utf8')).toContain(
       'MHUB_DICOMWEB_IDLE_TIMEOUT_S',
     );

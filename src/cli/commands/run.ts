@@ -50,7 +50,7 @@ export function registerRunCommand(program: Command, io: CliIO, setExit: (code: 
     .argument('<model>', 'registry name, e.g. classical_ct')
     .requiredOption(
       '-i, --input <path...>',
-      'DICOM folder, NIfTI/NRRD file or dicomweb+http(s)://server/root/studies/UID[/series/UID]; ID=PATH for models with several inputs',
+      'DICOM folder, NIfTI/NRRD file, dicomweb+http(s)://server/root/studies/UID[/series/UID] or dimse://AE@host:port/StudyUID; ID=PATH for models with several inputs',
     )
     .requiredOption('-o, --output <dir>', 'folder for the results (created when missing)')
     .addOption(
