@@ -103,7 +103,10 @@ async function saveDataset(dataset: StoredDataset, dir: string, sop: string): Pr
   await rename(temp, `${dir}/${sop}.dcm`);
 }
 
+// dcmjs-dimse's StorageClass lists 59 classes (no Segmentation, no RT): accept the whole Storage
+// branch of PS3.4 (1.2.840.10008.5.1.4.1.1.*) as well, or a PACS could not send SEGs or structured reports.
 const STORAGE = new Set<string>(Object.values(StorageClass));
+const isStorage = (sop: string) => STORAGE.has(sop) || sop.startsWith('1.2.840.10008.5.1.4.1.1.');
 const SYNTAXES = [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian];
 
 /** Starts the C-STORE receiver; resolves once it listens. */
@@ -130,7 +133,7 @@ export async function startReceiver(
         const sop = context.getAbstractSyntaxUid();
         const offered: string[] = context.getTransferSyntaxUids();
         const syntax = SYNTAXES.find((s) => offered.includes(s));
-        if (sop !== SopClass.Verification && !STORAGE.has(sop)) {
+        if (sop !== SopClass.Verification && !isStorage(sop)) {
           context.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
         } else if (!syntax) context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
         else context.setResult(PresentationContextResult.Accept, syntax);

@@ -34,6 +34,8 @@ export interface SeriesOutcome {
   status: 'done' | 'skipped' | 'failed';
   outputs: string[];
   message?: string;
+  /** How long runModel took (image checks, conversions, the model). */
+  runMs?: number;
 }
 
 export interface Listener {
@@ -114,6 +116,7 @@ export async function startListener(
           log,
         });
         outcome.outputs = result.outputs;
+        outcome.runMs = result.durationMs;
         const files = await dicomFiles(result.outputs);
         if (forward && files.length > 0) await forward(files);
         await rm(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSeries, retrievalDir, retrieveSeries, type SeriesInfo } from '../../src/pacs/index.ts';
-import { hasDocker } from '../runner/support.ts';
+import { ensureImages, hasDocker } from '../runner/support.ts';
 import { runCli } from '../support/cli.ts';
 import { freePort, hasOrthanc, type Orthanc, startOrthanc } from './orthanc.ts';
 import { ctPhantomStudy, filesIn, PYTHON, tempDir } from './support.ts';
@@ -42,6 +42,7 @@ describe.runIf(hasOrthanc && hasDocker)('mhub run from and to a real Orthanc', (
     (await listSeries({ base: `${orthanc.http}/dicom-web` }, study)).filter((s) => s.modality === 'SEG');
 
   beforeAll(async () => {
+    ensureImages();
     const phantom = await ctPhantomStudy();
     const files = phantom.files;
     study = phantom.study;

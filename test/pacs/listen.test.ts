@@ -12,7 +12,7 @@ import {
   type SeriesOutcome,
   startListener,
 } from '../../src/pacs/index.ts';
-import { hasDocker } from '../runner/support.ts';
+import { ensureImages, hasDocker } from '../runner/support.ts';
 import { requirement } from '../support/requirements.ts';
 import { freePort, hasOrthanc, type Orthanc, startOrthanc } from './orthanc.ts';
 import { ctPhantomStudy, filesIn, makeSeries, PYTHON, tempDir } from './support.ts';
@@ -54,6 +54,7 @@ describe.runIf(hasOrthanc && hasDocker && hasStorescu)('mhub listen with Orthanc
   let study: string;
   let ct: string;
   beforeAll(async () => {
+    ensureImages();
     const phantom = await ctPhantomStudy();
     const files = phantom.files;
     study = phantom.study;
@@ -154,10 +155,18 @@ describe.runIf(hasOrthanc && hasDocker && hasStorescu)('mhub listen with Orthanc
     expect(r.output).toMatch(/Called AE Title Not Recognized/i);
     r = await storescu(['-aec', 'MHUB', '-aet', 'SENDER', '127.0.0.1', String(port), ...mr]);
     expect(r.status, r.output).toBe(0);
+    // A Segmentation Storage instance (a class dcmjs-dimse's own list lacks) is accepted too.
+    const seg = path.join(tempDir('pacs-listen-segclass'), 'seg.dcm');
+    const relabel = `import sys, pydicom
+d = pydicom.dcmread(sys.argv[1]); d.SOPClassUID = d.file_meta.MediaStorageSOPClassUID = '1.2.840.10008.5.1.4.1.1.66.4'
+d.SOPInstanceUID = d.file_meta.MediaStorageSOPInstanceUID = d.SOPInstanceUID + '.9'; d.save_as(sys.argv[2])`;
+    expect(spawnSync(PYTHON, ['-c', relabel, mr[0]!, seg]).status).toBe(0);
+    r = await storescu(['-R', '-aec', 'MHUB', '-aet', 'SENDER', '127.0.0.1', String(port), seg]);
+    expect(r.status, r.output).toBe(0);
     await first.close(); // stopped before the series counted as complete
     const queued = filesIn(path.join(spool, 'incoming'));
     expect(queued).toHaveLength(1);
-    expect(filesIn(filesIn(queued[0]!)[0]!).filter((f) => f.endsWith('.dcm'))).toHaveLength(3);
+    expect(filesIn(filesIn(queued[0]!)[0]!).filter((f) => f.endsWith('.dcm'))).toHaveLength(4);
     const seen = outcomes();
     listener = await startListener(
       { ae: 'MHUB', port, model: 'classical_ct_mhub', spool, quietMs: 200 },

@@ -12,9 +12,12 @@ export const PYTHON = '/usr/bin/python3';
 export const repo = fileURLToPath(new URL('../../', import.meta.url));
 
 const made: string[] = [];
-afterAll(() => {
+/** Removes the folders tempDir made (after each test file; benchmarks call it themselves). */
+export function removeTempDirs(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+}
+// Benchmarks import this file outside vitest, where afterAll does not exist.
+if (process.env.VITEST) afterAll(removeTempDirs);
 
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), `mhub-${prefix}-`));
@@ -45,11 +48,10 @@ export function filesIn(dir: string): string[] {
 
 /**
  * The reference CT phantom as DICOM (written by the classical_ct_mhub image's pydicom, so Docker
- * and its images are needed), with its study and series UIDs as pydicom reads them.
+ * and its images are needed: ensureImages() first), with its study and series UIDs as pydicom reads them.
  */
 export async function ctPhantomStudy(): Promise<{ files: string[]; study: string; series: string }> {
-  const { ensureImages, writePhantomDicom } = await import('../runner/support.ts');
-  ensureImages();
+  const { writePhantomDicom } = await import('../runner/phantom-dicom.ts');
   const work = tempDir('pacs-phantom-ct');
   writePhantomDicom(work);
   const files = filesIn(path.join(work, 'phantom/ct'));
