@@ -38,6 +38,7 @@ describe.runIf(hasOrthanc && hasDocker)('mhub run from and to a real Orthanc', (
   let orthanc: Orthanc;
   let study: string;
   let ct: string;
+  let localCt: string;
   const segSeries = async () =>
     (await listSeries({ base: `${orthanc.http}/dicom-web` }, study)).filter((s) => s.modality === 'SEG');
 
@@ -45,6 +46,7 @@ describe.runIf(hasOrthanc && hasDocker)('mhub run from and to a real Orthanc', (
     ensureImages();
     const phantom = await ctPhantomStudy();
     const files = phantom.files;
+    localCt = path.dirname(files[0]!);
     study = phantom.study;
     ct = phantom.series;
     orthanc = await startOrthanc();
@@ -113,6 +115,14 @@ describe.runIf(hasOrthanc && hasDocker)('mhub run from and to a real Orthanc', (
     expect(added).toHaveLength(1);
     const seg = readSeg(await segFrom(added[0]!));
     expect(seg).toMatchObject({ modality: 'SEG', study, referencedSeries: ct, segments: 4 });
+  });
+
+  it('pushes the results of a run on a local DICOM folder', async () => {
+    const before = (await segSeries()).length;
+    const out = path.join(tempDir('pacs-e2e-local'), 'results');
+    const stdout = await runAndPush('classical_ct_mhub', localCt, out);
+    expect(stdout).toMatch(/stored 1 result\(s\)/);
+    expect((await segSeries()).length).toBe(before + 1);
   });
 
   it('a push that fails keeps the local result, says where, and stores nothing (exit 4)', async () => {
