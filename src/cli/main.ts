@@ -4,7 +4,7 @@ import { isMhubError } from '../errors.ts';
 import { registerConvertCommand } from './commands/convert.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerGenerateCommands } from './commands/generate.ts';
-import { registerListenCommand } from './commands/listen.ts';
+import { LISTEN_DESCRIPTION, register as registerListen } from './commands/listen.ts';
 import { registerRegistryCommands } from './commands/registry.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerSiteCommands } from './commands/site.ts';
@@ -19,7 +19,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .showHelpAfterError('(run mhub --help for usage)');
   registerRegistryCommands(program, io, setExit);
   registerRunCommand(program, io, setExit);
-  registerListenCommand(program, io, setExit);
+  registerListen(program.command('listen').description(LISTEN_DESCRIPTION), io, setExit);
   registerDoctorCommand(program, io, setExit);
   registerConvertCommand(program, io);
   registerGenerateCommands(program, io);

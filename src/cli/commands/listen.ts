@@ -17,12 +17,12 @@ interface ListenCliOptions {
   registry?: string[];
 }
 
-export function registerListenCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
-    .command('listen')
-    .description(
-      'Receive studies over DICOM (C-STORE), run a model on each complete series, send the results on.',
-    )
+export const LISTEN_DESCRIPTION =
+  'Receive studies over DICOM (C-STORE), run a model on each complete series, send the results on.';
+
+/** Fills in the `listen` command (the shape of main's lazily loaded command modules). */
+export function register(command: Command, io: CliIO, setExit: (code: number) => void): void {
+  command
     .requiredOption('--ae <title>', 'AE title this node answers to')
     .requiredOption('--port <port>', 'TCP port for DICOM associations')
     .requiredOption('--model <name>', 'registry name of a one-input model')
