@@ -39,6 +39,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/batch.ts'),
   },
   {
+    name: 'listen',
+    description:
+      'Receive studies over DICOM (C-STORE), run a model on each complete series, send the results on.',
+    load: () => import('./commands/listen.ts'),
+  },
+  {
     name: 'doctor',
     args: '[model]',
     description: 'Check Docker, GPU, Python and disk; with a model, whether this machine can run it.',

@@ -1,6 +1,5 @@
 // End to end: the reference model through both backends on the phantom (identical label
 // maps, correct masks), the CLI, and the mhub interface (DICOM in, DICOM SEG out).
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import {
   niftiVoxels,
   tempDir,
   testHome,
+  writePhantomDicom,
 } from './support.ts';
 
 const session = `e2e-${process.pid}`;
@@ -169,23 +169,3 @@ describe.skipIf(!hasDocker)('reference model end to end', () => {
     expect(() => statSync(out)).toThrow();
   });
 });
-
-/** The DICOM phantom, written by the mhub image's own pydicom (the host needs none). */
-function writePhantomDicom(work: string): void {
-  execFileSync('docker', [
-    'run',
-    '--rm',
-    '--network',
-    'none',
-    '-u',
-    `${process.getuid?.()}:${process.getgid?.()}`,
-    '-v',
-    `${work}:/w`,
-    '--entrypoint',
-    'python3',
-    'mhub-registry/classical_ct_mhub:1.0.0',
-    '-m',
-    'classical_ct_mhub.phantom',
-    '/w/phantom',
-  ]);
-}

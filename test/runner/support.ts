@@ -149,3 +149,5 @@ export async function spawnMhub(
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   return { code, stderr };
 }
+
+export { writePhantomDicom } from './phantom-dicom.ts';

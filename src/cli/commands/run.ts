@@ -27,6 +27,7 @@ interface RunOptions {
   pull: PullPolicy;
   json?: boolean;
   quiet?: boolean;
+  push?: string;
 }
 
 /** "ct=/a.nii.gz" pairs, or one bare path. */
@@ -54,7 +55,7 @@ export function register(command: Command, io: CliIO, setExit: (code: number) =>
     .argument('<model>', 'registry name, e.g. classical_ct')
     .requiredOption(
       '-i, --input <path...>',
-      'DICOM folder or NIfTI/NRRD file; ID=PATH for models with several inputs',
+      'DICOM folder, NIfTI/NRRD file, dicomweb+http(s)://server/root/studies/UID[/series/UID] or dimse://AE@host:port/StudyUID; ID=PATH for models with several inputs',
     )
     .requiredOption('-o, --output <dir>', 'folder for the results (created when missing)')
     .addOption(
@@ -75,6 +76,10 @@ export function register(command: Command, io: CliIO, setExit: (code: number) =>
       new Option('--pull <when>', 'pull the Docker image: when missing, always, or never')
         .choices([...PULL_POLICIES])
         .default('missing'),
+    )
+    .option(
+      '--push <url>',
+      'store the DICOM results (SEG) on dicomweb+http(s)://server/root with STOW-RS; credentials: MHUB_DICOMWEB_TOKEN or MHUB_DICOMWEB_USER/_PASSWORD',
     )
     .option('--json', 'progress as JSON lines on stderr, the result as JSON on stdout')
     .option('-q, --quiet', 'do not print the model output')
@@ -98,9 +103,13 @@ export function register(command: Command, io: CliIO, setExit: (code: number) =>
       try {
         // Loaded on use: `mhub --help` and other commands need not pay for the runner's imports.
         const { runModel } = await import('../../runner/index.ts');
-        const result = await runModel({
+        const input = parseInputs(opts.input);
+        const pacs = await import('../../pacs/index.ts');
+        const run = pacs.usesPacs(input, opts.push) ? pacs.runWithPacs : runModel;
+        const result: { pushed?: string[] } & Awaited<ReturnType<typeof runModel>> = await run({
           model,
-          input: parseInputs(opts.input),
+          input,
+          push: opts.push,
           output: opts.output,
           force: opts.force,
           backend: opts.backend,
@@ -128,6 +137,7 @@ export function register(command: Command, io: CliIO, setExit: (code: number) =>
           );
           for (const file of result.outputs) io.out(`  ${file}`);
           for (const warning of result.warnings) io.err(`warning: ${warning}`);
+          if (result.pushed) io.out(`stored ${result.pushed.length} result(s) on ${opts.push}`);
         }
         setExit(0);
       } finally {
