@@ -81,11 +81,14 @@ function dcmdumpValue(file: string, tag: string): string | undefined {
 }
 
 describe.skipIf(!tools.ok)("decoding: pydicom's character set samples", () => {
-  const dir = python('read_text.py', ['--charset-dir']).trim();
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.dcm'))
-    .map((f) => path.join(dir, f));
-  const expected = pythonJson<PyText>('read_text.py', files);
+  // The describe body runs even when skipped: ask pydicom only when it is there.
+  const dir = tools.ok ? python('read_text.py', ['--charset-dir']).trim() : '';
+  const files = tools.ok
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.dcm'))
+        .map((f) => path.join(dir, f))
+    : [];
+  const expected = tools.ok ? pythonJson<PyText>('read_text.py', files) : ({} as PyText);
 
   it('has the samples (Japanese, Korean, Chinese, Cyrillic, Greek, Arabic, Hebrew...)', () => {
     expect(files.map((f) => path.basename(f))).toEqual(
