@@ -13,7 +13,7 @@ export { makePhantom, niftiVoxels, repo, spawnMhub, tempDir, testHome } from '..
 /**
  * `<root>/case01 .. caseNN`, each holding ct.nii.gz (and the phantom's expected.nii.gz);
  * `broken` (when given) holds a ct.nii.gz that is gzip of text: it exists and is readable,
- * so planning accepts it, and the model refuses it ("shorter than a NIfTI-1 header").
+ * so planning accepts it, and mhub refuses it before the model starts ("not a readable NIfTI file").
  */
 export function makeStudies(root: string, count: number, broken?: string): string[] {
   mkdirSync(root, { recursive: true });
