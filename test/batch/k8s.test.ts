@@ -8,6 +8,7 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { describe, expect, test } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { runCli } from '../support/cli.ts';
+import { numpyPython } from '../support/requirements.ts';
 import { makeStudies, tempDir } from './support.ts';
 
 const MODELS = { Job, NetworkPolicy, PersistentVolumeClaim } as const;
@@ -18,7 +19,8 @@ function validate(doc: Record<string, unknown>): void {
   new Model(doc as never).validate();
 }
 
-describe('mhub batch --emit k8s', () => {
+// Its studies are classical_ct phantoms, written by python3 with numpy.
+describe.runIf(numpyPython())('mhub batch --emit k8s', () => {
   test('an Indexed Job, one index per item, with the Docker backend security settings; valid against the API schema', async () => {
     const dir = await tempDir('batch-k8s');
     makeStudies(path.join(dir, 'in'), 3);

@@ -26,7 +26,8 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
   }
 }
 
-describe('the job-array script (text)', () => {
+// Its studies are classical_ct phantoms, written by python3 with numpy.
+describe.runIf(numpyPython())('the job-array script (text)', () => {
   test('resources from the card, overrides, one task per open shard, a self-contained command', async () => {
     const dir = await tempDir('batch-script');
     makeStudies(path.join(dir, 'in'), 5);

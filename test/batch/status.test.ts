@@ -5,9 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { batchStatus, planBatch, summaryMarkdown } from '../../src/batch/index.ts';
+import { numpyPython } from '../support/requirements.ts';
 import { makeStudies, tempDir } from './support.ts';
 
-describe('batch status', () => {
+// Its studies are classical_ct phantoms, written by python3 with numpy.
+describe.runIf(numpyPython())('batch status', () => {
   test('counts by state, interrupted items, items/h and ETA from the merged ledgers', async () => {
     const dir = await tempDir('batch-status');
     makeStudies(path.join(dir, 'in'), 5);
