@@ -24,7 +24,9 @@ fi
 # A copy of the working tree (tracked and untracked-not-ignored files) with its node_modules:
 # the tests write caches and build outputs into the repository.
 work="$(mktemp -d /tmp/mhub-bare-work.XXXXXX)"
-cleanup() { rm -rf "$work"; }
+name="mhub-bare-machine-$$"
+# A timed-out `docker run` client leaves its container running: remove it by name.
+cleanup() { docker rm -f "$name" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 git ls-files -z --cached --others --exclude-standard | xargs -0 cp -a --parents -t "$work" 2>/dev/null || true
 rm -rf "$work/node_modules" && cp -a "$(readlink -f node_modules)" "$work/node_modules"
@@ -43,7 +45,7 @@ echo "bare machine: npm test in $IMAGE (log: $LOG)"
 set +e
 # ../shared (the reference data beside every checkout) comes along read-only, as /shared.
 # Bounded: a test that waits on the network it cannot have must fail here, not hang CI.
-timeout --kill-after=30 1200 docker run --rm --network none \
+timeout --kill-after=30 1200 docker run --rm --name "$name" --network none \
   -v "$(cd .. && pwd)/shared:/shared:ro" -v "$work:/repo" -v "$node_dir:/opt/node:ro" -v "$npm_dir:/opt/npm:ro" -w /repo \
   -e PATH=/repo/.bare-bin:/opt/node/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   -e HOME=/tmp -e CI= \
