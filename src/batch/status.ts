@@ -2,23 +2,12 @@
 // ETA, and the per-item table written as summary.csv / summary.md when a batch ends.
 
 import { writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
+import { ownerIsDead } from '../fsafe/index.ts';
 import { foldLedger, readLedger } from './ledger.ts';
 import { writeOwnFile } from './own-file.ts';
 import { readPlan } from './plan.ts';
 import type { ItemState } from './types.ts';
-
-// The same rule as the runner's lock takeover (src/fsafe's ownerIsDead on main): only an
-// owner on this host whose process is gone counts as dead; EPERM means it exists.
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** `interrupted`: the ledger says running, but its process on this host is gone (a kill). */
 export type StatusState = ItemState | 'pending' | 'interrupted';
@@ -53,12 +42,12 @@ export async function batchStatus(outDir: string, now = Date.now()): Promise<Bat
   const { meta, items } = await readPlan(out);
   const entries = readLedger(out);
   const records = foldLedger(entries);
-  const host = os.hostname();
   const statuses: ItemStatus[] = items.map((item) => {
     const r = records.get(item.id);
     if (!r) return { id: item.id, shard: item.shard, state: 'pending', attempts: 0 };
     let state: ItemStatus['state'] = r.state === 'skipped' ? 'done' : r.state;
-    if (state === 'running' && r.last.host === host && !processAlive(r.last.pid)) state = 'interrupted';
+    // The runner's rule for a dead owner: on this host, and its process gone.
+    if (state === 'running' && ownerIsDead({ host: r.last.host, pid: r.last.pid })) state = 'interrupted';
     return {
       id: item.id,
       shard: item.shard,

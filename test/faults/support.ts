@@ -9,15 +9,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { requirement } from '../support/requirements.ts';
 
 export const isRoot = process.getuid?.() === 0;
 
 /** Whether the full-disk faults can mount a tmpfs. In CI a missing one fails the suite. */
-export const canMount: boolean = (() => {
-  if (!isRoot && process.env.CI) throw new Error('the fault suite mounts tmpfs and needs root in CI');
-  if (!isRoot) console.warn('[faults] not root: full-disk faults (tmpfs) are skipped (never in CI)');
-  return isRoot;
-})();
+/** Full-disk faults mount a tmpfs, which needs root (see test/support/requirements.ts). */
+export const canMount: boolean = requirement(
+  'root (to mount a tmpfs for full-disk faults)',
+  isRoot,
+  'run as root',
+);
 
 const made: string[] = [];
 const mounts: string[] = [];
