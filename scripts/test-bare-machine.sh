@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-node.sh
+# The copy below takes this checkout's node_modules: a fresh clone has none yet.
+source scripts/ensure-node-modules.sh
 LOG="${1:-/tmp/mhub-bare-machine.log}"
 IMAGE="mhub-test/bare:bookworm-python3"
 

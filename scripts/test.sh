@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-node.sh
-[ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+source scripts/ensure-node-modules.sh
 echo "== typecheck" && npx tsc -p . && npx tsc -p site
 echo "== generated files up to date" && node scripts/gen-types.ts --check && node scripts/gen-contract.ts --check && node scripts/gen-validators.ts --check
 echo "== lint" && npx biome check . && node scripts/check-imports.ts
