@@ -13,6 +13,7 @@ import { imageReference } from '../runner/index.ts';
 import { ITEM_MARKER } from './item-folder.ts';
 import { foldLedger, readLedger } from './ledger.ts';
 import { writeOwnFile } from './own-file.ts';
+import { requireLocalInputs } from './remote.ts';
 import type { BatchMeta, PlannedItem } from './types.ts';
 
 const run = promisify(execFile);
@@ -127,6 +128,7 @@ function apptainerBody(request: SlurmRequest, out: string): string[] {
       'leave out --container apptainer and use --backend venv on the cluster',
     );
   }
+  requireLocalInputs(request.items, '--container apptainer');
   const image = `docker://${imageReference(docker)}`;
   const cases = new Map<number, string[]>();
   for (const item of request.items) {
