@@ -185,7 +185,7 @@ describe.runIf(hasOrthanc && venvPython() && numpyPython())(
         '-q',
       ]);
       expect(rerun.code, rerun.err).toBe(0);
-      expect(rerun.out).toMatch(/3\/3 done .*\(3 already done/);
+      expect(rerun.out).toMatch(/3\/3 done.*\(3 already done/);
       expect(readLedger(out).filter((e) => e.state === 'running')).toHaveLength(3);
 
       await orthanc.upload(await studyFiles(LATE_CT, 'CT', 'P4'));
