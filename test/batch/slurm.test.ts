@@ -9,22 +9,17 @@ import { batchStatus, planBatch, slurmJobs, slurmScript } from '../../src/batch/
 import { ensureImages, hasDocker } from '../runner/support.ts';
 import { runCli } from '../support/cli.ts';
 import { numpyPython, requirement, venvPython } from '../support/requirements.ts';
-import { expectSameLabelMaps, ledgerOf, makeStudies, repo, spawnMhub, tempDir, testHome } from './support.ts';
-
-function slurmUp(): boolean {
-  const r = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8', timeout: 20_000 });
-  return r.status === 0 && /idle|mixed|allocated/.test(r.stdout);
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+import {
+  expectSameLabelMaps,
+  ledgerOf,
+  makeStudies,
+  repo,
+  slurmUp,
+  spawnMhub,
+  tempDir,
+  testHome,
+  until,
+} from './support.ts';
 
 // Its studies are classical_ct phantoms, written by python3 with numpy.
 describe.runIf(numpyPython())('the job-array script (text)', () => {

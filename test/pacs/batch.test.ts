@@ -7,13 +7,21 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planBatch, readLedger, runBatch, slurmScript } from '../../src/batch/index.ts';
+import {
+  batchStatus,
+  planBatch,
+  readLedger,
+  runBatch,
+  slurmJobs,
+  slurmScript,
+} from '../../src/batch/index.ts';
 import { readNifti, type Volume, writeDicomSeries } from '../../src/io/index.ts';
 import { findStudies, retrievalDir } from '../../src/pacs/index.ts';
 import { runModel } from '../../src/runner/index.ts';
+import { slurmUp, until } from '../batch/support.ts';
 import { makePhantom, niftiVoxels } from '../runner/support.ts';
 import { runCli } from '../support/cli.ts';
-import { numpyPython, venvPython } from '../support/requirements.ts';
+import { numpyPython, requirement, venvPython } from '../support/requirements.ts';
 import { hasOrthanc, type Orthanc, startOrthanc } from './orthanc.ts';
 import { tempDir } from './support.ts';
 
@@ -269,5 +277,49 @@ describe.runIf(hasOrthanc && venvPython() && numpyPython())(
       expect(k8s.code).toBe(2);
       expect(k8s.err).toMatch(/--emit k8s needs local inputs/);
     });
+
+    it.runIf(
+      requirement(
+        'a running Slurm cluster (sinfo)',
+        slurmUp(),
+        'bash scripts/ci/slurm.sh installs and starts one',
+      ),
+    )(
+      'a real Slurm job array over the query: every CT study done, no credential in the script, the task logs or the ledgers',
+      async () => {
+        const dir = path.join(work, 'slurm-run');
+        const r = await runCli([
+          'batch',
+          'classical_ct',
+          '--engine',
+          'slurm',
+          '--inputs',
+          query,
+          '--out',
+          dir,
+          '--backend',
+          'venv',
+          '--shard-size',
+          '2',
+        ]);
+        expect(r.code, r.err).toBe(0);
+        expect(r.out).toMatch(/submitted job [0-9]+: 2 array task\(s\)/);
+        await until('the array to finish', 300_000, async () =>
+          (await slurmJobs(dir)).tasks.length === 0 ? true : undefined,
+        );
+        const status = await batchStatus(dir);
+        expect(status.counts, JSON.stringify(status.items)).toEqual({
+          done: 4,
+          failed: 0,
+          running: 0,
+          pending: 0,
+          interrupted: 0,
+        });
+        expect(status.items.map((i) => i.id).sort()).toEqual([...CT_STUDIES, LATE_CT].sort());
+        expect(readdirSync(path.join(dir, 'slurm')).filter((f) => f.endsWith('.log'))).toHaveLength(2);
+        expect(filesWithSecrets(dir)).toEqual([]);
+      },
+      600_000,
+    );
   },
 );
