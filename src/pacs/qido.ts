@@ -79,7 +79,11 @@ export const STUDY_PAGE = 500;
  * `offset` in the query the answer is paged (a server may cap one answer silently) until a page
  * brings no new study; with either, one request as given.
  */
-export async function queryStudies(server: Server, query: URLSearchParams): Promise<StudyInfo[]> {
+export async function queryStudies(
+  server: Server,
+  query: URLSearchParams,
+  pageSize = STUDY_PAGE,
+): Promise<StudyInfo[]> {
   const what = `the studies matching ${query.toString() || 'no filter'}`;
   const fields = [STUDY_TAG.patientId, STUDY_TAG.date, STUDY_TAG.description, STUDY_TAG.modalities];
   const paged = !query.has('limit') && !query.has('offset');
@@ -88,7 +92,7 @@ export async function queryStudies(server: Server, query: URLSearchParams): Prom
     const params = new URLSearchParams(query);
     for (const f of fields) params.append('includefield', f);
     if (paged) {
-      params.set('limit', String(STUDY_PAGE));
+      params.set('limit', String(pageSize));
       params.set('offset', String(offset));
     }
     const response = await request(server, `/studies?${params}`, { accept: 'application/dicom+json', what });

@@ -16,7 +16,7 @@ import {
   slurmScript,
 } from '../../src/batch/index.ts';
 import { readNifti, type Volume, writeDicomSeries } from '../../src/io/index.ts';
-import { findStudies, retrievalDir } from '../../src/pacs/index.ts';
+import { findStudies, queryStudies, retrievalDir } from '../../src/pacs/index.ts';
 import { runModel } from '../../src/runner/index.ts';
 import { slurmUp, until } from '../batch/support.ts';
 import { makePhantom, niftiVoxels } from '../runner/support.ts';
@@ -111,6 +111,14 @@ describe.runIf(hasOrthanc && venvPython() && numpyPython())(
       expect(
         (await findStudies(`${orthanc.dicomweb}?ModalitiesInStudy=MR`)).studies.map((s) => s.uid),
       ).toEqual([MR_STUDY]);
+      // Paged with limit/offset: pages of 2 still bring every study, once; a limit given is kept.
+      const server = {
+        base: `${orthanc.http}/dicom-web`,
+        authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`,
+      };
+      const all = await queryStudies(server, new URLSearchParams(), 2);
+      expect(all.map((s) => s.uid).sort()).toEqual([...CT_STUDIES, MR_STUDY].sort());
+      expect(await queryStudies(server, new URLSearchParams('limit=1'), 2)).toHaveLength(1);
       const r = await runCli([
         'batch',
         'classical_ct',
