@@ -52,6 +52,16 @@ describe('manifests', () => {
     );
   });
 
+  test('a PACS address in a row stays as written (retrieved when the item runs)', () => {
+    const [a, b] = parseCsvManifest(
+      'id,input\ns1,dicomweb+http://pacs:8042/dicom-web/studies/1.2.3\ns2,dimse://ORTHANC@pacs:4242/1.2.4\n',
+      '/d/m.csv',
+      ['ct'],
+    );
+    expect(a!.inputs).toBe('dicomweb+http://pacs:8042/dicom-web/studies/1.2.3');
+    expect(b!.inputs).toBe('dimse://ORTHANC@pacs:4242/1.2.4');
+  });
+
   test('CSV: one column per input for a multi-input model', () => {
     const [item] = parseCsvManifest('id,ct,pet\np1,c.nii.gz,p.nii.gz\n', '/d/m.csv', ['ct', 'pet']);
     expect(item!.inputs).toEqual({ ct: '/d/c.nii.gz', pet: '/d/p.nii.gz' });
