@@ -197,7 +197,7 @@ describe('card body and citation', () => {
   it('builds BibTeX from the cite text', () => {
     const bib = toBibtex(card({ cite: 'Ada Lovelace and Alan Turing (1950). On {Machines}. J. 1:1' }))!;
     expect(bib).toContain('@misc{demo_model,');
-    expect(bib).toContain('author = {Ada Lovelace and Alan Turing}');
+    expect(bib).toContain('author = {Lovelace, Ada and Turing, Alan}');
     expect(bib).toContain('year = {1950}');
     expect(bib).toContain('On \\{Machines\\}');
     expect(toBibtex(card())).toBeUndefined();
