@@ -10,7 +10,8 @@
 const WORD = String.raw`\p{Lu}[\p{L}'’-]*`;
 // A surname word has a lower-case letter: "N" in "Alves N" is an initial, not a surname.
 const SURNAME_WORD = String.raw`\p{Lu}\p{Ll}[\p{L}'’-]*`;
-const PARTICLE = '(?:[Vv]an|[Vv]on|[Dd]er|[Dd]e|[Dd]en|[Dd]el|[Dd]ella|[Dd]a|[Dd]i|[Dd]u|[Ll]e|[Ll]a|[Tt]er|[Tt]en|dos|das)';
+const PARTICLE =
+  '(?:[Vv]an|[Vv]on|[Dd]er|[Dd]e|[Dd]en|[Dd]el|[Dd]ella|[Dd]a|[Dd]i|[Dd]u|[Ll]e|[Ll]a|[Tt]er|[Tt]en|dos|das)';
 const INITIAL = String.raw`-?\p{Lu}\.?`;
 // What may follow a name that ends the list: nothing, a full stop before the title, a year.
 const END = String.raw`(?=$|\.(?:\s|$)|\s*\()`;
