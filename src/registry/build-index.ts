@@ -7,17 +7,28 @@ import type { ResolvedSegment, Terminology } from './terminology.ts';
 import type { Input, ModelCard } from './types.gen.ts';
 import type { CardRecord } from './validate.ts';
 
-export const INDEX_VERSION = 1;
+// 2: dates are published in one shape (PublishedDate) instead of the card's string-or-{text}.
+export const INDEX_VERSION = 2;
+
+type DateKey = keyof NonNullable<ModelCard['dates']>;
+/** A date as the index publishes it, one type for every date field: `iso` is null when the
+ * source's text is ambiguous (such as MHub's `06/07/22`), and `text` is what the source said. */
+export interface PublishedDate {
+  iso: string | null;
+  text: string;
+}
+/** A card as the index lists it: the card with its dates in the published shape. */
+export type IndexedCard = Omit<ModelCard, 'dates'> & { dates?: Partial<Record<DateKey, PublishedDate>> };
 
 /** A card as the index publishes it: the card, its body, and its segments resolved to codes. */
-export interface IndexedModel extends ModelCard {
+export interface IndexedModel extends IndexedCard {
   body: string;
   /** Segment details per segmentation output id, in label order (label value = position + 1). */
   segmentDetails: Record<string, ResolvedSegment[]>;
 }
 
 export interface RegistryIndex {
-  'models.json': { version: number; count: number; models: ModelCard[] };
+  'models.json': { version: number; count: number; models: IndexedCard[] };
   models: Record<string, IndexedModel>;
   'terminology.json': { version: number; segments: Record<string, ResolvedSegment> };
   'mhub-v2-models.json': { data: MhubV2Model[] };
@@ -54,6 +65,28 @@ const MHUB_CATEGORY = {
   prediction: 'Prediction',
   classification: 'Classification',
 };
+
+/** The card as the index lists it (dates in the published shape). */
+export function indexedCard(card: ModelCard): IndexedCard {
+  if (!card.dates) return card as IndexedCard;
+  const dates: Partial<Record<DateKey, PublishedDate>> = {};
+  for (const [key, value] of Object.entries(card.dates) as [
+    DateKey,
+    NonNullable<ModelCard['dates']>[DateKey],
+  ][])
+    if (value !== undefined)
+      dates[key] = typeof value === 'string' ? { iso: value, text: value } : { iso: null, text: value.text };
+  return { ...card, dates };
+}
+
+/** The card again from its indexed form (what `mhub --registry <url>` caches and validates). */
+export function cardOfIndexed(indexed: IndexedCard): ModelCard {
+  if (!indexed.dates) return indexed as ModelCard;
+  const dates: NonNullable<ModelCard['dates']> = {};
+  for (const [key, value] of Object.entries(indexed.dates) as [DateKey, PublishedDate | undefined][])
+    if (value) dates[key] = value.iso ?? { text: value.text };
+  return { ...indexed, dates };
+}
 
 function segmentDetails(card: ModelCard, terminology: Terminology): Record<string, ResolvedSegment[]> {
   const out: Record<string, ResolvedSegment[]> = {};
@@ -94,13 +127,17 @@ export function buildIndex(records: readonly CardRecord[], terminology: Terminol
     const details = segmentDetails(card, terminology);
     for (const output of card.outputs)
       if (output.type === 'segmentation') for (const id of output.segments) used.add(id);
-    models[card.name] = { ...card, body, segmentDetails: details };
+    models[card.name] = { ...indexedCard(card), body, segmentDetails: details };
     mhub.push(toMhub(card, details));
   }
   const segments: Record<string, ResolvedSegment> = {};
   for (const id of [...used].sort()) segments[id] = terminology.resolve(id)!;
   return {
-    'models.json': { version: INDEX_VERSION, count: sorted.length, models: sorted.map((r) => r.card) },
+    'models.json': {
+      version: INDEX_VERSION,
+      count: sorted.length,
+      models: sorted.map((r) => indexedCard(r.card)),
+    },
     models,
     'terminology.json': { version: INDEX_VERSION, segments },
     'mhub-v2-models.json': { data: mhub },

@@ -2,9 +2,12 @@
 // terminology, index, import, remote sources). Nothing outside src/registry reaches past this file.
 export {
   buildIndex,
+  cardOfIndexed,
   INDEX_VERSION,
+  type IndexedCard,
   type IndexedModel,
   type MhubV2Model,
+  type PublishedDate,
   type RegistryIndex,
   writeIndex,
 } from './build-index.ts';

@@ -1,12 +1,14 @@
 // Everything the catalog renders, computed once from the registry index: list entries with
 // facet values, one view per model page, and the Pagefind search records. Pages stay dumb.
-import type {
-  IndexedModel,
-  Input,
-  ModelCard,
-  RegistryIndex,
-  Terminology,
-  Verification,
+import {
+  cardOfIndexed,
+  type IndexedModel,
+  type Input,
+  type ModelCard,
+  type PublishedDate,
+  type RegistryIndex,
+  type Terminology,
+  type Verification,
 } from '../registry/index.ts';
 import { toBibtex } from './bibtex.ts';
 import {
@@ -60,6 +62,8 @@ export interface ModelPageView {
   run: RunInstructions;
   body: RenderedBody;
   bibtex?: string;
+  /** The card's dates in the index's one shape: `iso` null shows as "unknown" (source text as tooltip). */
+  dates: ({ label: string } & PublishedDate)[];
   links: { label: string; url: string }[];
   verification: { runtime: string; record?: Verification }[];
 }
@@ -83,6 +87,12 @@ export interface SiteData {
 }
 
 const hex = (rgb: readonly number[]) => `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
+
+const DATE_LABELS: Record<string, string> = {
+  code: 'Date (code)',
+  weights: 'Date (weights)',
+  publication: 'Date (publication)',
+};
 
 const LINK_LABELS: Record<string, string> = {
   code: 'Source code',
@@ -178,7 +188,8 @@ export function buildSiteData(index: RegistryIndex, terminology: Terminology): S
   const structures = new StructureGrouper(terminology);
   const pages: ModelPageView[] = [];
   for (const model of Object.values(index.models)) {
-    const { body, segmentDetails: _details, ...card } = model;
+    const { body, segmentDetails: _details, ...indexed } = model;
+    const card = cardOfIndexed(indexed);
     const entry = entryOf(model, structures);
     const bibtex = toBibtex(card);
     pages.push({
@@ -193,6 +204,7 @@ export function buildSiteData(index: RegistryIndex, terminology: Terminology): S
       run: runInstructions(card),
       body: renderCardBody(body),
       ...(bibtex ? { bibtex } : {}),
+      dates: Object.entries(indexed.dates ?? {}).map(([k, d]) => ({ label: DATE_LABELS[k] ?? k, ...d! })),
       links: Object.entries(card.links ?? {}).map(([k, url]) => ({ label: LINK_LABELS[k] ?? k, url: url! })),
       verification: Object.entries(card.runtimes).map(([runtime, rt]) => ({
         runtime: runtime === 'docker' ? 'Docker' : 'Python environment',

@@ -214,6 +214,12 @@ describe('site data from the real registry', () => {
     data = buildSiteData(buildIndex(records, terminology), terminology);
   });
 
+  it('shows an ambiguous source date as unknown, keeping the source text', () => {
+    const lungmask = data.pages.find((p) => p.card.name === 'lungmask')!;
+    expect(lungmask.dates).toContainEqual({ label: 'Date (weights)', iso: null, text: '17/02/20' });
+    expect(lungmask.card.dates!.weights).toEqual({ text: '17/02/20' });
+  });
+
   it('has one entry, page and search record per card', () => {
     expect(data.models.length).toBe(cards);
     expect(data.pages.length).toBe(cards);
