@@ -26,6 +26,7 @@ export {
 } from './import-mhub.ts';
 export { type ImportedFile, importMhubFiles, writeCards } from './import-mhub-files.ts';
 export { defaultModelsDir, modelSourceDir, repoRoot } from './paths.ts';
+export { type ProjectLinks, projectLinks } from './project.ts';
 export { describeAge, type RegistryLookup, type ResolvedRegistry, resolveRegistry } from './source.ts';
 export {
   type Code,

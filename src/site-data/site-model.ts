@@ -5,7 +5,9 @@ import {
   type IndexedModel,
   type Input,
   type ModelCard,
+  type ProjectLinks,
   type PublishedDate,
+  projectLinks,
   type RegistryIndex,
   type Terminology,
   type Verification,
@@ -65,6 +67,8 @@ export interface ModelPageView {
   /** The card's dates in the index's one shape: `iso` null shows as "unknown" (source text as tooltip). */
   dates: ({ label: string } & PublishedDate)[];
   links: { label: string; url: string }[];
+  /** The card file in the repository, its browser editor, and a new issue about this model. */
+  source: { view: string; edit: string; report: string };
   verification: { runtime: string; record?: Verification }[];
 }
 
@@ -84,6 +88,18 @@ export interface SiteData {
   /** Structure facet value -> other names and SNOMED CT meanings that map to it. */
   structureSynonyms: Record<string, string[]>;
   search: SearchRecord[];
+  /** Where links to the project lead (package.json "repository" and "homepage"). */
+  project: ProjectAddresses;
+}
+
+export interface ProjectAddresses {
+  repository: string;
+  cloneUrl: string;
+  catalog: string;
+  api: string;
+  reportProblem: string;
+  contributing: string;
+  doctorReport: string;
 }
 
 const hex = (rgb: readonly number[]) => `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
@@ -184,7 +200,11 @@ function searchRecord(model: IndexedModel, entry: CatalogEntry): SearchRecord {
   };
 }
 
-export function buildSiteData(index: RegistryIndex, terminology: Terminology): SiteData {
+export function buildSiteData(
+  index: RegistryIndex,
+  terminology: Terminology,
+  project: ProjectLinks = projectLinks(),
+): SiteData {
   const structures = new StructureGrouper(terminology);
   const pages: ModelPageView[] = [];
   for (const model of Object.values(index.models)) {
@@ -205,6 +225,11 @@ export function buildSiteData(index: RegistryIndex, terminology: Terminology): S
       body: renderCardBody(body),
       ...(bibtex ? { bibtex } : {}),
       dates: Object.entries(indexed.dates ?? {}).map(([k, d]) => ({ label: DATE_LABELS[k] ?? k, ...d! })),
+      source: {
+        view: project.file(`registry/models/${card.name}.md`),
+        edit: project.file(`registry/models/${card.name}.md`, 'edit'),
+        report: project.newIssue(`${card.name}: `),
+      },
       links: Object.entries(card.links ?? {}).map(([k, url]) => ({ label: LINK_LABELS[k] ?? k, url: url! })),
       verification: Object.entries(card.runtimes).map(([runtime, rt]) => ({
         runtime: runtime === 'docker' ? 'Docker' : 'Python environment',
@@ -224,5 +249,14 @@ export function buildSiteData(index: RegistryIndex, terminology: Terminology): S
     facets: FACETS.map((f) => ({ key: f.key, label: f.label, values: counts[f.key] })),
     structureSynonyms,
     search: pages.map((p) => searchRecord(index.models[p.entry.name]!, p.entry)),
+    project: {
+      repository: project.repository,
+      cloneUrl: project.cloneUrl,
+      catalog: project.catalog,
+      api: project.api,
+      reportProblem: project.newIssue(''),
+      contributing: project.file('CONTRIBUTING.md'),
+      doctorReport: project.newIssue('doctor report: '),
+    },
   };
 }

@@ -2,11 +2,12 @@
 // The catalog in a real browser (Debian's Chromium through playwright-core), built from the real
 // registry: search, facets and the URL, model pages, copy buttons, accessibility, layout shift,
 // the page without JavaScript. Screenshots go to test-artifacts/site/.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectLinks } from '../../src/registry/project.ts';
 import { loadRegistry } from '../../src/registry/validate.ts';
 import { type BackendsData, backendCharts, mebibytes, seconds } from '../../src/site-data/backends-charts.ts';
 import { requirement } from '../support/requirements.ts';
@@ -135,6 +136,10 @@ run('catalog site in Chromium', () => {
     expect(swatch).toBe('rgb(157, 108, 162)');
     await expect(page.locator('#cmd-docker').textContent()).resolves.toContain('--workflow default');
     await expect(page.locator('#model-card h3').first().textContent()).resolves.toBe('Intended Use');
+    // The project's links lead to the repository package.json names, not to a placeholder.
+    await expect(page.getByRole('link', { name: 'Suggest a change' }).getAttribute('href')).resolves.toBe(
+      projectLinks().file('registry/models/totalsegmentator.md', 'edit'),
+    );
     await page.screenshot({ path: path.join(artifacts, 'model-desktop-light.png'), fullPage: false });
     problems.push(...seen);
     await context.close();
@@ -299,6 +304,21 @@ run('catalog site in Chromium', () => {
     await page.goto(`${site.server.url}/models/unet_ct/`);
     expect(await page.locator('#run a[href="/guides/docker-or-python/"]').count()).toBe(1);
     await page.close();
+  });
+
+  it('leads every repository link to the one configured repository', async () => {
+    const { repository } = projectLinks();
+    const pages = (await readdir(site.dir, { recursive: true })).filter((f) => f.endsWith('.html'));
+    expect(pages.length).toBeGreaterThan(total);
+    for (const file of pages) {
+      const html = await readFile(path.join(site.dir, file), 'utf8');
+      expect(html, file).not.toMatch(/&lt;repository&gt;/);
+      const hrefs = [...html.matchAll(/href="(https:\/\/github\.com\/[^"]*)"/g)].map((m) => m[1]!);
+      // Links to other projects' repositories (model code) are the cards' own; ours start with `repository`.
+      expect(html, `${file} has no Source link in its footer`).toContain(`href="${repository}"`);
+      for (const href of hrefs.filter((h) => h.includes('/mhub-registry/')))
+        expect(href, file).toMatch(repository);
+    }
   });
 
   it('logged no console errors, page errors or failed requests', () => {

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderExtension } from '../../src/generator/index.ts';
 import { buildIndex } from '../../src/registry/build-index.ts';
+import { repoRoot } from '../../src/registry/paths.ts';
+import { projectLinks } from '../../src/registry/project.ts';
 import { loadTerminology } from '../../src/registry/terminology.ts';
 import type { ModelCard } from '../../src/registry/types.gen.ts';
 import { loadRegistry } from '../../src/registry/validate.ts';
@@ -214,6 +216,16 @@ describe('site data from the real registry', () => {
     data = buildSiteData(buildIndex(records, terminology), terminology);
   });
 
+  it("links to the project's repository and catalog as package.json names them", async () => {
+    const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8'));
+    const repository = pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+    expect(data.project.repository).toBe(repository);
+    expect(data.project.api).toBe(`${pkg.homepage.replace(/\/$/, '')}/api/v1`);
+    const lungmask = data.pages.find((p) => p.card.name === 'lungmask')!;
+    expect(lungmask.source.edit).toBe(`${repository}/edit/main/registry/models/lungmask.md`);
+    expect(lungmask.source.report).toBe(`${repository}/issues/new?title=lungmask%3A%20`);
+  });
+
   it('shows an ambiguous source date as unknown, keeping the source text', () => {
     const lungmask = data.pages.find((p) => p.card.name === 'lungmask')!;
     expect(lungmask.dates).toContainEqual({ label: 'Date (weights)', iso: null, text: '17/02/20' });
@@ -261,5 +273,35 @@ describe('site data from the real registry', () => {
       value: '78961009',
       meaning: 'Splenic structure',
     });
+  });
+});
+
+describe('project addresses', () => {
+  const withPackage = async (pkg: object) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mhub-project-'));
+    await writeFile(path.join(dir, 'package.json'), JSON.stringify(pkg));
+    return dir;
+  };
+
+  it('come from package.json, in each form npm accepts for "repository"', async () => {
+    for (const repository of [
+      'github:acme/models',
+      'git+https://github.com/acme/models.git',
+      { type: 'git', url: 'https://github.com/acme/models' },
+    ]) {
+      const links = projectLinks(await withPackage({ repository, homepage: 'https://acme.example/models' }));
+      expect(links.repository).toBe('https://github.com/acme/models');
+      expect(links.api).toBe('https://acme.example/models/api/v1');
+      expect(links.file('registry/models/x.md', 'edit')).toBe(
+        'https://github.com/acme/models/edit/main/registry/models/x.md',
+      );
+    }
+  });
+
+  it('are refused when package.json lacks them, naming the file and fields', async () => {
+    const dir = await withPackage({ homepage: 'https://acme.example/' });
+    expect(() => projectLinks(dir)).toThrow(
+      /package\.json: "repository" and "homepage" must be https:\/\/ addresses/,
+    );
   });
 });
