@@ -64,6 +64,32 @@ run('catalog site in Chromium', () => {
     await context.close();
   });
 
+  it('finds models by an exact SNOMED CT code, not by digits inside other text', async () => {
+    const liver = '10200004'; // SNOMED CT "Liver structure"
+    const cards = (await loadRegistry()).map((r) => r.card);
+    const expected = cards
+      .filter((c) =>
+        c.outputs.some(
+          (o) => o.type === 'segmentation' && o.segments.some((s) => /(^|\+)LIVER($|\+)/.test(s)),
+        ),
+      )
+      .map((c) => c.title)
+      .sort();
+    expect(expected.length).toBeGreaterThan(1);
+    const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { page, problems: seen } = await watchedPage(context);
+    await page.goto(`${site.server.url}/`);
+    await page.getByLabel('Search models').fill(liver);
+    await waitForResults(page, /found/);
+    expect((await resultTitles(page)).sort()).toEqual(expected);
+    // Half a code is a text search of its own, not a prefix of the code.
+    await page.getByLabel('Search models').fill('1020');
+    await waitForResults(page, /found/);
+    expect((await resultTitles(page)).sort()).not.toEqual(expected);
+    problems.push(...seen);
+    await context.close();
+  });
+
   it('narrows results with a facet, keeps it in the URL, and Back undoes it', async () => {
     const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const { page, problems: seen } = await watchedPage(context);

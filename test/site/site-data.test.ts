@@ -18,6 +18,8 @@ import {
   PIDS_LIMIT,
 } from '../../src/runner/contract/index.ts';
 import { toBibtex } from '../../src/site-data/bibtex.ts';
+import { CODE_QUERY } from '../../src/site-data/code-query.ts';
+import { facetTable } from '../../src/site-data/facet-table.ts';
 import { commercialUse, commercialUseOf } from '../../src/site-data/licence.ts';
 import { renderCardBody } from '../../src/site-data/markdown.ts';
 import {
@@ -224,6 +226,26 @@ describe('site data from the real registry', () => {
     const lungmask = data.pages.find((p) => p.card.name === 'lungmask')!;
     expect(lungmask.source.edit).toBe(`${repository}/edit/main/registry/models/lungmask.md`);
     expect(lungmask.source.report).toBe(`${repository}/issues/new?title=lungmask%3A%20`);
+  });
+
+  it('lists, per concept code, exactly the models whose segments carry it', () => {
+    const table = facetTable(data, new Map(data.models.map((m, i) => [m.url, `en_${i}`])));
+    const liver = table.codes['10200004']!.map((i) => data.models[i]!.name);
+    expect(liver).toEqual(
+      expect.arrayContaining(['nnunet_liver', 'bamf_nnunet_ct_liver', 'totalsegmentator']),
+    );
+    expect(liver).not.toContain('lungmask');
+    for (const [code, models] of Object.entries(table.codes))
+      for (const i of models) {
+        const page = data.pages.find((p) => p.entry.url === data.models[i]!.url)!;
+        const carried = page.outputs
+          .flatMap((o) => o.segments ?? [])
+          .flatMap((r) => r.codes.map((c) => c.value));
+        expect(carried, `${page.card.name} ${code}`).toContain(code);
+      }
+    expect(CODE_QUERY.test('10200004')).toBe(true);
+    expect(CODE_QUERY.test('10')).toBe(false);
+    expect(CODE_QUERY.test('liver 10200004')).toBe(false);
   });
 
   it('shows an ambiguous source date as unknown, keeping the source text', () => {
