@@ -17,8 +17,22 @@ export interface PublishedDate {
   iso: string | null;
   text: string;
 }
-/** A card as the index lists it: the card with its dates in the published shape. */
-export type IndexedCard = Omit<ModelCard, 'dates'> & { dates?: Partial<Record<DateKey, PublishedDate>> };
+/** Where a published catalog serves the model (absolute URLs; only in the catalog's copy). */
+export interface ModelUrls {
+  page: string;
+  json: string;
+  slicer: string;
+}
+/** A card as the index lists it: the card with its dates in the published shape, and its URLs. */
+export type IndexedCard = Omit<ModelCard, 'dates'> & {
+  dates?: Partial<Record<DateKey, PublishedDate>>;
+  urls?: ModelUrls;
+};
+
+export interface IndexOptions {
+  /** The catalog's URLs of a model, added to its records (the site passes them; the CLI does not). */
+  urls?: (card: ModelCard) => ModelUrls;
+}
 
 /** A card as the index publishes it: the card, its body, and its segments resolved to codes. */
 export interface IndexedModel extends IndexedCard {
@@ -67,8 +81,9 @@ const MHUB_CATEGORY = {
 };
 
 /** The card as the index lists it (dates in the published shape). */
-export function indexedCard(card: ModelCard): IndexedCard {
-  if (!card.dates) return card as IndexedCard;
+export function indexedCard(card: ModelCard, options: IndexOptions = {}): IndexedCard {
+  const urls = options.urls ? { urls: options.urls(card) } : {};
+  if (!card.dates) return { ...(card as IndexedCard), ...urls };
   const dates: Partial<Record<DateKey, PublishedDate>> = {};
   for (const [key, value] of Object.entries(card.dates) as [
     DateKey,
@@ -76,16 +91,17 @@ export function indexedCard(card: ModelCard): IndexedCard {
   ][])
     if (value !== undefined)
       dates[key] = typeof value === 'string' ? { iso: value, text: value } : { iso: null, text: value.text };
-  return { ...card, dates };
+  return { ...card, dates, ...urls };
 }
 
 /** The card again from its indexed form (what `mhub --registry <url>` caches and validates). */
 export function cardOfIndexed(indexed: IndexedCard): ModelCard {
-  if (!indexed.dates) return indexed as ModelCard;
+  const { urls: _urls, dates: published, ...card } = indexed;
+  if (!published) return card as ModelCard;
   const dates: NonNullable<ModelCard['dates']> = {};
-  for (const [key, value] of Object.entries(indexed.dates) as [DateKey, PublishedDate | undefined][])
+  for (const [key, value] of Object.entries(published) as [DateKey, PublishedDate | undefined][])
     if (value) dates[key] = value.iso ?? { text: value.text };
-  return { ...indexed, dates };
+  return { ...card, dates };
 }
 
 function segmentDetails(card: ModelCard, terminology: Terminology): Record<string, ResolvedSegment[]> {
@@ -118,7 +134,11 @@ function toMhub(card: ModelCard, segments: Record<string, ResolvedSegment[]>): M
   };
 }
 
-export function buildIndex(records: readonly CardRecord[], terminology: Terminology): RegistryIndex {
+export function buildIndex(
+  records: readonly CardRecord[],
+  terminology: Terminology,
+  options: IndexOptions = {},
+): RegistryIndex {
   const sorted = [...records].sort((a, b) => (a.card.name < b.card.name ? -1 : 1));
   const models: Record<string, IndexedModel> = {};
   const used = new Set<string>(terminology.ids());
@@ -127,7 +147,7 @@ export function buildIndex(records: readonly CardRecord[], terminology: Terminol
     const details = segmentDetails(card, terminology);
     for (const output of card.outputs)
       if (output.type === 'segmentation') for (const id of output.segments) used.add(id);
-    models[card.name] = { ...indexedCard(card), body, segmentDetails: details };
+    models[card.name] = { ...indexedCard(card, options), body, segmentDetails: details };
     mhub.push(toMhub(card, details));
   }
   const segments: Record<string, ResolvedSegment> = {};

@@ -43,8 +43,8 @@ export function facetTable(data: SiteData, ids: Map<string, string>): FacetTable
     for (const output of page.outputs)
       for (const row of output.segments ?? [])
         for (const code of row.codes) {
-          const list = (codes[code.value] ??= []);
-          if (list.at(-1) !== i) list.push(i);
+          codes[code.value] ??= [];
+          if (codes[code.value]!.at(-1) !== i) codes[code.value]!.push(i);
         }
   }
   for (const list of Object.values(codes)) list.sort((a, b) => a - b);

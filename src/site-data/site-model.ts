@@ -92,7 +92,12 @@ export interface SiteData {
   project: ProjectAddresses;
 }
 
+/** The link-preview image every page names (og:image), written by the site build. */
+export const PREVIEW_IMAGE = 'preview.png';
+
 export interface ProjectAddresses {
+  /** Absolute URL of the link-preview image. */
+  previewImage: string;
   repository: string;
   cloneUrl: string;
   catalog: string;
@@ -257,6 +262,7 @@ export function buildSiteData(
       reportProblem: project.newIssue(''),
       contributing: project.file('CONTRIBUTING.md'),
       doctorReport: project.newIssue('doctor report: '),
+      previewImage: new URL(PREVIEW_IMAGE, project.catalog).href,
     },
   };
 }

@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectLinks } from '../../src/registry/project.ts';
 import { loadRegistry } from '../../src/registry/validate.ts';
+import { API_ENDPOINTS } from '../../src/site-data/api-endpoints.ts';
 import { type BackendsData, backendCharts, mebibytes, seconds } from '../../src/site-data/backends-charts.ts';
 import { requirement } from '../support/requirements.ts';
 import { chromiumAvailable } from './browser.ts';
@@ -345,6 +346,41 @@ run('catalog site in Chromium', () => {
       for (const href of hrefs.filter((h) => h.includes('/mhub-registry/')))
         expect(href, file).toMatch(repository);
     }
+  });
+
+  it('publishes the API index, record URLs, a sitemap and link previews', async () => {
+    const { catalog, api } = projectLinks();
+    const apiIndex = await fetch(`${site.server.url}/api/v1/`);
+    expect(apiIndex.status).toBe(200);
+    const apiHtml = await apiIndex.text();
+    for (const e of API_ENDPOINTS)
+      expect(apiHtml).toContain(e.path.replace('<', '&lt;').replace('>', '&gt;'));
+    const json = (await (await fetch(`${site.server.url}/api/v1/index.json`)).json()) as {
+      endpoints: { path: string; url: string }[];
+    };
+    expect(json.endpoints.map((e) => e.path)).toEqual(API_ENDPOINTS.map((e) => e.path));
+    const models = (await (await fetch(`${site.server.url}/api/v1/models.json`)).json()) as {
+      models: { name: string; urls: { page: string; json: string; slicer: string } }[];
+    };
+    expect(models.models).toHaveLength(total);
+    for (const m of models.models) {
+      expect(m.urls.page).toBe(`${catalog}models/${m.name}/`);
+      expect(m.urls.json).toBe(`${api}/models/${m.name}.json`);
+      // Each URL names a file the build wrote.
+      for (const url of [m.urls.page, m.urls.json, m.urls.slicer]) {
+        const local = `${site.server.url}/${url.slice(catalog.length)}`;
+        expect((await fetch(local)).status, local).toBe(200);
+      }
+    }
+    const sitemap = await (await fetch(`${site.server.url}/sitemap.xml`)).text();
+    for (const m of models.models) expect(sitemap).toContain(`<loc>${m.urls.page}</loc>`);
+    expect(sitemap).toContain(`<loc>${catalog}guides/get-started/</loc>`);
+    const page = await (await fetch(`${site.server.url}/models/lungmask/`)).text();
+    expect(page).toMatch(/<meta property="og:title" content="[^"]*LungMask/i);
+    expect(page).toContain(`<meta property="og:url" content="${catalog}models/lungmask/"`);
+    const image = page.match(/<meta property="og:image" content="([^"]+)"/)![1]!;
+    const png = await fetch(`${site.server.url}/${image.slice(catalog.length)}`);
+    expect(png.headers.get('content-type')).toMatch(/image\/png/);
   });
 
   it('logged no console errors, page errors or failed requests', () => {
