@@ -156,7 +156,7 @@ export function buildIndex(
     'models.json': {
       version: INDEX_VERSION,
       count: sorted.length,
-      models: sorted.map((r) => indexedCard(r.card)),
+      models: sorted.map((r) => indexedCard(r.card, options)),
     },
     models,
     'terminology.json': { version: INDEX_VERSION, segments },
