@@ -2,9 +2,14 @@
 // terminology, index, import, remote sources). Nothing outside src/registry reaches past this file.
 export {
   buildIndex,
+  cardOfIndexed,
   INDEX_VERSION,
+  type IndexedCard,
   type IndexedModel,
+  type IndexOptions,
   type MhubV2Model,
+  type ModelUrls,
+  type PublishedDate,
   type RegistryIndex,
   writeIndex,
 } from './build-index.ts';
@@ -23,6 +28,7 @@ export {
 } from './import-mhub.ts';
 export { type ImportedFile, importMhubFiles, writeCards } from './import-mhub-files.ts';
 export { defaultModelsDir, modelSourceDir, repoRoot } from './paths.ts';
+export { type ProjectLinks, projectLinks } from './project.ts';
 export { describeAge, type RegistryLookup, type ResolvedRegistry, resolveRegistry } from './source.ts';
 export {
   type Code,

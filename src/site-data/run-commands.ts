@@ -15,6 +15,7 @@ import {
   imageReference,
   PIP_INSTALL_FLAGS,
 } from '../runner/index.ts';
+import { slicerZipPath } from './slicer-downloads.ts';
 
 /** Placeholders shown on the catalog; `$PWD/...` so the printed line works as pasted. */
 export const DEFAULT_INPUT = '$PWD/input';
@@ -145,6 +146,6 @@ export function runInstructions(card: ModelCard, paths: RunPaths = {}): RunInstr
           },
         }
       : {}),
-    slicer: { module, zip: `/slicer/${module}.zip` },
+    slicer: { module, zip: slicerZipPath(card.name) },
   };
 }
