@@ -143,10 +143,47 @@ describe('run commands', () => {
     expect(steps).toContain(
       'pip install --require-hashes --only-binary :all: --no-input --disable-pip-version-check -r requirements.txt',
     );
-    expect(steps).toContain(`echo '${'c'.repeat(64)}  weights/model.bin' | sha256sum -c -`);
+    const weights = '~/.cache/mhub/venvs/demo_model/1.2.0/weights';
+    expect(steps).toContain(`curl -fL -o ${weights}/model.bin --create-dirs https://example.org/m.bin`);
+    expect(steps).toContain(`echo '${'c'.repeat(64)}  ${weights}/model.bin' | sha256sum -c -`);
+    // The model finds its weights where the runner puts them (the contract's variable).
     expect(steps).toContain(
-      '~/.cache/mhub/venvs/demo_model/1.2.0/bin/python -m demo.run "$PWD/input" "$PWD/output"',
+      `MHUB_WEIGHTS_DIR=${weights} ~/.cache/mhub/venvs/demo_model/1.2.0/bin/python -m demo.run "$PWD/input" "$PWD/output"`,
     );
+    expect(steps).not.toContain('extra-index-url');
+    expect(steps).not.toContain('git clone');
+  });
+
+  it("writes run lines that work as pasted: input, GPU, pinning, the model's code and index", async () => {
+    const cards = Object.fromEntries((await loadRegistry()).map((r) => [r.card.name, r.card]));
+    const clone = 'https://example.org/acme/registry.git';
+    // unet_ct: torch CPU wheels (their index), code and weights in the repository.
+    const unet = runInstructions(cards.unet_ct!, {}, { cloneUrl: clone });
+    expect(unet.inputs).toEqual([expect.stringMatching(/: a NIfTI file, \.nii or \.nii\.gz \(CT\)$/)]);
+    const steps = unet.venv!.steps.join('\n');
+    expect(steps).toContain(`git clone --depth 1 ${clone} mhub-registry`);
+    expect(steps).toContain('--extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt');
+    expect(steps).toContain('cp "$PWD/mhub-registry/models/unet_ct/weights/unet_ct.pt"');
+    expect(steps).toMatch(
+      /PYTHONPATH="\$PWD\/mhub-registry\/models\/unet_ct" MHUB_WEIGHTS_DIR=\S+ \S+ -m unet_ct /,
+    );
+    expect(unet.docker!.pinned).toBe(false);
+    expect(unet.docker!.build!.join('\n')).toContain('mhub-registry/models/unet_ct/build-image.sh');
+    // classical_ct_mhub: a DICOM series in, no GPU, built by the shared script.
+    const mhub = runInstructions(cards.classical_ct_mhub!, {}, { cloneUrl: clone });
+    expect(mhub.inputs[0]).toMatch(/a folder holding one DICOM series \(CT\)$/);
+    expect(mhub.docker!.gpuCommand).toBeUndefined();
+    expect(mhub.docker!.build!.join('\n')).toContain('mhub-registry/models/build-images.sh');
+    // An imported MHub model is pulled, not built; a required GPU is in the line itself.
+    const optional = runInstructions(card({ requirements: { gpu: 'optional' } }));
+    expect(optional.docker!.command).not.toContain('--gpus');
+    expect(optional.docker!.gpuCommand).toContain('--gpus all');
+    const required = runInstructions(card({ status: 'published', requirements: { gpu: 'required' } }));
+    expect(required.docker!.command).toContain('--gpus all');
+    expect(required.docker!.gpuCommand).toBeUndefined();
+    expect(required.docker!.build).toBeUndefined();
+    const pinned = { image: 'example/demo', digest: `sha256:${'a'.repeat(64)}`, interface: 'files' as const };
+    expect(runInstructions(card({ runtimes: { docker: pinned } })).docker!.pinned).toBe(true);
   });
 
   it('links the Slicer download the build writes, named like the generated module', async () => {
