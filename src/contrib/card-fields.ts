@@ -58,7 +58,11 @@ export function setPath(obj: Draft, path: Path, value: unknown): void {
 const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : undefined);
 const one = (v: Answer) => (Array.isArray(v) ? v.join(',') : v).trim();
-const many = (v: Answer) => (Array.isArray(v) ? v : [v]).map((s) => s.trim()).filter(Boolean);
+const many = (v: Answer) =>
+  (Array.isArray(v) ? v : [v])
+    .filter((s) => typeof s === 'string')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** A field stored at one path as a string (or list, for list kinds). */
 function at(key: string, flag: string, message: string, path: Path, extra: Partial<Field> = {}): Field {
@@ -366,7 +370,7 @@ export function draftToCard(draft: Draft): ModelCard {
 }
 
 /** Drops objects left empty when optional answers were skipped (links: {}). */
-function prune(value: Record<string, unknown>): Record<string, unknown> {
+export function prune(value: Record<string, unknown>): Record<string, unknown> {
   for (const [key, v] of Object.entries(value)) {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       prune(v as Record<string, unknown>);

@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { newCard, type Prompter, parseRequirements } from '../../src/contrib/new-card.ts';
+import { draftFiles, newCard, type Prompter, parseRequirements } from '../../src/contrib/new-card.ts';
 import { searchTerms } from '../../src/contrib/term-search.ts';
 import { loadTerminology } from '../../src/registry/terminology.ts';
 import { validateCards } from '../../src/registry/validate.ts';
@@ -168,11 +168,52 @@ describe('mhub registry new, non-interactive', () => {
     expect(err).toEqual([]);
     expect(code).toBe(0);
     expect(out.join('\n')).toMatch(/name: cli_card[\s\S]*classes: \[ benign, malignant \]/);
+    // A dry run prints even an incomplete, invalid card, followed by what is wrong with it.
+    out.length = 0;
     const bad = await main([...argv, '--name', 'Bad Name'], io);
-    expect(bad).toBe(2);
+    expect(bad).toBe(1);
+    expect(out.join('\n')).toContain('name: Bad Name');
     expect(err.join('\n')).toContain('missing --title');
+    expect(err.join('\n')).toMatch(/Bad Name\.md \(dry run\):\d+:\d+ name: /);
     expect(await main([...argv, '--runtime', 'conda'], io)).toBe(2);
     expect(err.at(-2)).toContain("argument 'conda' is invalid. Allowed choices are docker, venv.");
+  });
+});
+
+describe('mhub registry new, drafts', () => {
+  it('keeps an invalid card as a draft whose lines the errors name, and resumes it in a terminal', async () => {
+    const out = await tempDir();
+    const metaFile = path.join(out, 'meta.json');
+    const parsed = JSON.parse(await readFile(meta, 'utf8'));
+    parsed.details.publications[0].title = '';
+    await writeFile(metaFile, JSON.stringify(parsed));
+    const error = await rejection(newCard({ fromMhub: metaFile, answers: { digest: DIGEST }, outDir: out }));
+    expect(error.code).toBe('VALIDATION');
+    expect(error.hint).toContain('--resume');
+    // The error's file:line is the draft, which exists, and that line holds the empty title.
+    const where = /(\S+\.md):(\d+):\d+ publications\[0\]\.title: must not be empty/.exec(error.message);
+    expect(where, error.message).not.toBeNull();
+    const draftText = await readFile(path.resolve(where![1]!), 'utf8');
+    expect(draftText.split('\n')[Number(where![2]) - 1]).toContain('title: ""');
+    expect(path.resolve(where![1]!)).toBe(draftFiles(out, 'bamf_nnunet_ct_kidney').card);
+    // Nothing reached the registry folder itself.
+    expect((await readdir(out)).sort()).toEqual(['.mhub-draft', 'meta.json']);
+
+    // A new session does not silently replace the unfinished one.
+    const again = await rejection(newCard({ fromMhub: metaFile, answers: { digest: DIGEST }, outDir: out }));
+    expect(again.message).toContain('unfinished card');
+    expect(again.hint).toContain('--resume');
+
+    // Resumed in a terminal, only the wrong value is asked, shown for correction.
+    const { prompter, asked } = scriptedPrompter({ 'publications[0].title': ['The AIMI Initiative'] });
+    const result = await newCard({ resume: true, outDir: out, prompter });
+    expect(asked).toEqual(['publications[0].title (empty to remove it)']);
+    expect(result.written).toBe(true);
+    const { cards, diagnostics } = await validateCards([result.file]);
+    expect(diagnostics).toEqual([]);
+    expect(cards[0]!.card.publications?.[0]?.title).toBe('The AIMI Initiative');
+    expect(cards[0]!.card.runtimes.docker?.digest).toBe(DIGEST);
+    expect((await readdir(out)).sort()).toEqual(['bamf_nnunet_ct_kidney.md', 'meta.json']);
   });
 });
 
