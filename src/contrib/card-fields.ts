@@ -114,7 +114,8 @@ export const FIELDS: Field[] = [
     choices: ['dicom', 'nifti', 'nrrd', 'dicomseg'],
     initial: (d) => str(getPath(d, ['inputs', 0, 'format'])) ?? 'dicom',
   }),
-  at('inputId', '--input-id <id>', 'Input id (file name in the run contract)', ['inputs', 0, 'id'], {
+  at('inputId', '--input-id <id>', 'Input id', ['inputs', 0, 'id'], {
+    help: 'a short lowercase name such as ct; the converted input is handed to the model under it',
     initial: (d) =>
       str(getPath(d, ['inputs', 0, 'id'])) ?? list(getPath(d, ['inputs', 0, 'modality']))?.[0]?.toLowerCase(),
   }),
@@ -237,6 +238,7 @@ export const FIELDS: Field[] = [
   ),
   at('interface', '--interface <mhub|files>', 'Container interface', ['runtimes', 'docker', 'interface'], {
     kind: 'select',
+    help: 'mhub: an MHub.ai image, DICOM in and out, run by workflow name; files: your image reads the input files in /app/data/input_data and writes results to /app/data/output_data',
     choices: ['mhub', 'files'],
     initial: (d) => str(getPath(d, ['runtimes', 'docker', 'interface'])) ?? 'mhub',
     when: (d) => runtime(d) === 'docker',

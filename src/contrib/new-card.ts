@@ -7,6 +7,7 @@ import { removeIfEmpty, writeFileAtomic } from '../fsafe/index.ts';
 import type { ModelCard } from '../registry/index.ts';
 import {
   type Diagnostic,
+  defaultBody,
   defaultModelsDir,
   formatCard,
   formatDiagnostic,
@@ -76,19 +77,6 @@ export interface NewCardResult {
   warnings: string[];
   /** The validator's errors (only a dry run returns an invalid card instead of failing). */
   errors: string[];
-}
-
-const BODY_SECTIONS = [
-  ['Intended Use', 'What the model is for: task, images, population, clinical setting.'],
-  ['Evaluation', 'Metrics, evaluation data and results, with references.'],
-  ['Training Data', 'What the model was trained on, with references.'],
-  ['Limitations', 'Where the model is known to fail or was not tested.'],
-] as const;
-
-export function defaultBody(intendedUse?: string): string {
-  return BODY_SECTIONS.map(
-    ([title, text], i) => `## ${title}\n\n${i === 0 && intendedUse ? intendedUse : text}`,
-  ).join('\n\n');
 }
 
 /** Puts the intended-use text into the body's first section (or adds that section). */

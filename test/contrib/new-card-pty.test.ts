@@ -8,6 +8,10 @@ import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { validateCards } from '../../src/registry/validate.ts';
 
+/** A new card keeps the template text of the sections not written yet: warnings, nothing else. */
+const withoutTemplateWarnings = (ds: { severity: string; message: string }[]) =>
+  ds.filter((d) => !(d.severity === 'warning' && d.message.includes('still holds the template text')));
+
 const run = promisify(execFile);
 const DIGEST = `sha256:${'c'.repeat(64)}`;
 
@@ -79,7 +83,7 @@ it('runs the wizard in a terminal and writes a valid card', async () => {
   expect(stdout).toContain('Wrote');
   expect(await readdir(out)).toEqual(['pty_model.md']);
   const { cards, diagnostics } = await validateCards([out]);
-  expect(diagnostics).toEqual([]);
+  expect(withoutTemplateWarnings(diagnostics)).toEqual([]);
   expect(cards[0]!.card).toMatchObject({
     authors: ['Doe, Jane', 'Roe, R.'],
     license: { code: 'MIT', weights: 'CC-BY-4.0' },
@@ -161,7 +165,7 @@ it('keeps asking after Enter on a search with no match, and undoes the last segm
   ]);
   expect(code, stdout).toBe(0);
   const { cards, diagnostics } = await validateCards([out]);
-  expect(diagnostics).toEqual([]);
+  expect(withoutTemplateWarnings(diagnostics)).toEqual([]);
   expect(cards[0]!.card.outputs[0]).toMatchObject({ segments: ['LEFT_KIDNEY', 'SPLEEN'] });
   // A finished card leaves no draft behind.
   expect(await readdir(out)).toEqual(['pty_model.md']);
@@ -202,7 +206,7 @@ it('keeps every answer of an interrupted session, and --resume asks only the res
   expect(resumed.code, resumed.stdout).toBe(0);
   expect(resumed.stdout).not.toContain('Registry name');
   const { cards, diagnostics } = await validateCards([first.out]);
-  expect(diagnostics).toEqual([]);
+  expect(withoutTemplateWarnings(diagnostics)).toEqual([]);
   expect(cards[0]!.card).toMatchObject({
     name: 'pty_model',
     title: 'PTY model',
