@@ -282,7 +282,8 @@ async function startingDraft(
     );
   }
   if (!options.fromMhub) return { draft: {}, warnings: [], answered: [] };
-  const imported = await importMhubFiles(options.fromMhub, terminology);
+  // Class ids the terminology lacks are kept and mapped (asked, or refused by the validator).
+  const imported = await importMhubFiles(options.fromMhub, terminology, { keepUnknownClasses: true });
   if (imported.length !== 1) {
     throw new MhubError(
       'USAGE',
@@ -358,6 +359,7 @@ export async function newCard(options: NewCardOptions): Promise<NewCardResult> {
         throw new MhubError('NOT_FOUND', `--body ${options.bodyFile} cannot be read`, 'give a Markdown file');
       });
     }
+    if (prompter) await mapUnknownSegments(prompter);
     const missing: string[] = [];
     for (const field of FIELDS) {
       if (field.when && !field.when(draft)) continue;
@@ -520,6 +522,55 @@ export async function newCard(options: NewCardOptions): Promise<NewCardResult> {
       });
       setPath(draft, where, answer.trim());
       if (answer.trim() === '') prune(draft);
+    }
+  }
+
+  /**
+   * Imported class ids the terminology lacks: each is mapped to an existing entry (found by
+   * name, synonym, SNOMED CT code or a search), or the wizard stops, saying how to add one.
+   */
+  async function mapUnknownSegments(p: Prompter): Promise<void> {
+    const outputs = (Array.isArray(draft.outputs) ? draft.outputs : []) as { segments?: unknown }[];
+    for (const output of outputs) {
+      if (!Array.isArray(output.segments)) continue;
+      for (const [k, id] of output.segments.entries()) {
+        if (typeof id !== 'string' || terminology.resolve(id)) continue;
+        output.segments[k] = await mapSegment(p, id);
+        await save();
+      }
+    }
+  }
+
+  async function mapSegment(p: Prompter, id: string): Promise<string> {
+    const NEW = 'none of these: it needs a new terminology entry';
+    const SEARCH = 'search for another entry';
+    let query = id;
+    for (;;) {
+      const exact = terminology.lookup(query);
+      const found = [...exact, ...searchTerms(terminology, query, 6).map((m) => m.id)];
+      const choices = [...new Set(found)].slice(0, 6).map((m) => `${m}  ${terminology.resolve(m)!.name}`);
+      const answer = await p.select({
+        message: `Class '${id}' is not in the terminology. Which entry is it?`,
+        choices: [...choices, SEARCH, NEW],
+        optional: false,
+        ...(exact[0] ? { initial: choices[0] } : {}),
+      });
+      if (answer === SEARCH) {
+        query = await p.text({
+          message: `Search the terminology for '${id}' (name, id or SNOMED CT code)`,
+          optional: false,
+        });
+        continue;
+      }
+      if (answer === NEW) {
+        await save();
+        throw new MhubError(
+          'VALIDATION',
+          `'${id}' needs a new terminology entry`,
+          `add it to registry/terminology/registry-extensions.json as CONTRIBUTING.md shows ("A segment not in the vocabulary"), then continue with \`mhub registry new --resume${options.outDir === defaultModelsDir ? '' : ` --out ${options.outDir}`}\``,
+        );
+      }
+      return answer.split(/\s+/)[0]!;
     }
   }
 
