@@ -2,10 +2,12 @@
 // `base` (commits, staged and unstaged edits, and new untracked files), read through git. No
 // network: `base` must be a ref this clone has.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MhubError } from '../errors.ts';
+import { writeFileChecked } from '../fsafe/index.ts';
 import type { ChangeSource } from './check-changes.ts';
 import type { ChangedFile } from './pr-rules.ts';
 
@@ -32,12 +34,18 @@ export function parseNameStatus(out: string): ChangedFile[] {
   return files;
 }
 
-/** The changes, and the clone's top folder. */
+export interface GitChanges extends ChangeSource {
+  /** The clone's top folder. */
+  root: string;
+  /** Runs `fn` on a temporary copy of `folder` (repository-relative) as it is at the merge base. */
+  atBase<T>(folder: string, fn: (dir: string) => Promise<T>): Promise<T>;
+}
+
 export async function gitChanges(
   repo: string,
   base: string,
   labels: readonly string[] = [],
-): Promise<ChangeSource & { root: string }> {
+): Promise<GitChanges> {
   const root = await git(repo, ['rev-parse', '--show-toplevel']).then(
     (out) => out.trim(),
     () => {
@@ -71,6 +79,26 @@ export async function gitChanges(
     async read(file, side) {
       if (side === 'head') return readFile(path.join(root, file), 'utf8').catch(() => undefined);
       return git(root, ['show', `${mergeBase}:${file}`]).catch(() => undefined);
+    },
+    async atBase(folder, fn) {
+      const dir = await mkdtemp(path.join(tmpdir(), 'mhub-check-base-'));
+      try {
+        const listing = await git(root, ['ls-tree', '-z', '--name-only', `${mergeBase}:${folder}`]).catch(
+          () => {
+            throw new MhubError(
+              'USAGE',
+              `--base ${base}: ${folder} does not exist there`,
+              'give the branch of the registry your pull request goes into, e.g. --base main',
+            );
+          },
+        );
+        const names = listing.split('\0').filter(Boolean);
+        for (const name of names)
+          writeFileChecked(path.join(dir, name), await git(root, ['show', `${mergeBase}:${folder}/${name}`]));
+        return await fn(dir);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -245,3 +245,36 @@ it('offers an invalid imported value the wizard never asks about for correction 
   expect(diagnostics).toEqual([]);
   expect(cards[0]!.card.publications?.[0]).toMatchObject({ title: 'The AIMI Initiative' });
 });
+
+it('maps an imported class id the terminology lacks to the entry found by its synonym', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'mhub-pty-meta-'));
+  const meta = JSON.parse(
+    await readFile(path.resolve('../shared/reference/mhub/meta/bamf_nnunet_ct_kidney.json'), 'utf8'),
+  );
+  meta.summary.outputs[0].classes = ['KIDNEY', 'FGT'];
+  const file = path.join(dir, 'bamf_nnunet_ct_kidney.json');
+  await writeFile(file, JSON.stringify(meta));
+  const enter = (prompt: string): [string, string] => [prompt, '\r'];
+  const { stdout, out, code } = await wizard(
+    [
+      // Offered first: the entry whose synonym is FGT (SNOMED CT 1342375003).
+      [
+        "Class 'FGT' is not in the terminology\\. Which entry is it\\?[\\s\\S]*BREAST_FIBROGLANDULAR_TISSUE  Fibroglandular Tissue",
+        '\r',
+      ],
+      ...['Registry name', 'Title', 'description', 'Version', 'Status', 'Tags', 'Input modality'].map(enter),
+      ...['Input format', 'Input id', 'Input label', 'Body part', 'Contrast', 'Output type'].map(enter),
+      ['Output id', '\r'],
+      ['Keep these 2 segments\\? KIDNEY, BREAST_FIBROGLANDULAR_TISSUE', '\r'],
+      ...['Authors', 'Team', 'Licence of the code', 'Licence of the weights', 'How to cite'].map(enter),
+      ...['Code repository', 'GPU', 'Runtime', 'Docker image repository', 'Docker image tag'].map(enter),
+      ['Image digest', `${DIGEST}\r`],
+      ...['Container interface', 'MHub workflow', 'SeriesInstanceUID', 'Intended use'].map(enter),
+    ],
+    ['--from-mhub', file],
+  );
+  expect(code, stdout).toBe(0);
+  const { cards, diagnostics } = await validateCards([out]);
+  expect(diagnostics).toEqual([]);
+  expect(cards[0]!.card.outputs[0]).toMatchObject({ segments: ['KIDNEY', 'BREAST_FIBROGLANDULAR_TISSUE'] });
+});

@@ -221,6 +221,33 @@ describe('mhub registry new, drafts', () => {
   });
 });
 
+describe('mhub registry new, class ids the terminology lacks', () => {
+  it('suggests the entry by synonym without a terminal, and stops for a new entry in one', async () => {
+    const out = await tempDir();
+    const metaFile = path.join(out, 'meta.json');
+    const parsed = JSON.parse(await readFile(meta, 'utf8'));
+    parsed.summary.outputs[0].classes = ['FGT'];
+    await writeFile(metaFile, JSON.stringify(parsed));
+    const error = await rejection(newCard({ fromMhub: metaFile, answers: { digest: DIGEST }, outDir: out }));
+    expect(error.code).toBe('VALIDATION');
+    expect(error.message).toMatch(
+      /--segments \S+\.md:\d+:\d+ outputs\[0\]\.segments\[0\]: unknown terminology id 'FGT'\. Fix: did you mean 'BREAST_FIBROGLANDULAR_TISSUE'\?/,
+    );
+
+    const other = await tempDir();
+    const { prompter, asked } = scriptedPrompter({
+      "Class 'FGT'": ['none of these: it needs a new terminology entry'],
+    });
+    const stop = await rejection(newCard({ fromMhub: metaFile, outDir: other, prompter }));
+    expect(asked).toEqual(["Class 'FGT' is not in the terminology. Which entry is it?"]);
+    expect(stop.message).toBe("'FGT' needs a new terminology entry");
+    expect(stop.hint).toContain('registry/terminology/registry-extensions.json as CONTRIBUTING.md shows');
+    expect(stop.hint).toContain('mhub registry new --resume');
+    const saved = JSON.parse(await readFile(draftFiles(other).state, 'utf8'));
+    expect(saved.draft.outputs[0].segments).toEqual(['FGT']);
+  });
+});
+
 /** A fake person: answers prompts from a list, records what the wizard said. */
 function scriptedPrompter(answers: Record<string, (string | string[])[]>) {
   const warnings: string[] = [];

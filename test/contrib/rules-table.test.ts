@@ -48,6 +48,19 @@ const withThyroid = JSON.stringify(
   2,
 );
 
+/** Our registry-extensions.json with a second id for a concept SegDB already has. */
+const withDuplicate = JSON.stringify({
+  ...ourExtensions,
+  types: {
+    ...ourExtensions.types,
+    T_FGT: { scheme: 'SCT', value: '1342375003', meaning: 'Fibroglandular tissue' },
+  },
+  segments: {
+    ...ourExtensions.segments,
+    FIBRO_TISSUE: { name: 'Fibro tissue', category: 'C_BODY_STRUCTURE', type: 'T_FGT', color: [1, 2, 3] },
+  },
+});
+
 interface Case {
   name: string;
   /** Files on main. */
@@ -122,6 +135,13 @@ const cases: Case[] = [
     head: { [THYROID]: thyroid, [EXTENSIONS]: withThyroid },
     commit: false,
     expect: { 'valid-card': 'pass', 'valid-terminology': 'warn', 'other-files': 'warn' },
+  },
+  {
+    name: 'a terminology entry whose code repeats an existing one',
+    base: { [EXTENSIONS]: JSON.stringify(ourExtensions, null, 2) },
+    head: { [EXTENSIONS]: withDuplicate },
+    commit: true,
+    expect: { 'valid-terminology': 'fail', 'one-model-per-pr': 'warn' },
   },
   {
     name: 'a card using a segment nobody added',

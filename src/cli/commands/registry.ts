@@ -57,9 +57,10 @@ export function register(registry: Command, io: CliIO, setExit: (code: number) =
     .action(async (opts: { base: string; repo: string; label?: string[]; json?: boolean }) => {
       const { checkChanges, formatResults, gitChanges } = await import('../../contrib/index.ts');
       const source = await gitChanges(opts.repo, opts.base, opts.label ?? []);
-      // The clone's own vocabulary; terminology files the branch changes are part of the check.
-      const terminologyDir = path.join(source.root, 'registry', 'terminology');
-      const result = await checkChanges(source, { terminologyDir });
+      // As the bot does: the base's vocabulary, under the terminology files the branch changes.
+      const result = await source.atBase('registry/terminology', (terminologyDir) =>
+        checkChanges(source, { terminologyDir }),
+      );
       if (opts.json) io.out(JSON.stringify(result, null, 2));
       else {
         for (const line of formatResults(result.results)) io.out(line);
