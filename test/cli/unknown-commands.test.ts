@@ -10,7 +10,7 @@ describe('mhub with unknown commands and options', () => {
     [['rn', 'model'], 2, /unknown command 'rn'[\s\S]*Did you mean run\?/],
     [['foo'], 2, /unknown command 'foo'[\s\S]*the commands are: registry, run, batch, listen, doctor/],
     [['registry', 'valdate'], 2, /unknown command 'valdate'[\s\S]*Did you mean validate\?/],
-    [['registry', 'foo'], 2, /the commands are: new, validate, index, import-mhub/],
+    [['registry', 'foo'], 2, /the commands are: new, validate, check, index, import-mhub/],
     [['--bogus'], 2, /unknown option '--bogus'/],
     [['registry', 'validate', '--jsn'], 2, /unknown option '--jsn'[\s\S]*Did you mean --json\?/],
   ] as const)('mhub %s exits %i naming the closest command', async (argv, code, message) => {
