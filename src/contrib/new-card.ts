@@ -278,7 +278,7 @@ async function startingDraft(
     throw new MhubError(
       'USAGE',
       `${files.state} holds the answers of an unfinished card`,
-      'continue it with `mhub registry new --resume` (same --out), or remove that file to start over',
+      `continue it with \`mhub registry new --resume${resumeFlags(options.outDir)}\`, or remove that file to start over`,
     );
   }
   if (!options.fromMhub) return { draft: {}, warnings: [], answered: [] };
@@ -298,6 +298,9 @@ async function startingDraft(
   draft.status = 'submitted';
   return { draft, body: source?.body ?? '', warnings, answered: [] };
 }
+
+/** The flags that find a draft again: --out when it is not the default. */
+const resumeFlags = (outDir: string) => (outDir === defaultModelsDir ? '' : ` --out ${outDir}`);
 
 /** `publications[0].title` -> ['publications', 0, 'title']. */
 export function parsePath(p: string): (string | number)[] {
@@ -336,7 +339,7 @@ export async function newCard(options: NewCardOptions): Promise<NewCardResult> {
     if (prompter && answered.size > 0) {
       await save().catch(() => {});
       if (isMhubError(error) && error.hint?.includes('--resume')) throw error;
-      const kept = `your answers are kept in ${files.state}; continue with \`mhub registry new --resume${options.outDir === defaultModelsDir ? '' : ` --out ${options.outDir}`}\``;
+      const kept = `your answers are kept in ${files.state}; continue with \`mhub registry new --resume${resumeFlags(options.outDir)}\``;
       if (isMhubError(error)) throw new MhubError(error.code, error.message, kept, { cause: error });
       throw new MhubError('INTERNAL', `${(error as Error)?.message ?? String(error)}`, kept, {
         cause: error,
@@ -468,7 +471,7 @@ export async function newCard(options: NewCardOptions): Promise<NewCardResult> {
       prompter?.outro(
         written
           ? `Wrote ${file}. Check it with: mhub registry validate ${file}`
-          : 'Card checked; nothing written.',
+          : `Card checked; nothing written. Your answers are kept: write it with \`mhub registry new --resume${resumeFlags(options.outDir)}\``,
       );
       return { name: card.name, file, text, written, warnings, errors: [] };
     }
@@ -512,7 +515,7 @@ export async function newCard(options: NewCardOptions): Promise<NewCardResult> {
         throw new MhubError(
           'VALIDATION',
           `${d.path || 'the card'}: ${describe(d)}`,
-          `correct it in ${files.state} and run \`mhub registry new --resume\``,
+          `correct it in ${files.state} and run \`mhub registry new --resume${resumeFlags(options.outDir)}\``,
         );
       }
       const answer = await p.text({
@@ -567,7 +570,7 @@ export async function newCard(options: NewCardOptions): Promise<NewCardResult> {
         throw new MhubError(
           'VALIDATION',
           `'${id}' needs a new terminology entry`,
-          `add it to registry/terminology/registry-extensions.json as CONTRIBUTING.md shows ("A segment not in the vocabulary"), then continue with \`mhub registry new --resume${options.outDir === defaultModelsDir ? '' : ` --out ${options.outDir}`}\``,
+          `add it to registry/terminology/registry-extensions.json as CONTRIBUTING.md shows ("A segment not in the vocabulary"), then continue with \`mhub registry new --resume${resumeFlags(options.outDir)}\``,
         );
       }
       return answer.split(/\s+/)[0]!;
@@ -590,6 +593,6 @@ function cardError(errors: Diagnostic[], state: string, outDir: string): MhubErr
   return new MhubError(
     'VALIDATION',
     `the card is not valid (${errors.length} error${errors.length === 1 ? '' : 's'}); it is kept as a draft:\n${lines.join('\n')}`,
-    `correct those values with flags, or answer them in a terminal: \`mhub registry new --resume${outDir === defaultModelsDir ? '' : ` --out ${outDir}`}\` (answers in ${state})`,
+    `correct those values with flags, or answer them in a terminal: \`mhub registry new --resume${resumeFlags(outDir)}\` (answers in ${state})`,
   );
 }
