@@ -245,6 +245,23 @@ describe('mhub registry new, class ids the terminology lacks', () => {
     expect(stop.hint).toContain('mhub registry new --resume');
     const saved = JSON.parse(await readFile(draftFiles(other).state, 'utf8'));
     expect(saved.draft.outputs[0].segments).toEqual(['FGT']);
+
+    // Resumed: searched by another name, mapped, and the mapping saved before the next question.
+    const searching = scriptedPrompter({
+      "Class 'FGT'": ['search for another entry', 'BREAST_FIBROGLANDULAR_TISSUE  Fibroglandular Tissue'],
+      'Search the terminology': ['fibroglandular'],
+    });
+    await expect(newCard({ resume: true, outDir: other, prompter: searching.prompter })).rejects.toThrow(
+      'unexpected prompt: Registry name',
+    );
+    expect(searching.asked).toEqual([
+      "Class 'FGT' is not in the terminology. Which entry is it?",
+      "Search the terminology for 'FGT' (name, id or SNOMED CT code)",
+      "Class 'FGT' is not in the terminology. Which entry is it?",
+      'Registry name (lowercase letters, digits, _; also the file name)',
+    ]);
+    const mapped = JSON.parse(await readFile(draftFiles(other).state, 'utf8'));
+    expect(mapped.draft.outputs[0].segments).toEqual(['BREAST_FIBROGLANDULAR_TISSUE']);
   });
 });
 
