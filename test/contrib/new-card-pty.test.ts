@@ -148,7 +148,10 @@ const CTRL_C = '\x03';
 
 it('keeps asking after Enter on a search with no match, and undoes the last segment', async () => {
   const { stdout, out, code } = await wizard([
-    ...beforeSegments,
+    // The default 'CT scan' is replaced by what is typed, not appended to.
+    ...beforeSegments.map(([prompt, keys]): [string, string] =>
+      prompt === 'Input label' ? [prompt, 'Abdominal CT\r'] : [prompt, keys],
+    ),
     ['label 1', 'zzqqxxj'],
     ['No matches', '\r'],
     // Enter with nothing to choose records nothing (it used to record an empty segment and crash).
@@ -167,6 +170,7 @@ it('keeps asking after Enter on a search with no match, and undoes the last segm
   const { cards, diagnostics } = await validateCards([out]);
   expect(withoutTemplateWarnings(diagnostics)).toEqual([]);
   expect(cards[0]!.card.outputs[0]).toMatchObject({ segments: ['LEFT_KIDNEY', 'SPLEEN'] });
+  expect(cards[0]!.card.inputs[0]!.label).toBe('Abdominal CT');
   // A finished card leaves no draft behind.
   expect(await readdir(out)).toEqual(['pty_model.md']);
 });
