@@ -56,16 +56,19 @@ export async function gitChanges(
       );
     },
   );
-  const mergeBase = await git(root, ['merge-base', base, 'HEAD']).then(
-    (out) => out.trim(),
-    () => {
-      throw new MhubError(
-        'USAGE',
-        `--base ${base}: no such branch or commit in ${root}, or it shares no history with HEAD`,
-        `give a ref this clone has (git branch -a), e.g. --base origin/main after \`git fetch origin\``,
-      );
-    },
-  );
+  // A fresh clone of a fork has origin/main but often no local main.
+  const mergeBase = await git(root, ['merge-base', base, 'HEAD'])
+    .catch(() => git(root, ['merge-base', `origin/${base}`, 'HEAD']))
+    .then(
+      (out) => out.trim(),
+      () => {
+        throw new MhubError(
+          'USAGE',
+          `--base ${base}: no such branch or commit in ${root} (nor origin/${base}), or it shares no history with HEAD`,
+          `give a ref this clone has (git branch -a), e.g. --base origin/main after \`git fetch origin\``,
+        );
+      },
+    );
   const tracked = parseNameStatus(await git(root, ['diff', '--name-status', '-M', '-z', mergeBase]));
   const untracked = (await git(root, ['ls-files', '--others', '--exclude-standard', '-z']))
     .split('\0')

@@ -241,3 +241,27 @@ describe('the PR bot and `mhub registry check` apply one rule set', () => {
     expect(local.code).toBe(bot.some((r) => r.status === 'fail') ? 1 : 0);
   });
 });
+
+describe('mhub registry check', () => {
+  it('finds the base as origin/<base> in a clone without a local branch, and names a missing one', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mhub-check-'));
+    const run = (...args: string[]) =>
+      git('git', ['-C', dir, '-c', 'user.name=T', '-c', 'user.email=t@example.org', ...args]);
+    await run('init', '-q', '-b', 'main');
+    await cp('registry/terminology', path.join(dir, 'registry/terminology'), { recursive: true });
+    await run('add', '-A');
+    await run('commit', '-q', '-m', 'base');
+    await run('update-ref', 'refs/remotes/origin/main', 'HEAD');
+    await run('checkout', '-q', '-b', 'contribution');
+    await run('branch', '-q', '-D', 'main');
+    await mkdir(path.join(dir, 'registry/models'), { recursive: true });
+    await writeFile(path.join(dir, KIDNEY), kidney);
+    const ok = await runCli(['registry', 'check', '--base', 'main', '--repo', dir]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain("the PR bot's rules pass for kidney_seg");
+    const missing = await runCli(['registry', 'check', '--base', 'develop', '--repo', dir]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('--base develop: no such branch or commit');
+    await rm(dir, { recursive: true, force: true });
+  });
+});
