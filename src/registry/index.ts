@@ -14,8 +14,8 @@ export {
   writeIndex,
 } from './build-index.ts';
 export { type CardReadResult, type CardSource, MAX_CARD_BYTES, readCardText } from './card-file.ts';
-export { formatCard } from './card-writer.ts';
-export { isPinnedRequirement } from './checks.ts';
+export { BODY_TEMPLATE, defaultBody, formatCard } from './card-writer.ts';
+export { digestProblem, imageNameProblem, isPinnedRequirement } from './checks.ts';
 export { closest, editDistance } from './closest.ts';
 export { parseCsv, parseCsvRows } from './csv.ts';
 export { type Diagnostic, formatDiagnostic, formatPath, hasErrors, type Severity } from './diagnostics.ts';
