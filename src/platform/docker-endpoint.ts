@@ -198,11 +198,11 @@ export function dockerTrouble(probe: Probe, endpoint: DockerEndpoint, errorCode?
     };
   }
   if (!installed && endpoint.source !== '--docker-socket') {
-    return { why: 'Docker is not installed', fix: info.installDocker, installed };
+    return { why: 'Docker is not installed', fix: `${info.installDocker}, or use --backend venv`, installed };
   }
   return {
     why: `Docker is installed but its engine is not running (nothing answers at ${endpoint.address}, ${endpoint.source})`,
-    fix: info.startDocker,
+    fix: `${info.startDocker}, or use --backend venv`,
     installed,
   };
 }

@@ -23,7 +23,7 @@ export interface PlatformInfo {
   name: string;
   /** Docker engines found there, in the order they are looked for. */
   engines: string[];
-  /** Fix when no Docker is installed. */
+  /** Fix when no Docker is installed (the CLI adds "or use --backend venv"). */
   installDocker: string;
   /** Fix when Docker is installed but its engine is not running. */
   startDocker: string;
@@ -45,9 +45,8 @@ export const PLATFORMS: readonly PlatformInfo[] = [
       'rootless Docker ($XDG_RUNTIME_DIR/docker.sock)',
       'Docker Desktop for Linux (~/.docker/desktop/docker.sock)',
     ],
-    installDocker: 'install Docker Engine (https://docs.docker.com/engine/install/), or use --backend venv',
-    startDocker:
-      'start Docker: sudo systemctl start docker (rootless: systemctl --user start docker), or use --backend venv',
+    installDocker: 'install Docker Engine (https://docs.docker.com/engine/install/)',
+    startDocker: 'start Docker: sudo systemctl start docker (rootless: systemctl --user start docker)',
     runner: 'ubuntu-latest',
     limits: [
       'the caller uid:gid owns what a container writes; a root caller runs it as nobody (65534:65534)',
@@ -63,9 +62,9 @@ export const PLATFORMS: readonly PlatformInfo[] = [
       '/var/run/docker.sock (Docker Desktop WSL integration)',
     ],
     installDocker:
-      'install Docker Desktop on Windows with the WSL 2 backend (https://docs.docker.com/desktop/features/wsl/) and enable the integration for this distro, or use --backend venv',
+      'install Docker Desktop on Windows with the WSL 2 backend (https://docs.docker.com/desktop/features/wsl/) and enable the integration for this distro',
     startDocker:
-      'start Docker Desktop on Windows and enable Settings > Resources > WSL integration for this distro, or use --backend venv',
+      'start Docker Desktop on Windows and enable Settings > Resources > WSL integration for this distro',
     limits: [
       "Windows paths given as C:\\... are read as /mnt/c/...; files under /mnt/c are slower than the distro's own",
     ],
@@ -80,9 +79,8 @@ export const PLATFORMS: readonly PlatformInfo[] = [
       'named pipe //./pipe/docker_engine (Docker Desktop, Rancher Desktop)',
     ],
     installDocker:
-      'install Docker Desktop with the WSL 2 backend (https://docs.docker.com/desktop/setup/install/windows-install/), or use --backend venv',
-    startDocker:
-      'start Docker Desktop from the Start menu and wait until it shows "Engine running", or use --backend venv',
+      'install Docker Desktop with the WSL 2 backend (https://docs.docker.com/desktop/setup/install/windows-install/)',
+    startDocker: 'start Docker Desktop from the Start menu and wait until it shows "Engine running"',
     runner: 'windows-latest',
     limits: [
       'drive paths are mounted as /run/desktop/mnt/host/<drive>/... (Docker Desktop, WSL 2 backend)',
@@ -104,9 +102,8 @@ export const PLATFORMS: readonly PlatformInfo[] = [
       'OrbStack (~/.orbstack/run/docker.sock)',
     ],
     installDocker:
-      'install Docker Desktop (https://docs.docker.com/desktop/setup/install/mac-install/) or Colima (brew install colima docker), or use --backend venv',
-    startDocker:
-      'start Docker: open -a Docker (Colima: colima start; OrbStack: open -a OrbStack), or use --backend venv',
+      'install Docker Desktop (https://docs.docker.com/desktop/setup/install/mac-install/) or Colima (brew install colima docker)',
+    startDocker: 'start Docker: open -a Docker (Colima: colima start; OrbStack: open -a OrbStack)',
     runner: 'macos-latest',
     limits: [
       'containers get no GPU (Docker runs them in a Linux VM)',
@@ -128,9 +125,8 @@ export const PLATFORMS: readonly PlatformInfo[] = [
       'OrbStack (~/.orbstack/run/docker.sock)',
     ],
     installDocker:
-      'install Docker Desktop (https://docs.docker.com/desktop/setup/install/mac-install/) or Colima (brew install colima docker), or use --backend venv',
-    startDocker:
-      'start Docker: open -a Docker (Colima: colima start; OrbStack: open -a OrbStack), or use --backend venv',
+      'install Docker Desktop (https://docs.docker.com/desktop/setup/install/mac-install/) or Colima (brew install colima docker)',
+    startDocker: 'start Docker: open -a Docker (Colima: colima start; OrbStack: open -a OrbStack)',
     limits: ['no GPU for models: containers get none and there is no CUDA on macOS'],
     checks: ['Docker endpoint (Docker Desktop, Colima, Rancher Desktop, OrbStack)'],
   },

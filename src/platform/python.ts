@@ -33,8 +33,8 @@ export function pythonCommands(probe: Pick<Probe, 'os' | 'env'>, userPython?: st
 
 /** Windows' MAX_PATH, which pip and many wheels still hit unless long paths are enabled. */
 export const WINDOWS_MAX_PATH = 260;
-/** Room a package's deepest file takes below the environment root (site-packages and more). */
-export const VENV_DEPTH_ALLOWANCE = 160;
+/** Room below the cache root: venvs\\<name>\\<version> (~40) and the deepest files of big wheels (~160). */
+export const VENV_DEPTH_ALLOWANCE = 200;
 
 /** Whether an environment under `cacheRoot` risks paths past MAX_PATH (Windows only). */
 export function longPathRisk(cacheRoot: string, probe: Pick<Probe, 'os'>): boolean {
