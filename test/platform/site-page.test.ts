@@ -14,7 +14,7 @@ const repo = path.resolve(import.meta.dirname, '../..');
 let work: string;
 let html: string;
 
-const unescape = (s: string) =>
+const decodeEntities = (s: string) =>
   s
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
@@ -26,7 +26,7 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'mhub-platforms-page-'));
   const dist = path.join(work, 'dist');
   await promisify(execFile)(process.execPath, ['bin/mhub.js', 'site', 'build', '--out', dist], { cwd: repo });
-  html = unescape(readFileSync(path.join(dist, 'guides', 'platforms', 'index.html'), 'utf8'));
+  html = decodeEntities(readFileSync(path.join(dist, 'guides', 'platforms', 'index.html'), 'utf8'));
   const guides = readFileSync(path.join(dist, 'guides', 'index.html'), 'utf8');
   expect(guides).toContain('href="/guides/platforms/"');
 }, 300_000);

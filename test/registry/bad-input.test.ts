@@ -298,9 +298,10 @@ describe('bad input table', () => {
     await mkdir(b, { recursive: true });
     await writeFile(path.join(a, 'good_model.md'), GOOD);
     // The same model under an upper-case id: a UUID in other letters.
-    const other = swap('3fa85f64-5717-4562-b3fc-2c963f66afa6', '3FA85F64-5717-4562-B3FC-2C963F66AFA6')(
-      GOOD.replace(/name: good_model/, 'name: good_model_2'),
-    );
+    const other = swap(
+      '3fa85f64-5717-4562-b3fc-2c963f66afa6',
+      '3FA85F64-5717-4562-B3FC-2C963F66AFA6',
+    )(GOOD.replace(/name: good_model/, 'name: good_model_2'));
     await writeFile(path.join(b, 'good_model_2.md'), other);
     const ids = await runCli(['registry', 'validate', a, b]);
     expect(ids.code).toBe(1);
