@@ -18,10 +18,6 @@ export async function dockerClient(socket?: string, probe: Probe = systemProbe()
   return endpoint.modem ? new DockerClass(endpoint.modem) : new DockerClass();
 }
 
-export function describeDaemon(socket?: string, probe: Probe = systemProbe()): string {
-  return dockerEndpoint(probe, socket).address;
-}
-
 /** Pings the daemon (with a short deadline) and returns its version, or throws ENVIRONMENT. */
 export async function connectDocker(
   socket?: string,

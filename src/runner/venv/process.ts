@@ -49,6 +49,8 @@ export async function runProcessTree(
   const onAbort = () => {
     if (child.pid === undefined) return;
     killGroup(child.pid, 'SIGTERM');
+    // taskkill /F is final; a process group gets SIGKILL after the grace period.
+    if (!killPlan(process.platform, child.pid).afterExit) return;
     escalate = setTimeout(
       () => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'),
       options.graceMs ?? 3000,
