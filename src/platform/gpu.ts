@@ -8,6 +8,11 @@ export interface GpuChoice {
   reason: string;
 }
 
+/** Whether nvidia-smi is worth asking (never on macOS: no NVIDIA driver there). */
+export function mayHaveNvidia(probe: Pick<Probe, 'os'>): boolean {
+  return probe.os !== 'darwin';
+}
+
 export function gpuChoice(probe: Pick<Probe, 'os' | 'arch'>, backend: Backend, nvidia: boolean): GpuChoice {
   if (probe.os === 'darwin') {
     if (backend === 'docker')

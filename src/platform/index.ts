@@ -16,7 +16,7 @@ export {
 } from './docker-endpoint.ts';
 export { dockerArch, emulationWarning } from './emulation.ts';
 export { type Finding, platformFindings } from './findings.ts';
-export { type GpuChoice, gpuChoice, gpuEnvironment } from './gpu.ts';
+export { type GpuChoice, gpuChoice, gpuEnvironment, mayHaveNvidia } from './gpu.ts';
 export {
   type Backend,
   type GpuDevice,

@@ -27,6 +27,8 @@ export interface PlatformInfo {
   installDocker: string;
   /** Fix when Docker is installed but its engine is not running. */
   startDocker: string;
+  /** Fix when a run asks for a GPU and none is there for the backend. */
+  gpuFix: string;
   /** Where the portable suites run (GitHub Actions runner), if anywhere. */
   runner?: string;
   limits: string[];
@@ -45,6 +47,8 @@ export const PLATFORMS: readonly PlatformInfo[] = [
       'rootless Docker ($XDG_RUNTIME_DIR/docker.sock)',
       'Docker Desktop for Linux (~/.docker/desktop/docker.sock)',
     ],
+    gpuFix:
+      'install the NVIDIA driver (and the NVIDIA Container Toolkit for Docker), or run with --gpu off if the model allows it',
     installDocker: 'install Docker Engine (https://docs.docker.com/engine/install/)',
     startDocker: 'start Docker: sudo systemctl start docker (rootless: systemctl --user start docker)',
     runner: 'ubuntu-latest',
@@ -61,6 +65,8 @@ export const PLATFORMS: readonly PlatformInfo[] = [
       'current Docker context',
       '/var/run/docker.sock (Docker Desktop WSL integration)',
     ],
+    gpuFix:
+      'install the NVIDIA driver on Windows (not inside WSL), or run with --gpu off if the model allows it',
     installDocker:
       'install Docker Desktop on Windows with the WSL 2 backend (https://docs.docker.com/desktop/features/wsl/) and enable the integration for this distro',
     startDocker:
@@ -78,6 +84,8 @@ export const PLATFORMS: readonly PlatformInfo[] = [
       'current Docker context',
       'named pipe //./pipe/docker_engine (Docker Desktop, Rancher Desktop)',
     ],
+    gpuFix:
+      'install a recent NVIDIA driver (Docker Desktop passes the GPU through WSL 2), or run with --gpu off if the model allows it',
     installDocker:
       'install Docker Desktop with the WSL 2 backend (https://docs.docker.com/desktop/setup/install/windows-install/)',
     startDocker: 'start Docker Desktop from the Start menu and wait until it shows "Engine running"',
@@ -101,6 +109,7 @@ export const PLATFORMS: readonly PlatformInfo[] = [
       'Rancher Desktop (~/.rd/docker.sock)',
       'OrbStack (~/.orbstack/run/docker.sock)',
     ],
+    gpuFix: 'use --backend venv (the Apple GPU through MPS), or run with --gpu off if the model allows it',
     installDocker:
       'install Docker Desktop (https://docs.docker.com/desktop/setup/install/mac-install/) or Colima (brew install colima docker)',
     startDocker: 'start Docker: open -a Docker (Colima: colima start; OrbStack: open -a OrbStack)',
@@ -124,6 +133,7 @@ export const PLATFORMS: readonly PlatformInfo[] = [
       'Rancher Desktop (~/.rd/docker.sock)',
       'OrbStack (~/.orbstack/run/docker.sock)',
     ],
+    gpuFix: 'a Mac on Intel has no GPU models can use: run with --gpu off if the model allows it',
     installDocker:
       'install Docker Desktop (https://docs.docker.com/desktop/setup/install/mac-install/) or Colima (brew install colima docker)',
     startDocker: 'start Docker: open -a Docker (Colima: colima start; OrbStack: open -a OrbStack)',

@@ -2,7 +2,14 @@
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { gpuChoice, platformFindings, systemProbe } from '../platform/index.ts';
+import {
+  gpuChoice,
+  mayHaveNvidia,
+  platformFindings,
+  platformId,
+  platformInfo,
+  systemProbe,
+} from '../platform/index.ts';
 import type { CardRecord } from '../registry/index.ts';
 import { ENV, imageReference, satisfies } from './contract/index.ts';
 import { connectDocker } from './docker/client.ts';
@@ -79,7 +86,7 @@ export async function doctor(record?: CardRecord, options: DoctorOptions = {}): 
       fix: e.hint,
     });
   }
-  const gpu = probe.os === 'darwin' ? undefined : await detectGpu();
+  const gpu = mayHaveNvidia(probe) ? await detectGpu() : undefined;
   const mps = gpuChoice(probe, 'venv', false).device === 'mps';
   checks.push(
     mps
@@ -98,10 +105,7 @@ export async function doctor(record?: CardRecord, options: DoctorOptions = {}): 
             name: 'GPU',
             status: card?.requirements.gpu === 'required' ? 'fail' : 'warn',
             detail: gpuChoice(probe, 'docker', false).reason,
-            fix:
-              probe.os === 'darwin'
-                ? 'models run on the CPU (slower): a Mac on Intel has no GPU models can use'
-                : 'models run on the CPU (slower); install the NVIDIA driver to use a GPU',
+            fix: `models run on the CPU (slower); for a GPU: ${platformInfo(platformId(probe)).gpuFix}`,
           },
   );
   if (gpu && dockerOk) {

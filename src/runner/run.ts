@@ -5,7 +5,16 @@ import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
 import { hasSymlinks, refuseOverlap } from '../fsafe/index.ts';
-import { type GpuDevice, gpuChoice, hostPath, type Probe, systemProbe } from '../platform/index.ts';
+import {
+  type GpuDevice,
+  gpuChoice,
+  hostPath,
+  mayHaveNvidia,
+  type Probe,
+  platformId,
+  platformInfo,
+  systemProbe,
+} from '../platform/index.ts';
 import type { ModelCard } from '../registry/index.ts';
 import {
   type CardRecord,
@@ -109,15 +118,13 @@ export async function resolveDevice(
     return 'none';
   }
   if (need === 'unsupported' && mode !== 'on') return 'none';
-  const nvidia = probe.os !== 'darwin' && Boolean(await detectGpu());
+  const nvidia = mayHaveNvidia(probe) && Boolean(await detectGpu());
   const choice = gpuChoice(probe, backend, nvidia);
   if (choice.device === 'none' && (mode === 'on' || need === 'required')) {
     throw new MhubError(
       'ENVIRONMENT',
       `${mode === 'on' ? '--gpu on was given' : `${card.name} requires a GPU`} but ${choice.reason}`,
-      probe.os === 'darwin' && probe.arch === 'arm64'
-        ? 'use --backend venv (Apple GPU through MPS), or run with --gpu off if the model allows it'
-        : 'install the NVIDIA driver, or run with --gpu off if the model allows it',
+      platformInfo(platformId(probe)).gpuFix,
     );
   }
   return choice.device;

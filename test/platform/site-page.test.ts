@@ -58,7 +58,7 @@ describe('the Supported platforms page', () => {
       )?.[1];
       expect(section, p.id).toBeDefined();
       expect(section).toContain(p.name);
-      for (const text of [...p.engines, p.installDocker, p.startDocker, ...p.limits, ...p.checks])
+      for (const text of [...p.engines, p.installDocker, p.startDocker, p.gpuFix, ...p.limits, ...p.checks])
         expect(section, `${p.id}: ${text}`).toContain(text);
     }
   });
@@ -66,7 +66,15 @@ describe('the Supported platforms page', () => {
   it('writes no platform fact in its own source', () => {
     const source = readFileSync(path.join(repo, 'site/src/pages/guides/platforms.astro'), 'utf8');
     for (const p of PLATFORMS)
-      for (const text of [p.name, ...p.engines, p.installDocker, p.startDocker, ...p.limits, ...p.checks])
+      for (const text of [
+        p.name,
+        ...p.engines,
+        p.installDocker,
+        p.startDocker,
+        p.gpuFix,
+        ...p.limits,
+        ...p.checks,
+      ])
         expect(source.includes(text), text).toBe(false);
     for (const word of ['Colima', 'OrbStack', 'taskkill', 'CUDA', 'Apple Silicon', 'WSL'])
       expect(source.includes(word), word).toBe(false);
