@@ -243,7 +243,12 @@ export async function runModel(asked: RunRequest, converter?: Converter): Promis
     home: request.home ?? mhubHome(),
     dockerSocket: request.dockerSocket,
     pull: request.pull,
-    warn: (text) => warnings.add(text),
+    // Said at once (a model that fails under emulation still shows why it may have), and again
+    // among the result's warnings.
+    warn: (text) => {
+      if (!warnings.has(text)) log(`warning: ${text}`);
+      warnings.add(text);
+    },
   };
   // Pull the image / build the environment before touching the output folder.
   await backend.prepare({ ...base, inputDir: '', outputDir: '', signal: cancel });
