@@ -31,6 +31,7 @@ def candidate_paths(platform=None, environ=None, home=None):
             "/Applications/Docker.app/Contents/Resources/bin/docker",
             os.path.join(home, ".docker", "bin", "docker"),
             os.path.join(home, ".rd", "bin", "docker"),
+            os.path.join(home, ".orbstack", "bin", "docker"),
             "/opt/local/bin/docker",
         ]
     return ["/usr/bin/docker", "/usr/local/bin/docker", "/snap/bin/docker",
