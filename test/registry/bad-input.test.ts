@@ -377,6 +377,28 @@ describe('bad input table', () => {
     expect(result.err).toMatch(/id: id '3fa85f64-5717-4562-b3fc-2c963f66afa6' is already used by/);
   });
 
+  it('refuses names and ids that differ only in case (one folder on case-insensitive file systems)', async () => {
+    const a = path.join(dir, 'case-a');
+    const b = path.join(dir, 'case-b');
+    await mkdir(a, { recursive: true });
+    await mkdir(b, { recursive: true });
+    await writeFile(path.join(a, 'good_model.md'), GOOD);
+    // The same model under an upper-case id: a UUID in other letters.
+    const other = swap(
+      '3fa85f64-5717-4562-b3fc-2c963f66afa6',
+      '3FA85F64-5717-4562-B3FC-2C963F66AFA6',
+    )(GOOD.replace(/name: good_model/, 'name: good_model_2'));
+    await writeFile(path.join(b, 'good_model_2.md'), other);
+    const ids = await runCli(['registry', 'validate', a, b]);
+    expect(ids.code).toBe(1);
+    expect(ids.err).toMatch(/id: id '3FA85F64-5717-4562-B3FC-2C963F66AFA6' is already used by .*case-a/);
+    // A name in capitals (Good_Model.md beside good_model.md) is refused before it can clash.
+    await writeFile(path.join(b, 'Good_Model.md'), swap('name: good_model', 'name: Good_Model')(GOOD));
+    const names = await runCli(['registry', 'validate', a, path.join(b, 'Good_Model.md')]);
+    expect(names.code).toBe(1);
+    expect(names.err).toMatch(/name: 'Good_Model' is not in the expected form/);
+  });
+
   it('names a missing path with exit code 3', async () => {
     const result = await runCli(['registry', 'validate', path.join(dir, 'nope')]);
     expect(result.code).toBe(3);
