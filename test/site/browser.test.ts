@@ -242,7 +242,7 @@ run('catalog site in Chromium', () => {
     await page.waitForURL(/[?&]modality=/);
     expect(await page.locator('fieldset[data-facet="modality"] input').first().isChecked()).toBe(true);
     await context.close();
-  });
+  }, 240_000);
 
   it('is a usable list without JavaScript', async () => {
     const context = await site.browser.newContext({ javaScriptEnabled: false });
@@ -385,6 +385,37 @@ run('catalog site in Chromium', () => {
     const png = await fetch(`${site.server.url}/${image.slice(catalog.length)}`);
     expect(png.headers.get('content-type')).toMatch(/image\/png/);
   });
+
+  it('never scrolls sideways: every page at 390 px and at 1280 px', async () => {
+    const pages = (await readdir(site.dir, { recursive: true }))
+      .filter((f) => f.endsWith('index.html') && !f.startsWith(path.join('api', 'v1')))
+      .map((f) => `/${path.dirname(f).split(path.sep).join('/')}/`.replace(/^\/\.\/$/, '/'));
+    expect(pages.length).toBeGreaterThan(total);
+    const overflowing: string[] = [];
+    for (const width of [390, 1280]) {
+      const context = await site.browser.newContext({ viewport: { width, height: 800 } });
+      const page = await context.newPage();
+      for (const url of pages) {
+        await page.goto(`${site.server.url}${url}`, { waitUntil: 'load' });
+        const wide = await page.evaluate(() => {
+          const limit = document.documentElement.clientWidth;
+          if (document.documentElement.scrollWidth <= limit) return [];
+          // The outermost elements that reach past the viewport (their own boxes, not a scroller's content).
+          return [...document.body.querySelectorAll<HTMLElement>('*')]
+            .filter((el) => el.getBoundingClientRect().right > limit + 1)
+            .filter((el) => !el.parentElement?.closest('pre, .table-scroll, [data-scroll]'))
+            .slice(0, 3)
+            .map(
+              (el) =>
+                `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${String(el.className).split(' ')[0]}` : ''}`,
+            );
+        });
+        if (wide.length) overflowing.push(`${width}px ${url}: ${wide.join(', ')}`);
+      }
+      await context.close();
+    }
+    expect(overflowing).toEqual([]);
+  }, 300_000);
 
   it('logged no console errors, page errors or failed requests', () => {
     expect(problems).toEqual([]);
