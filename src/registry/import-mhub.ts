@@ -64,6 +64,10 @@ export interface MhubWorkflows {
     organizer_targets?: string[];
     /** Input path in the sample -> the IDC series it comes from. */
     sample_idc?: Record<string, { SeriesInstanceUID?: string }> | null;
+    /** Paths in the test zip's `<workflow>/sample` folder. */
+    sample_input?: string[] | null;
+    /** Paths in the test zip's `<workflow>/reference` folder. */
+    sample_output?: string[] | null;
   }[];
   test_zip?: string | null;
 }
@@ -335,6 +339,7 @@ export function importMhubMeta(meta: MhubMeta, options: ImportOptions): ImportRe
     }
   }
   const authors = (d.authors ?? []).map((a) => a.trim()).filter(Boolean);
+  const tests = mhubTests(options.workflows, outputs as ModelCard['outputs'], warn);
 
   const card: ModelCard = {
     name: meta.name,
@@ -377,6 +382,7 @@ export function importMhubMeta(meta: MhubMeta, options: ImportOptions): ImportRe
       },
     },
     ...(samples.length ? { sampleData: samples } : {}),
+    ...(tests.length ? { tests } : {}),
     upstream: {
       source: 'mhub',
       ...(options.upstream?.ref ? { ref: options.upstream.ref } : {}),
@@ -393,4 +399,48 @@ export function importMhubMeta(meta: MhubMeta, options: ImportOptions): ImportRe
   ];
   const body = keys.map((k) => markdownSection(info[k]!)).join('\n\n');
   return { card, body, warnings };
+}
+
+/**
+ * The card's `tests` from MHub's test definitions: each workflow that names its sample output
+ * in MHub's test archive (`<workflow>/sample`, `<workflow>/reference`). The input is the IDC
+ * series when one series is the whole sample, else the archive's sample folder. MHub gives no
+ * comparison rule and no hash of the archive: segmentations are compared by Dice >= 0.99
+ * (the registry's choice for a rerun of the same image), other outputs by the default
+ * numeric tolerance; `mhub test` uses the archive only once someone pins it by sha256.
+ */
+function mhubTests(
+  source: MhubWorkflows | undefined,
+  outputs: ModelCard['outputs'],
+  warn: (field: string, message: string) => void,
+): NonNullable<ModelCard['tests']> {
+  const zip = source?.test_zip;
+  const tests: NonNullable<ModelCard['tests']> = [];
+  if (!zip) return tests;
+  for (const w of source.workflows ?? []) {
+    const files = (w.sample_output ?? []).filter((f) => !f.endsWith('/'));
+    if (!files.length) continue;
+    if (outputs.length !== 1 || files.length !== 1) {
+      warn(
+        `workflows.${w.workflow}.sample_output`,
+        `${files.length} reference files for ${outputs.length} card outputs: which belongs to which is unknown; no test imported`,
+      );
+      continue;
+    }
+    const series = Object.entries(w.sample_idc ?? {});
+    const inputs = (w.sample_input ?? []).map((p) => p.replace(/\/+$/, ''));
+    const oneSeries =
+      series.length === 1 && series[0]?.[1]?.SeriesInstanceUID && inputs.every((p) => p === series[0]?.[0]);
+    const input: NonNullable<ModelCard['tests']>[number]['input'] = oneSeries
+      ? { idcSeriesInstanceUid: series[0]![1].SeriesInstanceUID! }
+      : { mhubTestZip: zip, member: `${w.workflow}/sample` };
+    const compare = outputs[0]!.type === 'segmentation' ? { dice: { min: 0.99 } } : { tolerance: {} };
+    tests.push({
+      workflow: w.workflow,
+      description: `MHub's test case for the ${w.workflow} workflow`,
+      input,
+      reference: files.map((f) => ({ mhubTestZip: zip, member: `${w.workflow}/reference/${f}`, compare })),
+    });
+  }
+  return tests;
 }
