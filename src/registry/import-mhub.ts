@@ -2,7 +2,7 @@
 import { MhubError } from '../errors.ts';
 import { normaliseBodyPart, normaliseDate, normaliseLicence, normaliseModalities } from './normalise.ts';
 import type { Terminology } from './terminology.ts';
-import type { CardDate, Input, ModelCard, Output } from './types.gen.ts';
+import type { CardDate, Input, ModelCard, ModelTest, Output, TestCompare } from './types.gen.ts';
 
 /** MHub's meta.json, as far as the importer reads it. */
 export interface MhubMeta {
@@ -382,7 +382,7 @@ export function importMhubMeta(meta: MhubMeta, options: ImportOptions): ImportRe
       },
     },
     ...(samples.length ? { sampleData: samples } : {}),
-    ...(tests.length ? { tests } : {}),
+    ...(tests.length ? { tests: tests as NonNullable<ModelCard['tests']> } : {}),
     upstream: {
       source: 'mhub',
       ...(options.upstream?.ref ? { ref: options.upstream.ref } : {}),
@@ -413,9 +413,9 @@ function mhubTests(
   source: MhubWorkflows | undefined,
   outputs: ModelCard['outputs'],
   warn: (field: string, message: string) => void,
-): NonNullable<ModelCard['tests']> {
+): ModelTest[] {
   const zip = source?.test_zip;
-  const tests: NonNullable<ModelCard['tests']> = [];
+  const tests: ModelTest[] = [];
   if (!zip) return tests;
   for (const w of source.workflows ?? []) {
     const files = (w.sample_output ?? []).filter((f) => !f.endsWith('/'));
@@ -431,15 +431,17 @@ function mhubTests(
     const inputs = (w.sample_input ?? []).map((p) => p.replace(/\/+$/, ''));
     const oneSeries =
       series.length === 1 && series[0]?.[1]?.SeriesInstanceUID && inputs.every((p) => p === series[0]?.[0]);
-    const input: NonNullable<ModelCard['tests']>[number]['input'] = oneSeries
+    const input: ModelTest['input'] = oneSeries
       ? { idcSeriesInstanceUid: series[0]![1].SeriesInstanceUID! }
       : { mhubTestZip: zip, member: `${w.workflow}/sample` };
-    const compare = outputs[0]!.type === 'segmentation' ? { dice: { min: 0.99 } } : { tolerance: {} };
+    const compare: TestCompare =
+      outputs[0]!.type === 'segmentation' ? { dice: { min: 0.99 } } : { tolerance: {} };
+    const file = files[0]!;
     tests.push({
       workflow: w.workflow,
       description: `MHub's test case for the ${w.workflow} workflow`,
       input,
-      reference: files.map((f) => ({ mhubTestZip: zip, member: `${w.workflow}/reference/${f}`, compare })),
+      reference: [{ mhubTestZip: zip, member: `${w.workflow}/reference/${file}`, compare }],
     });
   }
   return tests;
