@@ -1,7 +1,7 @@
 // `mhub test`: the comparisons on made-up label maps and numbers, then real runs of the
 // reference models on their committed samples under Docker and a venv, and a deliberately
 // altered reference that must fail with the Dice figures.
-import { cp, mkdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readNifti, type Volume, writeNifti } from '../../src/io/index.ts';
@@ -153,6 +153,7 @@ async function alteredRegistry(): Promise<string> {
   const reference = await readNifti(file);
   // The left lung (label 3) is called body in the "reference".
   for (let i = 0; i < reference.data.length; i++) if (reference.data[i] === 3) reference.data[i] = 1;
+  await rm(file); // our own copy: fsafe never replaces a file silently
   await writeNifti(file, reference);
   return path.join(root, 'registry/models');
 }
