@@ -12,6 +12,7 @@ import { MhubError } from '../errors.ts';
 import { checkOutput, moveAtomic, refuseOverlap } from '../fsafe/index.ts';
 import { buildIndex, loadRegistry, loadTerminology, writeIndex } from '../registry/index.ts';
 import { facetTable, pagefindIds } from './facet-table.ts';
+import { testExtras, writeTestFiles } from './samples.ts';
 import { buildSiteData } from './site-model.ts';
 import { writeSlicerDownloads } from './slicer-downloads.ts';
 
@@ -50,7 +51,8 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
   const records = await loadRegistry(options.models);
   const terminology = loadTerminology();
   const index = buildIndex(records, terminology);
-  const data = buildSiteData(index, terminology);
+  const extras = await testExtras(records);
+  const data = buildSiteData(index, terminology, extras);
   const t1 = performance.now();
 
   const work = await mkdtemp(path.join(tmpdir(), 'mhub-site-'));
@@ -77,6 +79,7 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
         })
         .then(lap),
       writeIndex(index, path.join(side, 'api')).then(lap),
+      writeTestFiles(extras, path.join(side, 'samples'), path.join(side, 'reports')).then(lap),
       (options.slicerDownloads === false
         ? mkdir(path.join(side, 'slicer'))
         : writeSlicerDownloads(records, terminology, path.join(side, 'slicer'))
@@ -85,11 +88,13 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
     sideWork.catch(() => {}); // awaited below; keeps an early failure from going unhandled
     await runAstro(dataFile, temp);
     const astro = lap();
-    const [search, api, slicer] = await sideWork;
+    const [search, api, , slicer] = await sideWork;
     await rename(path.join(side, 'api'), path.join(temp, API_PATH));
     await rename(path.join(side, 'pagefind'), path.join(temp, 'pagefind'));
     await rename(path.join(side, 'search'), path.join(temp, 'search'));
     await rename(path.join(side, 'slicer'), path.join(temp, 'slicer'));
+    await rename(path.join(side, 'samples'), path.join(temp, 'samples'));
+    await rename(path.join(side, 'reports'), path.join(temp, 'reports'));
     await moveAtomic(temp, outDir, { force: options.force, marker: true });
     log(`built the catalog for ${records.length} models into ${outDir}`);
     return {

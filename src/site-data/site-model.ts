@@ -22,6 +22,7 @@ import {
 import { type CommercialUse, commercialUse } from './licence.ts';
 import { type RenderedBody, renderCardBody } from './markdown.ts';
 import { type RunInstructions, runInstructions } from './run-commands.ts';
+import { type SampleView, sampleView, type TestExtras, type TestedView, testedView } from './samples.ts';
 
 export interface CatalogEntry {
   name: string;
@@ -62,6 +63,10 @@ export interface ModelPageView {
   bibtex?: string;
   links: { label: string; url: string }[];
   verification: { runtime: string; record?: Verification }[];
+  /** Read from the committed `mhub test` report, else "not verified by this registry". */
+  tested: TestedView;
+  /** The card's sample input as a download, with the line that runs the model on it. */
+  sample?: SampleView;
 }
 
 export interface SearchRecord {
@@ -174,13 +179,18 @@ function searchRecord(model: IndexedModel, entry: CatalogEntry): SearchRecord {
   };
 }
 
-export function buildSiteData(index: RegistryIndex, terminology: Terminology): SiteData {
+export function buildSiteData(
+  index: RegistryIndex,
+  terminology: Terminology,
+  extras: TestExtras = { reports: {}, samples: {} },
+): SiteData {
   const structures = new StructureGrouper(terminology);
   const pages: ModelPageView[] = [];
   for (const model of Object.values(index.models)) {
     const { body, segmentDetails: _details, ...card } = model;
     const entry = entryOf(model, structures);
     const bibtex = toBibtex(card);
+    const sample = sampleView(card, extras.samples[card.name]);
     pages.push({
       entry,
       card,
@@ -198,6 +208,8 @@ export function buildSiteData(index: RegistryIndex, terminology: Terminology): S
         runtime: runtime === 'docker' ? 'Docker' : 'Python environment',
         ...(rt?.verified ? { record: rt.verified } : {}),
       })),
+      tested: testedView(card.name, extras.reports[card.name]),
+      ...(sample ? { sample } : {}),
     });
   }
   pages.sort((a, b) => a.entry.title.localeCompare(b.entry.title));

@@ -1,6 +1,8 @@
 // Reproducibility: `mhub test` runs a model on its card's sample through the normal runner and
 // compares each output with the reference (label geometry, per-segment Dice, voxel mismatch,
 // numeric tolerance); reports in JSON or Markdown; the catalog's one-line verification.
+
+export { readReport, reportFile, type SampleInput, sampleInput } from './committed.ts';
 export {
   type Comparison,
   compareFiles,

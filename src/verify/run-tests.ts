@@ -19,6 +19,7 @@ import {
   STAMP,
   systemInfo,
 } from '../runner/index.ts';
+import { repoFile } from './committed.ts';
 import { type Comparison, compareFiles, describeRule } from './compare.ts';
 
 export const BACKENDS: readonly BackendName[] = ['docker', 'venv'];
@@ -69,24 +70,6 @@ export interface TestOptions {
   log?: (line: string) => void;
   /** Reference files replaced before comparing (tests: a deliberately altered reference). */
   referenceOverride?: (ref: TestReference, file: string) => string;
-}
-
-/** The repository a card's paths are relative to: registry/models/<name>.md -> ../.. */
-const repoOf = (record: CardRecord) => path.resolve(path.dirname(record.file), '..', '..');
-
-/** A repository path from a card, refused when it leaves the repository. */
-function repoFile(record: CardRecord, rel: string, field: string): string {
-  const root = repoOf(record);
-  const file = path.resolve(root, rel);
-  const inside = path.relative(root, file);
-  if (inside.startsWith('..') || path.isAbsolute(inside)) {
-    throw new MhubError(
-      'INVALID_INPUT',
-      `${record.file}: ${field} '${rel}' leaves the repository`,
-      'give a path relative to the repository root',
-    );
-  }
-  return file;
 }
 
 type Source = ModelTest['input'] | TestReference;
