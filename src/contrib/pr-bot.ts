@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Octokit } from '@octokit/rest';
 import { isMhubError, MhubError } from '../errors.ts';
 import { defaultTerminologyDir, loadTerminology, type Terminology } from '../registry/index.ts';
+import type { ReportSummary } from '../verify/index.ts';
 import { github, type RepoRef, readFileAt } from './github.ts';
 import { type Preview, renderComment, upsertComment } from './pr-comment.ts';
 import {
@@ -34,6 +35,8 @@ export interface PrBotOptions {
   terminology?: Terminology;
   /** Our terminology folder, under the PR's changes to it (default registry/terminology). */
   terminologyDir?: string;
+  /** `mhub test` reports the check run produced (see summariseReport in src/verify). */
+  testReports?: ReportSummary[];
 }
 
 export interface PrBotResult {
@@ -194,6 +197,7 @@ export async function runPrBot(octokit: Octokit, options: PrBotOptions): Promise
     models: touchedModels(cardFiles),
     results,
     previews: options.run ? await previews(octokit, repo, options.run.id, serverUrl) : [],
+    ...(options.testReports ? { testReports: options.testReports } : {}),
     ...(options.run?.url && options.run.conclusion
       ? { checkRun: { url: options.run.url, conclusion: options.run.conclusion } }
       : {}),

@@ -15,7 +15,10 @@ export {
 export {
   allSummaryLines,
   lowestDice,
+  type ReportSummary,
+  type RunSummary,
   reportMarkdown,
+  summariseReport,
   summaryLines,
   type Verification,
   verificationSummary,

@@ -1,4 +1,5 @@
 // `mhub test` reports as Markdown, and the one-line verification the catalog shows.
+import { MhubError } from '../errors.ts';
 import type { Comparison } from './compare.ts';
 import type { AllResult, BackendRun, TestReport } from './run-tests.ts';
 
@@ -125,4 +126,82 @@ export function allSummaryLines(result: AllResult): string[] {
     ...result.reports.flatMap(summaryLines),
     ...result.skipped.map((s) => `cannot run here: ${s.model}: ${s.reasons.join('; ')}`),
   ];
+}
+
+export interface RunSummary {
+  backend: 'docker' | 'venv';
+  status: 'passed' | 'failed' | 'not-run';
+  reason?: string;
+  seconds?: number;
+  lowestDice?: number;
+  /** One line per failed comparison or run. */
+  failures: string[];
+}
+
+export interface ReportSummary {
+  model: string;
+  ok: boolean;
+  runs: RunSummary[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const text = (v: unknown, max = 300) => (typeof v === 'string' ? v.slice(0, max) : undefined);
+
+/**
+ * The parts of a report that a pull request comment shows, taken field by field from JSON that
+ * may come from an untrusted run (a PR's check): anything else in it is dropped; a value of the
+ * wrong shape makes the whole report refused.
+ */
+export function summariseReport(value: unknown, where: string): ReportSummary {
+  const refuse = (why: string): never => {
+    throw new MhubError(
+      'INVALID_INPUT',
+      `${where} is not an mhub test report: ${why}`,
+      'write it with mhub test <model> --report <file>.json',
+    );
+  };
+  if (!isObject(value) || value.format !== 'mhub-test-report/1')
+    return refuse('format is not mhub-test-report/1');
+  const model = text(value.model, 64);
+  if (!model || !/^[a-z0-9_]+$/.test(model)) return refuse('model is not a registry name');
+  if (!Array.isArray(value.runs) || value.runs.length > 10) return refuse('runs is not a short list');
+  const runs = value.runs.map((r, i): RunSummary => {
+    if (!isObject(r)) return refuse(`runs[${i}] is not an object`);
+    const backend = r.backend === 'docker' || r.backend === 'venv' ? r.backend : refuse(`runs[${i}].backend`);
+    const status =
+      r.status === 'passed' || r.status === 'failed' || r.status === 'not-run'
+        ? r.status
+        : refuse(`runs[${i}].status`);
+    const tests = Array.isArray(r.tests) ? r.tests.filter(isObject) : [];
+    const failures: string[] = [];
+    const dice: number[] = [];
+    for (const t of tests) {
+      const error = text(t.error);
+      if (error) failures.push(`run failed: ${error}`);
+      for (const c of Array.isArray(t.comparisons) ? t.comparisons.filter(isObject) : []) {
+        for (const s of Array.isArray(c.segments) ? c.segments.filter(isObject) : [])
+          if (typeof s.dice === 'number' && Number.isFinite(s.dice)) dice.push(s.dice);
+        if (c.ok !== true) failures.push(`${text(c.output, 40) ?? 'output'}: ${text(c.message) ?? 'failed'}`);
+      }
+    }
+    return {
+      backend,
+      status,
+      ...(text(r.reason) ? { reason: text(r.reason)! } : {}),
+      ...(typeof r.runMs === 'number' && Number.isFinite(r.runMs)
+        ? { seconds: Math.round(r.runMs / 100) / 10 }
+        : {}),
+      ...(dice.length ? { lowestDice: Math.min(...dice) } : {}),
+      failures: failures.slice(0, 10),
+    };
+  });
+  return {
+    model,
+    ok:
+      value.ok === true &&
+      runs.some((r) => r.status === 'passed') &&
+      runs.every((r) => r.status !== 'failed'),
+    runs,
+  };
 }
