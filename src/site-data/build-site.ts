@@ -51,7 +51,7 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
   const records = await loadRegistry(options.models);
   const terminology = loadTerminology();
   const index = buildIndex(records, terminology);
-  const extras = await testExtras(records);
+  const extras = await testExtras(records, terminology);
   const data = buildSiteData(index, terminology, extras);
   const t1 = performance.now();
 
@@ -79,7 +79,12 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
         })
         .then(lap),
       writeIndex(index, path.join(side, 'api')).then(lap),
-      writeTestFiles(extras, path.join(side, 'samples'), path.join(side, 'reports')).then(lap),
+      writeTestFiles(
+        extras,
+        path.join(side, 'samples'),
+        path.join(side, 'reports'),
+        path.join(side, 'previews'),
+      ).then(lap),
       (options.slicerDownloads === false
         ? mkdir(path.join(side, 'slicer'))
         : writeSlicerDownloads(records, terminology, path.join(side, 'slicer'))
@@ -95,6 +100,7 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
     await rename(path.join(side, 'slicer'), path.join(temp, 'slicer'));
     await rename(path.join(side, 'samples'), path.join(temp, 'samples'));
     await rename(path.join(side, 'reports'), path.join(temp, 'reports'));
+    await rename(path.join(side, 'previews'), path.join(temp, 'previews'));
     await moveAtomic(temp, outDir, { force: options.force, marker: true });
     log(`built the catalog for ${records.length} models into ${outDir}`);
     return {

@@ -3,14 +3,16 @@
 // the line that runs the model on it, and the files the site serves for both.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CardRecord, ModelCard } from '../registry/index.ts';
+import type { CardRecord, ModelCard, Terminology } from '../registry/index.ts';
 import {
   readReport,
+  referencePath,
   type SampleInput,
   sampleInput,
   type TestReport,
   verificationSummary,
 } from '../verify/index.ts';
+import { type PreviewImages, renderPreviews } from './preview.ts';
 import { mhubRunArgs, shellQuote } from './run-commands.ts';
 import { zipArchive, zipEntry } from './zip.ts';
 
@@ -34,22 +36,69 @@ export interface SampleView {
 export interface TestExtras {
   reports: Record<string, TestReport>;
   samples: Record<string, SampleInput>;
+  previews?: Record<string, PreviewImages>;
 }
+
+export interface PreviewView {
+  axial: string;
+  coronal: string;
+  /** The segments the two slices show, in the colours drawn. */
+  legend: { label: number; name: string; color: string }[];
+}
+
+export const previewUrl = (name: string, plane: 'axial' | 'coronal') => `/previews/${name}-${plane}.png`;
+const hex = (rgb: readonly number[]) => `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
 
 export const reportUrl = (name: string) => `/reports/${name}.json`;
 const sampleDir = (name: string) => `/samples/${name}/`;
 const zipName = (name: string) => `${name}-sample.zip`;
 
-/** Reads each card's committed report and finds its downloadable sample. */
-export async function testExtras(records: readonly CardRecord[]): Promise<TestExtras> {
-  const extras: TestExtras = { reports: {}, samples: {} };
+/**
+ * Reads each card's committed report, finds its downloadable sample and, with `terminology`,
+ * renders the preview of a repository sample with its repository reference segmentation.
+ */
+export async function testExtras(
+  records: readonly CardRecord[],
+  terminology?: Terminology,
+): Promise<TestExtras> {
+  const extras: TestExtras = { reports: {}, samples: {}, previews: {} };
   for (const record of records) {
+    const name = record.card.name;
     const report = await readReport(record);
-    if (report) extras.reports[record.card.name] = report;
+    if (report) extras.reports[name] = report;
     const sample = await sampleInput(record);
-    if (sample) extras.samples[record.card.name] = sample;
+    if (sample) extras.samples[name] = sample;
+    const reference = referencePath(record);
+    const output = record.card.outputs.find((o) => o.id === reference?.output);
+    if (terminology && sample && sample.kind !== 'url' && reference && output?.type === 'segmentation') {
+      const colours = output.segments.map(
+        (id) => terminology.resolve(id)?.color ?? ([128, 128, 128] as const),
+      );
+      extras.previews![name] = await renderPreviews(sample.path, reference.path, colours);
+    }
   }
   return extras;
+}
+
+export function previewView(
+  card: ModelCard,
+  preview: PreviewImages | undefined,
+  terminology: Terminology,
+): PreviewView | undefined {
+  const output = card.outputs.find((o) => o.type === 'segmentation');
+  if (!preview || output?.type !== 'segmentation') return undefined;
+  return {
+    axial: previewUrl(card.name, 'axial'),
+    coronal: previewUrl(card.name, 'coronal'),
+    legend: preview.labels.map((label) => {
+      const segment = terminology.resolve(output.segments[label - 1] ?? '');
+      return {
+        label,
+        name: segment?.name ?? `label ${label}`,
+        color: hex(segment?.color ?? [128, 128, 128]),
+      };
+    }),
+  };
 }
 
 export function testedView(name: string, report: TestReport | undefined): TestedView {
@@ -106,14 +155,22 @@ async function filesBelow(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** Writes /samples/<model>/ (the file, or the folder as one zip) and /reports/<model>.json. */
+/** Writes /samples/<model>/ (the file, or the folder as one zip), /reports/<model>.json and /previews/. */
 export async function writeTestFiles(
   extras: TestExtras,
   samplesOut: string,
   reportsOut: string,
+  previewsOut?: string,
 ): Promise<void> {
   await mkdir(samplesOut, { recursive: true });
   await mkdir(reportsOut, { recursive: true });
+  if (previewsOut) {
+    await mkdir(previewsOut, { recursive: true });
+    for (const [name, p] of Object.entries(extras.previews ?? {})) {
+      await writeFile(path.join(previewsOut, `${name}-axial.png`), p.axial);
+      await writeFile(path.join(previewsOut, `${name}-coronal.png`), p.coronal);
+    }
+  }
   for (const [name, sample] of Object.entries(extras.samples)) {
     if (sample.kind === 'url') continue;
     const dir = path.join(samplesOut, name);

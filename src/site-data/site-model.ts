@@ -22,7 +22,15 @@ import {
 import { type CommercialUse, commercialUse } from './licence.ts';
 import { type RenderedBody, renderCardBody } from './markdown.ts';
 import { type RunInstructions, runInstructions } from './run-commands.ts';
-import { type SampleView, sampleView, type TestExtras, type TestedView, testedView } from './samples.ts';
+import {
+  type PreviewView,
+  previewView,
+  type SampleView,
+  sampleView,
+  type TestExtras,
+  type TestedView,
+  testedView,
+} from './samples.ts';
 
 export interface CatalogEntry {
   name: string;
@@ -67,6 +75,8 @@ export interface ModelPageView {
   tested: TestedView;
   /** The card's sample input as a download, with the line that runs the model on it. */
   sample?: SampleView;
+  /** Axial and coronal slices of the sample with the reference segmentation, and their legend. */
+  preview?: PreviewView;
 }
 
 export interface SearchRecord {
@@ -191,6 +201,7 @@ export function buildSiteData(
     const entry = entryOf(model, structures);
     const bibtex = toBibtex(card);
     const sample = sampleView(card, extras.samples[card.name]);
+    const preview = previewView(card, extras.previews?.[card.name], terminology);
     pages.push({
       entry,
       card,
@@ -210,6 +221,7 @@ export function buildSiteData(
       })),
       tested: testedView(card.name, extras.reports[card.name]),
       ...(sample ? { sample } : {}),
+      ...(preview ? { preview } : {}),
     });
   }
   pages.sort((a, b) => a.entry.title.localeCompare(b.entry.title));

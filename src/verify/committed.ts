@@ -85,3 +85,13 @@ export async function sampleInput(record: CardRecord): Promise<SampleInput | und
   }
   return undefined;
 }
+
+/** The first test's first reference when it is a repository file, with the output it is for. */
+export function referencePath(record: CardRecord): { path: string; output: string } | undefined {
+  const ref = record.card.tests?.[0]?.reference[0];
+  if (!ref?.path) return undefined;
+  return {
+    path: repoFile(record, ref.path, 'tests[0].reference[0].path'),
+    output: ref.output ?? record.card.outputs[0]!.id,
+  };
+}

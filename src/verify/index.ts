@@ -2,7 +2,7 @@
 // compares each output with the reference (label geometry, per-segment Dice, voxel mismatch,
 // numeric tolerance); reports in JSON or Markdown; the catalog's one-line verification.
 
-export { readReport, reportFile, type SampleInput, sampleInput } from './committed.ts';
+export { readReport, referencePath, reportFile, type SampleInput, sampleInput } from './committed.ts';
 export {
   type Comparison,
   compareFiles,
