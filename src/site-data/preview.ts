@@ -50,6 +50,8 @@ function patientAxes(v: Volume): { axis: number; forward: boolean }[] {
 
 /** How strongly a segment's colour covers the image under it. */
 const ALPHA = 0.55;
+/** The longer side of a preview, in pixels: small samples are enlarged, big ones reduced. */
+const MIN_SIDE = 256;
 const MAX_SIDE = 384;
 
 /**
@@ -69,13 +71,14 @@ function renderSlice(
   const axes = patientAxes(image);
   const n = (p: number) => image.size[axes[p]!.axis]!;
   const sp = (p: number) => image.spacing[axes[p]!.axis]!;
-  // Square pixels of the finer spacing, the longer side at most MAX_SIDE.
+  // Square pixels of the finer spacing, the longer side between MIN_SIDE and MAX_SIDE.
   const step = Math.min(sp(across), sp(down));
   let width = Math.round((n(across) * sp(across)) / step);
   let height = Math.round((n(down) * sp(down)) / step);
-  const shrink = Math.max(1, Math.max(width, height) / MAX_SIDE);
-  width = Math.max(1, Math.round(width / shrink));
-  height = Math.max(1, Math.round(height / shrink));
+  const longer = Math.max(width, height);
+  const scale = Math.min(MAX_SIDE, Math.max(MIN_SIDE, longer)) / longer;
+  width = Math.max(1, Math.round(width * scale));
+  height = Math.max(1, Math.round(height * scale));
   const index = (p: number, t: number, flip: boolean) => {
     const count = n(p);
     const k = Math.min(count - 1, Math.floor(t * count));

@@ -195,7 +195,9 @@ describe.runIf(hasDocker)('mhub test under Docker', () => {
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toMatch(/^passed +classical_ct under docker/m);
     // venv where this machine has a Python 3.11 (always in CI), else said plainly.
-    expect(r.out).toMatch(/^(passed +classical_ct under venv|not run +classical_ct under venv: no Python matching)/m);
+    expect(r.out).toMatch(
+      /^(passed +classical_ct under venv|not run +classical_ct under venv: no Python matching)/m,
+    );
     expect(r.out).toMatch(/^passed +classical_ct_mhub under docker/m);
     expect(r.out).toContain(
       'cannot run here: totalsegmentator: docker: the sample is IDC series 61.7.186195007319014217251157852440977945371; mhub test does not download from IDC',
