@@ -1,7 +1,8 @@
 // `mhub test`: the comparisons on made-up label maps and numbers, then real runs of the
 // reference models on their committed samples under Docker and a venv, and a deliberately
 // altered reference that must fail with the Dice figures.
-import { cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readNifti, type Volume, writeNifti } from '../../src/io/index.ts';
@@ -188,6 +189,64 @@ describe.runIf(hasDocker)('mhub test under Docker', () => {
     expect(r.out).toMatch(/segmentation: not identical: 4842 of 122880 voxels differ/);
   }, 300_000);
 
+  it('fails unet_ct with altered weights (an image whose classifier weights are negated), with the Dice figures', async () => {
+    const tag = 'mhub-test/unet_ct-altered-weights:1';
+    const context = await tempDir('verify-weights-image');
+    await writeFile(
+      path.join(context, 'alter.py'),
+      [
+        'import hashlib, json, torch',
+        "p = '/app/unet_ct/weights/unet_ct.pt'",
+        'sd = torch.load(p, weights_only=True)',
+        "sd['head.weight'] = -sd['head.weight']",
+        'torch.save(sd, p)',
+        "m = '/app/unet_ct/weights/unet_ct.json'",
+        'j = json.load(open(m))',
+        "j['sha256'] = hashlib.sha256(open(p, 'rb').read()).hexdigest()",
+        "json.dump(j, open(m, 'w'))",
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      path.join(context, 'Dockerfile'),
+      'FROM mhub-registry/unet_ct:1.0.0\nCOPY alter.py /tmp/alter.py\nRUN python3 /tmp/alter.py && rm /tmp/alter.py\n',
+    );
+    execFileSync('docker', ['build', '--network', 'none', '-q', '-t', tag, context], { stdio: 'ignore' });
+    try {
+      const root = await tempDir('verify-weights');
+      await mkdir(path.join(root, 'registry/models'), { recursive: true });
+      const card = (await readFile(path.join(repo, 'registry/models/unet_ct.md'), 'utf8')).replace(
+        'image: mhub-registry/unet_ct\n    tag: 1.0.0',
+        'image: mhub-test/unet_ct-altered-weights\n    tag: "1"',
+      );
+      expect(card).toContain('mhub-test/unet_ct-altered-weights');
+      await writeFile(path.join(root, 'registry/models/unet_ct.md'), card);
+      for (const dir of [
+        'models/unet_ct/unet_ct',
+        'models/unet_ct/tests/reference',
+        'models/classical_ct/tests/sample',
+      ])
+        await cp(path.join(repo, dir), path.join(root, dir), { recursive: true });
+      const r = await runCli([
+        'test',
+        'unet_ct',
+        '--backend',
+        'docker',
+        '--registry',
+        path.join(root, 'registry/models'),
+      ]);
+      expect(r.code, r.out + r.err).toBe(1);
+      expect(r.out).toMatch(/^FAILED +unet_ct under docker in [0-9.]+ s, lowest Dice 0(\.[0-9]+)?$/m);
+      expect(r.out).toMatch(/^ +segmentation: Dice below 0\.99 for /m);
+      for (const segment of ['BODY', 'RIGHT_LUNG', 'LEFT_LUNG', 'BONE'])
+        expect(r.out).toMatch(
+          new RegExp(`^ +${segment}: Dice 0(\\.[0-9]+)? \\(reference [0-9]+ voxels, output [0-9]+\\)$`, 'm'),
+        );
+    } finally {
+      execFileSync('docker', ['rmi', '-f', tag], { stdio: 'ignore' });
+    }
+  }, 600_000);
+
   it('--all tests what can run here under both backends and says why the others cannot', async () => {
     process.env.MHUB_HOME = testHome;
     process.env.MHUB_PYTHON ??= 'python3.11';
@@ -205,7 +264,8 @@ describe.runIf(hasDocker)('mhub test under Docker', () => {
     expect(r.out).toContain(
       "cannot run here: msk_smit_lung_gtv: docker: MHub's test archive is not pinned by sha256 (MHub publishes no hash); pin it in the card as url + sha256",
     );
-    expect(r.out).toContain('cannot run here: unet_ct: the card has no tests section');
+    expect(r.out).toMatch(/^passed +unet_ct under docker in [0-9.]+ s, lowest Dice /m);
+    expect(r.out).toContain('cannot run here: lungmask: the card has no tests section');
   }, 600_000);
 });
 
