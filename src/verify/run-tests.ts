@@ -68,8 +68,6 @@ export interface TestOptions {
   dockerSocket?: string;
   /** Progress lines ("classical_ct under docker..."). */
   log?: (line: string) => void;
-  /** Reference files replaced before comparing (tests: a deliberately altered reference). */
-  referenceOverride?: (ref: TestReference, file: string) => string;
 }
 
 type Source = ModelTest['input'] | TestReference;
@@ -239,8 +237,7 @@ async function runBackend(
       for (const [r, ref] of test.reference.entries()) {
         const outputId = ref.output ?? card.outputs[0]!.id;
         const output = card.outputs.find((o) => o.id === outputId)!;
-        let referenceFile = await localFile(record, ref, `tests[${t}].reference[${r}]`, home);
-        referenceFile = options.referenceOverride?.(ref, referenceFile) ?? referenceFile;
+        const referenceFile = await localFile(record, ref, `tests[${t}].reference[${r}]`, home);
         const base = { output: outputId, reference: describeSource(ref), rule: describeRule(ref.compare) };
         const file = matchOutput(outputs, outDir, path.basename(referenceFile), outputId);
         if (!file) {
