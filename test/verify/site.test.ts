@@ -19,7 +19,7 @@ describe('the catalog and the committed test reports', () => {
     terminology = loadTerminology();
     const records = await loadRegistry();
     extras = await testExtras(records, terminology);
-    data = buildSiteData(buildIndex(records, terminology), terminology, extras);
+    data = buildSiteData(buildIndex(records, terminology), terminology, undefined, extras);
     out = await mkdtemp(path.join(tmpdir(), 'mhub-verify-site-'));
   });
   afterAll(() => rm(out, { recursive: true, force: true }));
@@ -162,7 +162,7 @@ describe('the model page preview', () => {
 
   it('gives the page both images and a legend in the same colours', async () => {
     const records = await loadRegistry();
-    const data = buildSiteData(buildIndex(records, terminology), terminology, extras);
+    const data = buildSiteData(buildIndex(records, terminology), terminology, undefined, extras);
     const page = data.pages.find((p) => p.entry.name === 'classical_ct')!;
     expect(page.preview).toEqual({
       axial: '/previews/classical_ct-axial.png',
