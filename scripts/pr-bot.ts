@@ -1,13 +1,37 @@
 // `node scripts/pr-bot.ts --pr <n> [--dry-run]`: checks a pull request's model cards through the
 // GitHub API and keeps the bot's one comment up to date. Used by .github/workflows/pr-comment.yml
 // (with write permission, never checking out PR code) and pr-check.yml (read-only, --dry-run).
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseRepo } from '../src/contrib/github.ts';
 import { runPrBot } from '../src/contrib/pr-bot.ts';
 import { octokitFromEnv, runScript } from '../src/contrib/run-script.ts';
 import { MhubError } from '../src/errors.ts';
 import { EXIT_CODES } from '../src/exit-codes.ts';
+import { type ReportSummary, summariseReport } from '../src/verify/index.ts';
+
+/**
+ * The check run's `mhub test` reports (<dir>/<model>.json, from an untrusted run): at most 20
+ * files of 2 MB, each summarised field by field; one that is not a report is left out, named.
+ */
+async function testReports(dir: string): Promise<ReportSummary[]> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^[a-z0-9_]+\.json$/.test(n));
+  const out: ReportSummary[] = [];
+  for (const name of names.sort().slice(0, 20)) {
+    const file = path.join(dir, name);
+    if ((await stat(file)).size > 2 * 2 ** 20) {
+      console.error(`pr-bot: ${name} is over 2 MB: left out`);
+      continue;
+    }
+    try {
+      out.push(summariseReport(JSON.parse(await readFile(file, 'utf8')), name));
+    } catch (error) {
+      console.error(`pr-bot: ${name} left out: ${(error as Error).message}`);
+    }
+  }
+  return out;
+}
 
 const USAGE = `Usage: node scripts/pr-bot.ts --pr <n> [options]
 
@@ -26,6 +50,7 @@ Options:
   --dry-run                print the comment instead of posting it (read access only)
   --fail-on-error          exit 1 when a rule fails
   --bot-login <login>      the account that posts (default github-actions[bot])
+  --test-reports <dir>     the check run's mhub test reports (<model>.json), shown in the comment
   -h, --help               print this help
 
 Environment: GITHUB_TOKEN (a token; without one, anonymous with a low rate limit),
@@ -45,6 +70,7 @@ function parse() {
         'dry-run': { type: 'boolean', default: false },
         'fail-on-error': { type: 'boolean', default: false },
         'bot-login': { type: 'string', default: 'github-actions[bot]' },
+        'test-reports': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -89,6 +115,7 @@ async function main(): Promise<number> {
         }
       : {}),
     ...(process.env.GITHUB_SERVER_URL ? { serverUrl: process.env.GITHUB_SERVER_URL } : {}),
+    ...(values['test-reports'] ? { testReports: await testReports(values['test-reports']) } : {}),
   });
   if (result.stale) {
     console.log(`pr-bot: ${result.stale}`);

@@ -51,6 +51,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/doctor.ts'),
   },
   {
+    name: 'test',
+    args: '[model]',
+    description:
+      "Run a model on its card's sample input and compare with the reference output (Dice, tolerance); --all for every card.",
+    load: () => import('./commands/test.ts'),
+  },
+  {
     name: 'convert',
     args: '<input>',
     description: 'Convert images and results between DICOM, NIfTI, NRRD, DICOM SEG and Slicer .seg.nrrd.',

@@ -3,6 +3,7 @@
 import type { Octokit } from '@octokit/rest';
 import { MhubError } from '../errors.ts';
 import { defaultTerminologyDir, type Terminology } from '../registry/index.ts';
+import type { ReportSummary } from '../verify/index.ts';
 import { checkChanges } from './check-changes.ts';
 import { github, type RepoRef, readFileAt } from './github.ts';
 import { type Preview, renderComment, upsertComment } from './pr-comment.ts';
@@ -23,6 +24,8 @@ export interface PrBotOptions {
   terminology?: Terminology;
   /** Our terminology folder, under the PR's changes to it (default registry/terminology). */
   terminologyDir?: string;
+  /** `mhub test` reports the check run produced (see summariseReport in src/verify). */
+  testReports?: ReportSummary[];
 }
 
 export interface PrBotResult {
@@ -106,6 +109,7 @@ export async function runPrBot(octokit: Octokit, options: PrBotOptions): Promise
     models,
     results,
     previews: options.run ? await previews(octokit, repo, options.run.id, serverUrl) : [],
+    ...(options.testReports ? { testReports: options.testReports } : {}),
     ...(options.run?.url && options.run.conclusion
       ? { checkRun: { url: options.run.url, conclusion: options.run.conclusion } }
       : {}),

@@ -1,5 +1,6 @@
 // The bot's one comment per pull request: found again by a hidden marker and edited in place.
 import type { Octokit } from '@octokit/rest';
+import type { ReportSummary } from '../verify/index.ts';
 import { github, type RepoRef } from './github.ts';
 import type { RuleResult } from './pr-rules.ts';
 
@@ -17,6 +18,46 @@ export interface CommentInput {
   previews: Preview[];
   /** The read-only check run that built the previews. */
   checkRun?: { url: string; conclusion: string };
+  /** `mhub test` reports from the check run (untrusted: summarised by src/verify, escaped here). */
+  testReports?: ReportSummary[];
+}
+
+const RUN_ICON: Record<string, string> = {
+  passed: '✅ passed',
+  failed: '❌ failed',
+  'not-run': '⚪ not run',
+};
+
+/** The `mhub test` section: a row per model and backend, or why there is none. */
+export function renderTests(models: readonly string[], reports: readonly ReportSummary[] = []): string[] {
+  if (!models.length) return [];
+  const lines = [
+    "**Reproducibility** (`mhub test` in the check run: the model on its card's sample, compared with the reference)",
+    '',
+  ];
+  const rows: string[] = [];
+  for (const model of models) {
+    const report = reports.find((r) => r.model === model);
+    if (!report) {
+      lines.push(
+        `- \`${cell(model)}\`: no test report from the check run (no tests section, or the check did not reach \`mhub test\`).`,
+      );
+      continue;
+    }
+    for (const run of report.runs) {
+      const details = run.status === 'not-run' ? [run.reason ?? ''] : run.failures;
+      rows.push(
+        `| \`${cell(model)}\` | ${run.backend} | ${RUN_ICON[run.status]} | ${run.lowestDice ?? '—'} | ${run.seconds === undefined ? '—' : `${run.seconds} s`} | ${details.map(cell).join('<br>')} |`,
+      );
+    }
+  }
+  if (rows.length)
+    lines.push(
+      '| Model | Backend | Result | Lowest Dice | Run time | Details |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...rows,
+    );
+  return [...lines, ''];
 }
 
 const ICON: Record<RuleResult['status'], string> = { pass: '✅ pass', fail: '❌ fail', warn: '⚠️ check' };
@@ -62,6 +103,7 @@ export function renderComment(input: CommentInput): string {
     '| --- | --- | --- |',
     ...rows,
     '',
+    ...renderTests(input.models, input.testReports),
     '**Previews** (workflow artifacts: download, unzip, open the model page or load the module in 3D Slicer)',
     '',
     ...previews,

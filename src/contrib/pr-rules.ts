@@ -42,6 +42,7 @@ export const RULES = {
   digest: 'docker-digest',
   weights: 'weights-sha256',
   removed: 'card-removed',
+  tests: 'card-tests',
   other: 'other-files',
 } as const;
 
@@ -184,6 +185,24 @@ export function checkPullRequest(input: PullRequestInput): RuleResult[] {
     if (venv?.source?.url && !venv.source.sha256)
       hashes.push(`${c.file}: runtimes.venv.source has a url but no sha256`);
   }
+  // A new or changed model says how to check that it runs and gives its published result.
+  const untested: string[] = [];
+  for (const c of present) {
+    const head = frontMatter(c.head, c.file);
+    if (!head || (c.base !== undefined && c.base === c.head)) continue;
+    if (!Array.isArray(head.tests) || head.tests.length === 0)
+      untested.push(
+        `${c.file}: no tests section; add tests: with a sample input (a file in the repository, a url with sha256, or an IDC series), the reference output and compare: (dice: {min: ...} for segmentations)`,
+      );
+  }
+  results.push(
+    result(
+      RULES.tests,
+      'Card has a reproducibility test',
+      untested,
+      'every new or changed card has a tests section',
+    ),
+  );
   results.push(
     result(
       RULES.versionBump,

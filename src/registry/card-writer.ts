@@ -25,6 +25,7 @@ const ORDER: (keyof ModelCard)[] = [
   'requirements',
   'runtimes',
   'sampleData',
+  'tests',
   'upstream',
 ];
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import spdxIds from 'spdx-license-ids' with { type: 'json' };
 import deprecatedSpdxIds from 'spdx-license-ids/deprecated.json' with { type: 'json' };
 import { BODY_TEMPLATE } from './card-writer.ts';
+import { closest } from './closest.ts';
 import type { Diagnostic, Severity } from './diagnostics.ts';
 import { formatPath } from './diagnostics.ts';
 import { normaliseLicence } from './normalise.ts';
@@ -272,6 +273,7 @@ export function checkCard(
       `give the model's own folder relative to the repository root, e.g. models/${card.name}`,
     );
   }
+  checkTests(card, report);
   venv?.weights?.forEach((w, i) => {
     if (w.path.split(/[\\/]/).includes('..') || path.isAbsolute(w.path)) {
       report(
@@ -280,6 +282,47 @@ export function checkCard(
         'use a relative path without ..',
       );
     }
+  });
+}
+
+/** A card's `tests` must point at its own outputs and workflows, and compare each output sensibly. */
+function checkTests(card: ModelCard, report: Report) {
+  const workflows = card.runtimes.docker?.workflows?.map((w) => w.name) ?? [];
+  card.tests?.forEach((test, t) => {
+    if (test.workflow !== undefined && workflows.length && !workflows.includes(test.workflow)) {
+      const guess = closest(test.workflow, workflows);
+      report(
+        ['tests', t, 'workflow'],
+        `workflow '${test.workflow}' is not one of runtimes.docker.workflows`,
+        guess ? `did you mean '${guess}'?` : `use one of ${workflows.join(', ')}`,
+      );
+    }
+    const seen = new Set<string>();
+    test.reference.forEach((ref, r) => {
+      const id = ref.output ?? card.outputs[0]?.id;
+      const output = card.outputs.find((o) => o.id === id);
+      if (!output) {
+        report(
+          ['tests', t, 'reference', r, 'output'],
+          `output '${id}' is not one of the card's outputs`,
+          `use one of ${card.outputs.map((o) => o.id).join(', ')}`,
+        );
+        return;
+      }
+      if (seen.has(output.id))
+        report(
+          ['tests', t, 'reference', r, 'output'],
+          `output '${output.id}' has two references in one test`,
+          'give each output one reference per test',
+        );
+      seen.add(output.id);
+      if (ref.compare.dice && output.type !== 'segmentation')
+        report(
+          ['tests', t, 'reference', r, 'compare', 'dice'],
+          `Dice compares segmentations, but output '${output.id}' is a ${output.type}`,
+          'use tolerance: {} (numbers) or exact: true',
+        );
+    });
   });
 }
 

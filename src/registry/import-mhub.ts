@@ -2,7 +2,7 @@
 import { MhubError } from '../errors.ts';
 import { normaliseBodyPart, normaliseDate, normaliseLicence, normaliseModalities } from './normalise.ts';
 import type { Terminology } from './terminology.ts';
-import type { CardDate, Input, ModelCard, Output } from './types.gen.ts';
+import type { CardDate, Input, ModelCard, ModelTest, Output, TestCompare } from './types.gen.ts';
 
 /** MHub's meta.json, as far as the importer reads it. */
 export interface MhubMeta {
@@ -64,6 +64,10 @@ export interface MhubWorkflows {
     organizer_targets?: string[];
     /** Input path in the sample -> the IDC series it comes from. */
     sample_idc?: Record<string, { SeriesInstanceUID?: string }> | null;
+    /** Paths in the test zip's `<workflow>/sample` folder. */
+    sample_input?: string[] | null;
+    /** Paths in the test zip's `<workflow>/reference` folder. */
+    sample_output?: string[] | null;
   }[];
   test_zip?: string | null;
 }
@@ -348,6 +352,7 @@ export function importMhubMeta(meta: MhubMeta, options: ImportOptions): ImportRe
     }
   }
   const authors = (d.authors ?? []).map((a) => a.trim()).filter(Boolean);
+  const tests = mhubTests(options.workflows, outputs as ModelCard['outputs'], warn);
 
   const card: ModelCard = {
     name: meta.name,
@@ -390,6 +395,7 @@ export function importMhubMeta(meta: MhubMeta, options: ImportOptions): ImportRe
       },
     },
     ...(samples.length ? { sampleData: samples } : {}),
+    ...(tests.length ? { tests: tests as NonNullable<ModelCard['tests']> } : {}),
     upstream: {
       source: 'mhub',
       ...(options.upstream?.ref ? { ref: options.upstream.ref } : {}),
@@ -406,4 +412,50 @@ export function importMhubMeta(meta: MhubMeta, options: ImportOptions): ImportRe
   ];
   const body = keys.map((k) => markdownSection(info[k]!)).join('\n\n');
   return { card, body, warnings };
+}
+
+/**
+ * The card's `tests` from MHub's test definitions: each workflow that names its sample output
+ * in MHub's test archive (`<workflow>/sample`, `<workflow>/reference`). The input is the IDC
+ * series when one series is the whole sample, else the archive's sample folder. MHub gives no
+ * comparison rule and no hash of the archive: segmentations are compared by Dice >= 0.99
+ * (the registry's choice for a rerun of the same image), other outputs by the default
+ * numeric tolerance; `mhub test` uses the archive only once someone pins it by sha256.
+ */
+function mhubTests(
+  source: MhubWorkflows | undefined,
+  outputs: ModelCard['outputs'],
+  warn: (field: string, message: string) => void,
+): ModelTest[] {
+  const zip = source?.test_zip;
+  const tests: ModelTest[] = [];
+  if (!zip) return tests;
+  for (const w of source.workflows ?? []) {
+    const files = (w.sample_output ?? []).filter((f) => !f.endsWith('/'));
+    if (!files.length) continue;
+    if (outputs.length !== 1 || files.length !== 1) {
+      warn(
+        `workflows.${w.workflow}.sample_output`,
+        `${files.length} reference files for ${outputs.length} card outputs: which belongs to which is unknown; no test imported`,
+      );
+      continue;
+    }
+    const series = Object.entries(w.sample_idc ?? {});
+    const inputs = (w.sample_input ?? []).map((p) => p.replace(/\/+$/, ''));
+    const oneSeries =
+      series.length === 1 && series[0]?.[1]?.SeriesInstanceUID && inputs.every((p) => p === series[0]?.[0]);
+    const input: ModelTest['input'] = oneSeries
+      ? { idcSeriesInstanceUid: series[0]![1].SeriesInstanceUID! }
+      : { mhubTestZip: zip, member: `${w.workflow}/sample` };
+    const compare: TestCompare =
+      outputs[0]!.type === 'segmentation' ? { dice: { min: 0.99 } } : { tolerance: {} };
+    const file = files[0]!;
+    tests.push({
+      workflow: w.workflow,
+      description: `MHub's test case for the ${w.workflow} workflow`,
+      input,
+      reference: [{ mhubTestZip: zip, member: `${w.workflow}/reference/${file}`, compare }],
+    });
+  }
+  return tests;
 }

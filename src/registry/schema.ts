@@ -67,8 +67,19 @@ function describe(value: unknown): string {
  * so a wrong date string is told about the date pattern, not about objects.
  */
 function pruneBranches(errors: ErrorObject[]): ErrorObject[] {
+  // A oneOf of `required` branches with its own x-fix ("exactly one of a, b or c"): its one
+  // sentence replaces the branches' "missing a", "missing b"... errors.
+  const choices = errors.filter(
+    (e) => e.keyword === 'oneOf' && (e.parentSchema as Record<string, unknown> | undefined)?.['x-fix'],
+  );
+  if (choices.length) {
+    errors = errors.filter(
+      (e) => !choices.some((c) => e !== c && e.schemaPath.startsWith(`${c.schemaPath}/`)),
+    );
+  }
   const oneOfPaths = new Set(errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
   return errors.filter((e) => {
+    if (choices.includes(e)) return true;
     if (e.keyword === 'oneOf') {
       // Keep the oneOf error only when no branch explained itself.
       return !errors.some(
@@ -153,6 +164,25 @@ export function schemaDiagnostics(
       case 'uniqueItems':
         message = `has a duplicate entry (items ${params.j} and ${params.i})`;
         hint ??= 'remove the repeated entry';
+        break;
+      case 'oneOf':
+        message = hint ? 'must give exactly one of the alternatives' : (e.message ?? 'fails oneOf');
+        hint ??= `see registry/schema/${CARD_SCHEMA_FILE}`;
+        break;
+      case 'dependentRequired':
+        message = `has '${String(params.property)}' but not '${String(params.missingProperty)}'`;
+        hint ??= `add ${String(params.missingProperty)}:`;
+        break;
+      case 'maxProperties':
+        message = `has more than ${String(params.limit)} field${params.limit === 1 ? '' : 's'}`;
+        hint ??= 'remove the extra fields';
+        break;
+      case 'minimum':
+      case 'maximum':
+      case 'exclusiveMinimum':
+      case 'exclusiveMaximum':
+        message = `${describe(e.data)} ${e.message ?? 'is out of range'}`;
+        hint ??= `see registry/schema/${CARD_SCHEMA_FILE}`;
         break;
       case 'discriminator':
         message = `output type ${describe(e.data && (e.data as Record<string, unknown>).type)} is not known`;

@@ -28,6 +28,90 @@ export type CardDate =
 export type Spdx = string;
 export type Url = string;
 export type Sha256 = string;
+/**
+ * The sample input: a file or folder in this repository, a download pinned by sha256 (optionally one member of a zip), an IDC series, or a member of MHub's test archive.
+ */
+export type TestInput = {
+  path?: RepoPath;
+  url?: Url;
+  sha256?: Sha256;
+  /**
+   * A file or folder inside the zip archive at url (or mhubTestZip).
+   */
+  member?: string;
+  /**
+   * MHub's published test archive (<workflow>/sample, <workflow>/reference). MHub publishes no hash for it, so mhub test does not use it until it is pinned as url + sha256.
+   */
+  mhubTestZip?: string;
+  idcSeriesInstanceUid?: string;
+} & TestInput1;
+/**
+ * A file or folder in this repository, relative to its root.
+ */
+export type RepoPath = string;
+export type TestInput1 =
+  | {
+      path: unknown;
+    }
+  | {
+      url: unknown;
+    }
+  | {
+      idcSeriesInstanceUid: unknown;
+    }
+  | {
+      mhubTestZip: unknown;
+      member: unknown;
+    };
+/**
+ * The expected output of one card output, and how to compare with it.
+ */
+export type TestReference = {
+  /**
+   * The card output this is the reference for (default: the first output).
+   */
+  output?: string;
+  path?: RepoPath;
+  url?: Url;
+  sha256?: Sha256;
+  /**
+   * A file or folder inside the zip archive at url (or mhubTestZip).
+   */
+  member?: string;
+  /**
+   * MHub's published test archive (<workflow>/sample, <workflow>/reference). MHub publishes no hash for it, so mhub test does not use it until it is pinned as url + sha256.
+   */
+  mhubTestZip?: string;
+  compare: TestCompare;
+} & TestReference1 & {
+    /**
+     * The card output this is the reference for (default: the first output).
+     */
+    output?: string;
+    path?: RepoPath;
+    url?: Url;
+    sha256?: Sha256;
+    /**
+     * A file or folder inside the zip archive at url (or mhubTestZip).
+     */
+    member?: string;
+    /**
+     * MHub's published test archive (<workflow>/sample, <workflow>/reference). MHub publishes no hash for it, so mhub test does not use it until it is pinned as url + sha256.
+     */
+    mhubTestZip?: string;
+    compare: TestCompare;
+  } & TestReference1;
+export type TestReference1 =
+  | {
+      path: unknown;
+    }
+  | {
+      url: unknown;
+    }
+  | {
+      mhubTestZip: unknown;
+      member: unknown;
+    };
 
 /**
  * Front matter of a model card, registry/models/<name>.md. The Markdown body holds the model card text.
@@ -102,6 +186,12 @@ export interface ModelCard {
     venv?: VenvRuntime;
   };
   sampleData?: Sample[];
+  /**
+   * Reproducibility tests: run the model on a sample input and compare each output with a reference (`mhub test`).
+   *
+   * @minItems 1
+   */
+  tests?: [ModelTest, ...ModelTest[]];
   /**
    * Where an imported card came from.
    */
@@ -228,6 +318,32 @@ export interface Sample {
   idcSeriesInstanceUid?: string;
   url?: Url;
   sha256?: Sha256;
+}
+export interface ModelTest {
+  /**
+   * Docker workflow to run (mhub interface); default: the runtime's default workflow.
+   */
+  workflow?: string;
+  description?: ShortText;
+  input: TestInput;
+  /**
+   * @minItems 1
+   */
+  reference: [TestReference, ...TestReference[]];
+}
+/**
+ * How an output is compared with its reference: exactly (every voxel or byte), by per-segment Dice (label geometry first), or numerically within a tolerance (bioimage.io's defaults).
+ */
+export interface TestCompare {
+  exact?: true;
+  dice?: {
+    min: number;
+  };
+  tolerance?: {
+    relative?: number;
+    absolute?: number;
+    mismatchedPerMillion?: number;
+  };
 }
 
 /**

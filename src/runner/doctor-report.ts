@@ -84,9 +84,25 @@ export function anonymise(text: string, homeDir: string, userName: string): stri
   return out;
 }
 
-export async function doctorReport(options: ReportOptions = {}): Promise<DoctorReport> {
+/** This mhub's version (package.json, two levels up from src/runner and dist/runner). */
+export async function mhubVersion(): Promise<string> {
   const repo = path.resolve(import.meta.dirname, '../..');
-  const pkg = JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8')) as { version: string };
+  return (JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The machine, as reports describe it. */
+export function systemInfo(): DoctorReport['system'] {
+  return {
+    platform: os.platform(),
+    release: os.release(),
+    arch: os.arch(),
+    cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+  };
+}
+
+export async function doctorReport(options: ReportOptions = {}): Promise<DoctorReport> {
   const checks = await doctor(undefined, {
     ...(options.dockerSocket ? { dockerSocket: options.dockerSocket } : {}),
     ...(options.home ? { home: options.home } : {}),
@@ -133,15 +149,8 @@ export async function doctorReport(options: ReportOptions = {}): Promise<DoctorR
   const report: DoctorReport = {
     format: 'mhub-doctor-report/1',
     generated: new Date().toISOString(),
-    mhub: pkg.version,
-    system: {
-      platform: os.platform(),
-      release: os.release(),
-      arch: os.arch(),
-      cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
-      cores: os.cpus().length,
-      memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    },
+    mhub: await mhubVersion(),
+    system: systemInfo(),
     docker: {
       version: dockerCheck?.status === 'ok' ? (/daemon (\S+)/.exec(dockerCheck.detail)?.[1] ?? null) : null,
       detail: dockerCheck?.detail ?? 'not checked',

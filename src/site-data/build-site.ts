@@ -14,6 +14,7 @@ import { colourFor, iconPng } from '../generator/index.ts';
 import { buildIndex, loadRegistry, loadTerminology, projectLinks, writeIndex } from '../registry/index.ts';
 import { apiIndexHtml, apiIndexJson } from './api-endpoints.ts';
 import { facetTable, pagefindIds } from './facet-table.ts';
+import { testExtras, writeTestFiles } from './samples.ts';
 import { buildSiteData, modelUrl, PREVIEW_IMAGE } from './site-model.ts';
 import { slicerZipPath, writeSlicerDownloads } from './slicer-downloads.ts';
 
@@ -60,7 +61,8 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
       slicer: at(slicerZipPath(card.name)),
     }),
   });
-  const data = buildSiteData(index, terminology);
+  const extras = await testExtras(records, terminology);
+  const data = buildSiteData(index, terminology, project, extras);
   const t1 = performance.now();
 
   const work = await mkdtemp(path.join(tmpdir(), 'mhub-site-'));
@@ -87,6 +89,12 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
         })
         .then(lap),
       writeIndex(index, path.join(side, 'api')).then(lap),
+      writeTestFiles(
+        extras,
+        path.join(side, 'samples'),
+        path.join(side, 'reports'),
+        path.join(side, 'previews'),
+      ).then(lap),
       (options.slicerDownloads === false
         ? mkdir(path.join(side, 'slicer'))
         : writeSlicerDownloads(records, terminology, path.join(side, 'slicer'))
@@ -95,11 +103,14 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
     sideWork.catch(() => {}); // awaited below; keeps an early failure from going unhandled
     await runAstro(dataFile, temp);
     const astro = lap();
-    const [search, api, slicer] = await sideWork;
+    const [search, api, , slicer] = await sideWork;
     await rename(path.join(side, 'api'), path.join(temp, API_PATH));
     await rename(path.join(side, 'pagefind'), path.join(temp, 'pagefind'));
     await rename(path.join(side, 'search'), path.join(temp, 'search'));
     await rename(path.join(side, 'slicer'), path.join(temp, 'slicer'));
+    await rename(path.join(side, 'samples'), path.join(temp, 'samples'));
+    await rename(path.join(side, 'reports'), path.join(temp, 'reports'));
+    await rename(path.join(side, 'previews'), path.join(temp, 'previews'));
     await writeSiteFiles(temp, project.catalog);
     await moveAtomic(temp, outDir, { force: options.force, marker: true });
     log(`built the catalog for ${records.length} models into ${outDir}`);

@@ -26,6 +26,15 @@ import {
 import { type CommercialUse, commercialUse } from './licence.ts';
 import { type RenderedBody, renderCardBody } from './markdown.ts';
 import { type RunInstructions, runInstructions } from './run-commands.ts';
+import {
+  type PreviewView,
+  previewView,
+  type SampleView,
+  sampleView,
+  type TestExtras,
+  type TestedView,
+  testedView,
+} from './samples.ts';
 
 export interface CatalogEntry {
   name: string;
@@ -70,6 +79,12 @@ export interface ModelPageView {
   /** The card file in the repository, its browser editor, and a new issue about this model. */
   source: { view: string; edit: string; report: string };
   verification: { runtime: string; record?: Verification }[];
+  /** Read from the committed `mhub test` report, else "not verified by this registry". */
+  tested: TestedView;
+  /** The card's sample input as a download, with the line that runs the model on it. */
+  sample?: SampleView;
+  /** Axial and coronal slices of the sample with the reference segmentation, and their legend. */
+  preview?: PreviewView;
 }
 
 export interface SearchRecord {
@@ -209,6 +224,7 @@ export function buildSiteData(
   index: RegistryIndex,
   terminology: Terminology,
   project: ProjectLinks = projectLinks(),
+  extras: TestExtras = { reports: {}, samples: {} },
 ): SiteData {
   const structures = new StructureGrouper(terminology);
   const pages: ModelPageView[] = [];
@@ -217,6 +233,8 @@ export function buildSiteData(
     const card = cardOfIndexed(indexed);
     const entry = entryOf(model, structures);
     const bibtex = toBibtex(card);
+    const sample = sampleView(card, extras.samples[card.name]);
+    const preview = previewView(card, extras.previews?.[card.name], terminology);
     pages.push({
       entry,
       card,
@@ -240,6 +258,9 @@ export function buildSiteData(
         runtime: runtime === 'docker' ? 'Docker' : 'Python environment',
         ...(rt?.verified ? { record: rt.verified } : {}),
       })),
+      tested: testedView(card.name, extras.reports[card.name]),
+      ...(sample ? { sample } : {}),
+      ...(preview ? { preview } : {}),
     });
   }
   pages.sort((a, b) => a.entry.title.localeCompare(b.entry.title));

@@ -5,6 +5,7 @@ import { createOctokit } from '../../src/contrib/github.ts';
 import { runPrBot } from '../../src/contrib/pr-bot.ts';
 import { MANUAL_CHECKS, MARKER } from '../../src/contrib/pr-comment.ts';
 import { validateCardText } from '../../src/registry/validate.ts';
+import { summariseReport } from '../../src/verify/index.ts';
 import { fakeGitHub, fixture, linkHeader } from './fake-github.ts';
 import { pr42Routes, R, rejection } from './helpers.ts';
 
@@ -47,6 +48,7 @@ describe('PR bot', () => {
     ).toEqual([
       '| One model per pull request (`one-model-per-pr`) | ✅ pass | changes liver_seg |',
       '| Card is valid (schema, terminology, licences) (`valid-card`) | ✅ pass | 1 card(s) valid |',
+      '| Card has a reproducibility test (`card-tests`) | ✅ pass | every new or changed card has a tests section |',
       '| Version raised when a runtime changes (`version-bump`) | ✅ pass | no runtime changed without a version bump |',
       '| Docker images pinned by digest (`docker-digest`) | ✅ pass | every docker runtime has a digest |',
       '| Downloaded files carry a sha256 (`weights-sha256`) | ✅ pass | every weight file and source archive has a sha256 |',
@@ -252,5 +254,87 @@ describe('PR bot', () => {
     });
     expect(result.stale).toContain('#42 is now at 4242424, not the checked fffffff');
     expect(gh.requests.map((r) => r.path)).toEqual([`${R}/pulls/42`]);
+  });
+});
+
+describe('PR bot and mhub test', () => {
+  const withoutTests = (text: string) => text.replace(/\ntests:\n[\s\S]*?(?=\n---\n)/, '');
+  const liver = readFileSync(new URL('./fixtures/cards/liver_seg.md', import.meta.url), 'utf8');
+
+  it('fails a new card without a tests section, naming the file and the fix', async () => {
+    const content = fixture('contents-liver_seg-head42.json') as { content: string };
+    const untested = Buffer.from(withoutTests(liver)).toString('base64');
+    const gh = fakeGitHub({
+      ...pr42,
+      [`GET ${R}/contents/registry/models/liver_seg.md?ref=4242424242424242424242424242424242424242`]: {
+        body: { ...content, content: untested },
+      },
+    });
+    const result = await runPrBot(createOctokit({ token: 't', fetch: gh.fetch }), {
+      repo,
+      pullNumber: 42,
+      dryRun: true,
+    });
+    expect(gh.unmatched).toEqual([]);
+    expect(result.ok).toBe(false);
+    expect(result.results.find((r) => r.rule === 'card-tests')).toEqual({
+      rule: 'card-tests',
+      title: 'Card has a reproducibility test',
+      status: 'fail',
+      details: [
+        'registry/models/liver_seg.md: no tests section; add tests: with a sample input (a file in the repository, a url with sha256, or an IDC series), the reference output and compare: (dice: {min: ...} for segmentations)',
+      ],
+    });
+  });
+
+  it("puts the check run's mhub test result in the comment, escaped, and says when there is none", async () => {
+    const report = {
+      format: 'mhub-test-report/1',
+      model: 'liver_seg',
+      ok: false,
+      runs: [
+        {
+          backend: 'docker',
+          status: 'failed',
+          runMs: 61234,
+          tests: [
+            {
+              comparisons: [
+                {
+                  output: 'segmentation',
+                  ok: false,
+                  message: 'Dice below 0.95 for LIVER (0.5) <img src=x> | @someone',
+                  segments: [{ label: 1, dice: 0.5 }],
+                },
+              ],
+            },
+          ],
+        },
+        { backend: 'venv', status: 'not-run', reason: 'the card has no venv runtime', tests: [] },
+      ],
+    };
+    const gh = fakeGitHub(pr42);
+    const result = await runPrBot(createOctokit({ token: 't', fetch: gh.fetch }), {
+      repo,
+      pullNumber: 42,
+      dryRun: true,
+      testReports: [summariseReport(report, 'liver_seg.json')],
+    });
+    expect(result.body).toContain(
+      '| `liver_seg` | docker | ❌ failed | 0.5 | 61.2 s | segmentation: Dice below 0.95 for LIVER (0.5) &lt;img src=x&gt; \\| @\u200bsomeone |',
+    );
+    expect(result.body).toContain(
+      '| `liver_seg` | venv | ⚪ not run | — | — | the card has no venv runtime |',
+    );
+    const none = await runPrBot(createOctokit({ token: 't', fetch: fakeGitHub(pr42).fetch }), {
+      repo,
+      pullNumber: 42,
+      dryRun: true,
+    });
+    expect(none.body).toContain('- `liver_seg`: no test report from the check run');
+    // Untrusted JSON that is not a report is refused as a whole.
+    expect(() =>
+      summariseReport({ format: 'mhub-test-report/1', model: '../x', runs: [] }, 'x.json'),
+    ).toThrow('x.json is not an mhub test report: model is not a registry name');
   });
 });

@@ -64,7 +64,8 @@ describe('GitHub workflows', () => {
     expect(checkSteps.some((s) => s.run?.includes('generate slicer --models "$NAMES"'))).toBe(true);
     expect(
       checkSteps.filter((s) => s.uses?.startsWith('actions/upload-artifact')).map((s) => s.with?.name),
-    ).toEqual(['preview-slicer', 'preview-site', 'pr-meta']);
+    ).toEqual(['test-reports', 'preview-slicer', 'preview-site', 'pr-meta']);
+    expect(checkSteps.some((s) => s.run?.includes('node bin/mhub.js test "$name" --report'))).toBe(true);
 
     const comment = parse(read('pr-comment.yml'));
     expect(triggers(comment)).toEqual(['workflow_run']);
@@ -80,6 +81,8 @@ describe('GitHub workflows', () => {
     expect(runs).not.toMatch(/\$\{\{/);
     // Nothing from the artifact is executed: it holds the PR number only, read as digits.
     expect(runs).toContain('--pr-file "$PR_FILE" --head-sha "$HEAD_SHA"');
+    // The test reports are read as JSON data by the bot (summariseReport), never run.
+    expect(runs).toContain('--test-reports "$TEST_REPORTS"');
   });
 
   it('catches the unsafe patterns it is meant to catch', () => {

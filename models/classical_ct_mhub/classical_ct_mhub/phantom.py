@@ -1,7 +1,9 @@
-"""`python3 -m classical_ct_mhub.phantom <dir>`: the classical_ct phantom as a DICOM CT series.
+"""`python3 -m classical_ct_mhub.phantom <dir> [--fixed]`: the classical_ct phantom as a DICOM CT series.
 
 Writes <dir>/ct/<n>.dcm (one file per slice, LPS positions from the phantom's affine) and
 <dir>/expected.nii.gz. Tests use it to make DICOM input without pydicom on the host.
+--fixed derives every UID from the phantom's name and uses a fixed date, so the files are the
+same on every run (the committed test sample, models/classical_ct_mhub/tests/sample).
 """
 
 import datetime
@@ -18,16 +20,22 @@ from classical_ct import phantom as nifti_phantom
 CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"
 
 
-def write_series(folder, ct, affine):
+def write_series(folder, ct, affine, fixed=False):
     os.makedirs(folder, exist_ok=True)
+
+    def uid(*parts):
+        if not fixed:
+            return generate_uid()
+        return generate_uid(entropy_srcs=["classical_ct_mhub phantom", *map(str, parts)])
+
     lps = np.diag([-1.0, -1.0, 1.0, 1.0]) @ affine
     spacing = np.sqrt((lps[:3, :3] ** 2).sum(axis=0))
     row_dir, col_dir = lps[:3, 0] / spacing[0], lps[:3, 1] / spacing[1]
-    study, series, frame = generate_uid(), generate_uid(), generate_uid()
-    today = datetime.date.today().strftime("%Y%m%d")
+    study, series, frame = uid("study"), uid("series"), uid("frame")
+    today = "20261127" if fixed else datetime.date.today().strftime("%Y%m%d")
     for k in range(ct.shape[2]):
         meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = CT_IMAGE, generate_uid()
+        meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = CT_IMAGE, uid("instance", k)
         meta.TransferSyntaxUID = ExplicitVRLittleEndian
         ds = Dataset()
         ds.file_meta = meta
@@ -51,10 +59,10 @@ def write_series(folder, ct, affine):
 
 def main(argv):
     if not argv:
-        sys.stderr.write("usage: python3 -m classical_ct_mhub.phantom <dir>\n")
+        sys.stderr.write("usage: python3 -m classical_ct_mhub.phantom <dir> [--fixed]\n")
         return 2
     ct, expected, affine = nifti_phantom.make()
-    write_series(os.path.join(argv[0], "ct"), ct, affine)
+    write_series(os.path.join(argv[0], "ct"), ct, affine, fixed="--fixed" in argv)
     nifti.write_volume(os.path.join(argv[0], "expected.nii.gz"), expected, affine)
     return 0
 
