@@ -21,17 +21,45 @@ export interface PythonInfo {
 export const pythonLabel = (p: { command: string; args?: string[] }) =>
   [p.command, ...(p.args ?? [])].join(' ');
 
+// A version probe starts the interpreter; behind pyenv's shims that is a bash script and pyenv
+// itself, seconds on a busy machine. Probes run two at a time (not all at once, which made every
+// one time out under load and reported "found: none") with a generous limit.
+const PROBE_TIMEOUT_MS = 30_000;
+const PROBES_AT_ONCE = 2;
+
+/** Commands whose version probe did not answer in time (named in findPython's error). */
+const silent = new Set<string>();
+
 export async function pythonVersion(command: string, args: string[] = []): Promise<string | undefined> {
   try {
     const { stdout } = await run(
       command,
       [...args, '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'],
-      { timeout: 10_000 },
+      { timeout: PROBE_TIMEOUT_MS },
     );
     return stdout.trim() || undefined;
-  } catch {
+  } catch (error) {
+    if ((error as { killed?: boolean }).killed) silent.add(pythonLabel({ command, args }));
     return undefined;
   }
+}
+
+/** Maps `items` through `fn` with at most `limit` calls in flight, keeping their order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** Candidates for this OS (src/platform): $MHUB_PYTHON first, then what is usually on PATH. */
@@ -68,13 +96,11 @@ export async function availablePythons(env: NodeJS.ProcessEnv = process.env): Pr
     const key = `${c.real}\n${c.args.join(' ')}`;
     return c.real && !seen.has(key) && seen.add(key);
   });
-  const found = await Promise.all(
-    unique.map(async ({ command, args }) => ({
-      command,
-      ...(args.length ? { args } : {}),
-      version: await pythonVersion(command, args),
-    })),
-  );
+  const found = await mapLimited(unique, PROBES_AT_ONCE, async ({ command, args }) => ({
+    command,
+    ...(args.length ? { args } : {}),
+    version: await pythonVersion(command, args),
+  }));
   const versions = new Set<string>();
   return found.filter((p): p is PythonInfo => {
     if (!p.version || versions.has(p.version)) return false;
@@ -84,13 +110,17 @@ export async function availablePythons(env: NodeJS.ProcessEnv = process.env): Pr
 }
 
 export async function findPython(spec: string, env: NodeJS.ProcessEnv = process.env): Promise<PythonInfo> {
+  silent.clear();
   const pythons = await availablePythons(env);
   const match = pythons.find((p) => satisfies(p.version, spec));
   if (!match) {
     const have = pythons.map((p) => `${pythonLabel(p)} ${p.version}`).join(', ') || 'none';
+    const slow = silent.size
+      ? `; ${[...silent].join(', ')} did not answer within ${PROBE_TIMEOUT_MS / 1000} s (a busy machine?)`
+      : '';
     throw new MhubError(
       'ENVIRONMENT',
-      `no Python matching ${spec} was found (found: ${have})`,
+      `no Python matching ${spec} was found (found: ${have}${slow})`,
       `install a matching Python and put it on PATH, or point ${ENV.python} at it; or use --backend docker`,
     );
   }
