@@ -10,6 +10,8 @@ export const VENVS_DIR = 'venvs';
 export const STAMP = '.mhub-stamp.json';
 export const LOCK_SUFFIX = '.lock';
 export const WEIGHTS_DIR = 'weights';
+/** Source archives (runtimes.venv.source.url), by sha256: `<sha>.archive` and the unpacked `<sha>/`. */
+export const SOURCES_DIR = 'sources';
 /** Under the user's cache folder ($XDG_CACHE_HOME, else ~/.cache) when MHUB_HOME is not set. */
 export const CACHE_SUBDIR = 'mhub';
 
@@ -24,6 +26,11 @@ export function envPaths(home: string, name: string, version: string) {
   const base = path.join(home, VENVS_DIR, name);
   const root = path.join(base, version);
   return { root, lock: path.join(base, `${version}${LOCK_SUFFIX}`), weights: path.join(root, WEIGHTS_DIR) };
+}
+
+export function sourcePaths(home: string, sha256: string) {
+  const base = path.join(home, SOURCES_DIR);
+  return { archive: path.join(base, `${sha256}.archive`), dir: path.join(base, sha256) };
 }
 
 /** What defines an environment besides the Python minor version; carried to Slicer as `envKey`. */

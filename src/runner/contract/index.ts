@@ -10,7 +10,9 @@ export {
   envKey,
   envPaths,
   LOCK_SUFFIX,
+  SOURCES_DIR,
   STAMP,
+  sourcePaths,
   VENVS_DIR,
   WEIGHTS_DIR,
 } from './cache-layout.ts';

@@ -23,6 +23,7 @@ import type { Progress } from '../progress-events.ts';
 import { downloadVerified, sha256File } from './download.ts';
 import { acquireLock } from './lock.ts';
 import { findPython, type PythonInfo } from './python.ts';
+import { ensureSource, sourceArchive } from './source-archive.ts';
 
 export interface ModelEnv {
   root: string;
@@ -37,15 +38,8 @@ export function mhubHome(env: NodeJS.ProcessEnv = process.env): string {
   return cacheRoot(env, os.homedir());
 }
 
-/** The source folder named by the card, relative to the registry's repository root. */
+/** The source folder named by the card (source.path), relative to the registry's repository root. */
 export function sourceDir(record: CardRecord, runtime: VenvRuntime): string | undefined {
-  if (runtime.source?.url && !runtime.source.path) {
-    throw new MhubError(
-      'ENVIRONMENT',
-      `${record.file}: runtimes.venv.source.url (a code archive) is not supported by this mhub yet`,
-      'install the code as a hash-pinned requirement, or use --backend docker',
-    );
-  }
   if (!runtime.source?.path) return undefined;
   return modelSourceDir(
     path.resolve(path.dirname(record.file), '..', '..'),
@@ -110,8 +104,10 @@ export async function ensureEnv(record: CardRecord, options: EnsureOptions): Pro
       'write name==version --hash=sha256:<64 hex>, one requirement per list item',
     );
   }
-  const src = sourceDir(record, runtime);
-  if (src && !(await stat(src).catch(() => undefined))?.isDirectory()) {
+  // The code: a folder of the repository (source.path), or an archive unpacked into the cache.
+  const archive = sourceArchive(record, runtime, options.home);
+  const src = archive ? archive.dir : sourceDir(record, runtime);
+  if (!archive && src && !(await stat(src).catch(() => undefined))?.isDirectory()) {
     throw new MhubError(
       'INVALID_INPUT',
       `${record.file}: runtimes.venv.source.path ${runtime.source?.path} is not a folder (${src})`,
@@ -129,7 +125,8 @@ export async function ensureEnv(record: CardRecord, options: EnsureOptions): Pro
   if (
     stamp?.version &&
     stamp.hash === specHash(runtime, stamp.version) &&
-    satisfies(stamp.version, runtime.python)
+    satisfies(stamp.version, runtime.python) &&
+    (!archive || (await stat(archive.dir).catch(() => undefined)))
   ) {
     return result;
   }
@@ -142,8 +139,9 @@ export async function ensureEnv(record: CardRecord, options: EnsureOptions): Pro
     onWait: () => options.progress({ phase: 'install', done: 0, message: 'waiting for another mhub run' }),
   });
   try {
+    if (archive) await ensureSource(record, archive, python.command, options);
     if ((await readStamp(root))?.hash === hash) return result; // built meanwhile by the other run
-    await build(root, runtime, python, hash, options, src);
+    await build(record.file, root, runtime, python, hash, options, src);
     return result;
   } finally {
     await release();
@@ -156,6 +154,7 @@ async function copyShipped(from: string, to: string): Promise<void> {
 }
 
 async function build(
+  file: string,
   root: string,
   runtime: VenvRuntime,
   python: PythonInfo,
@@ -197,9 +196,14 @@ async function build(
       if (pip.code !== 0) throw pipError(pip.output);
     }
     step++;
-    for (const weight of runtime.weights ?? []) {
+    for (const [i, weight] of (runtime.weights ?? []).entries()) {
       const target = path.join(root, WEIGHTS_DIR, weight.path);
-      if (weight.url) await downloadVerified(weight.url, target, weight.sha256, progress, signal);
+      if (weight.url)
+        await downloadVerified(weight.url, target, weight.sha256, {
+          progress,
+          signal,
+          where: `${file}: runtimes.venv.weights[${i}].url`,
+        });
       // Weights shipped in the model's source folder (no url, e.g. models/unet_ct/weights/).
       else if (src) await copyShipped(path.join(src, 'weights', weight.path), target);
       const actual = await sha256File(target).catch(() => undefined);
