@@ -88,6 +88,11 @@ export interface EnsureOptions {
   progress: Progress;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Build without network (`mhub load`): pip installs from the folder `wheels` only, and a file
+   * the card downloads by url is taken from `files/<sha256>` when it is there.
+   */
+  offline?: { wheels: string; files: string };
 }
 
 export async function ensureEnv(record: CardRecord, options: EnsureOptions): Promise<ModelEnv> {
@@ -159,7 +164,7 @@ async function build(
   runtime: VenvRuntime,
   python: PythonInfo,
   hash: string,
-  { progress, signal }: EnsureOptions,
+  { progress, signal, offline }: EnsureOptions,
   src?: string,
 ): Promise<void> {
   const steps = 2 + (runtime.weights?.length ?? 0);
@@ -186,7 +191,17 @@ async function build(
       say('installing requirements');
       const pip = await exec(
         path.join(root, 'bin', 'python'),
-        ['-m', 'pip', 'install', ...PIP_INSTALL_FLAGS, '--progress-bar', 'off', '-r', requirements],
+        [
+          '-m',
+          'pip',
+          'install',
+          ...PIP_INSTALL_FLAGS,
+          ...(offline ? ['--no-index', '--find-links', offline.wheels] : []),
+          '--progress-bar',
+          'off',
+          '-r',
+          requirements,
+        ],
         (line) => {
           if (/^(Collecting|Downloading|Installing|Successfully|Processing)/.test(line))
             say(line.slice(0, 100));
@@ -198,7 +213,10 @@ async function build(
     step++;
     for (const [i, weight] of (runtime.weights ?? []).entries()) {
       const target = path.join(root, WEIGHTS_DIR, weight.path);
-      if (weight.url)
+      const bundled = offline && path.join(offline.files, weight.sha256);
+      if (weight.url && bundled && (await stat(bundled).catch(() => undefined)))
+        await copyShipped(bundled, target);
+      else if (weight.url)
         await downloadVerified(weight.url, target, weight.sha256, {
           progress,
           signal,
