@@ -45,6 +45,19 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/listen.ts'),
   },
   {
+    name: 'bundle',
+    args: '<model>',
+    description:
+      'Pack a model for a machine without network: image and/or wheels, code, weights, card, sha256s.',
+    load: () => import('./commands/bundle.ts'),
+  },
+  {
+    name: 'load',
+    args: '<file>',
+    description: 'Check and install a bundle from mhub bundle (docker load, venv from its wheels) offline.',
+    load: () => import('./commands/load.ts'),
+  },
+  {
     name: 'doctor',
     args: '[model]',
     description: 'Check Docker, GPU, Python and disk; with a model, whether this machine can run it.',
