@@ -11,13 +11,14 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { MhubError } from '../errors.ts';
-import { checkOutput, moveAtomic, writeAtomic } from '../fsafe/index.ts';
+import { checkOutput, moveAtomic, writeAtomic, writeFileAtomic } from '../fsafe/index.ts';
 import { type CardRecord, modelSourceDir } from '../registry/index.ts';
 import {
   connectDocker,
   ensureEnv,
   envPaths,
   imageReference,
+  loadedImagePath,
   mhubHome,
   PIP_INSTALL_FLAGS,
   type Progress,
@@ -313,15 +314,23 @@ export async function loadBundle(request: LoadRequest): Promise<LoadResult> {
             else resolve();
           }),
         );
+        // Checked by id: `docker load` restores a tag, but not a registry digest.
         const id = await docker
-          .getImage(manifest.image.ref)
+          .getImage(manifest.image.id)
           .inspect()
           .then((i) => i.Id)
           .catch(() => undefined);
         if (id !== manifest.image.id)
           throw refuse(
             file,
-            `docker load did not give image ${manifest.image.ref} with id ${manifest.image.id} (got ${id ?? 'none'})`,
+            `docker load did not give image ${manifest.image.ref} with id ${manifest.image.id}`,
+          );
+        const digest = record.card.runtimes.docker?.digest;
+        if (digest)
+          await writeFileAtomic(
+            loadedImagePath(home, digest),
+            `${JSON.stringify({ ref: manifest.image.ref, id, bundle: file, loaded: new Date().toISOString() })}\n`,
+            { force: true }, // mhub's own record
           );
         result.image = manifest.image.ref;
       }

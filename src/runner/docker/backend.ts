@@ -28,7 +28,7 @@ export function dockerBackend(): Backend {
       if (!runtime) throw new MhubError('INVALID_INPUT', `${ctx.record.file} has no runtimes.docker`);
       docker = (await connectDocker(ctx.dockerSocket)).docker;
       await removeDeadContainers(docker);
-      image = await ensureImage(docker, runtime, ctx.progress, ctx.pull);
+      image = await ensureImage(docker, runtime, ctx.progress, ctx.pull, ctx.home);
     },
     async run(ctx: BackendContext) {
       const runtime = ctx.record.card.runtimes.docker;
