@@ -3,7 +3,7 @@
 // removed; a tampered copy is refused before anything is installed; the real bundle is loaded
 // into an empty MHUB_HOME with no registry, index or package index reachable, and both backends
 // then give the label map of the online run.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   closeSync,
   copyFileSync,
@@ -17,12 +17,22 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { venvPython } from '../support/requirements.ts';
-import { ensureImages, hasDocker, makePhantom, niftiVoxels, repo, spawnMhub, tempDir } from './support.ts';
+import {
+  ensureImages,
+  freePort,
+  hasDocker,
+  hasRegistry,
+  makePhantom,
+  niftiVoxels,
+  repo,
+  spawnMhub,
+  startRegistry,
+  stopRegistries,
+  tempDir,
+} from './support.ts';
 
 const image = 'mhub-bundle-test/classical_ct';
 const tag = `t${process.pid}`;
@@ -66,10 +76,7 @@ describe.runIf(hasDocker && venvPython())('offline bundle round trip', () => {
     makePhantom(phantom);
     input = path.join(phantom, 'ct.nii.gz');
     // Nothing on the network answers: a port that was just released.
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
+    const port = await freePort();
     offlineEnv = {
       MHUB_REGISTRY: `http://127.0.0.1:${port}/index.json`,
       PIP_INDEX_URL: `http://127.0.0.1:${port}/simple`,
@@ -78,9 +85,12 @@ describe.runIf(hasDocker && venvPython())('offline bundle round trip', () => {
     };
   }, 600_000);
 
+  let pushed: string | undefined;
   afterAll(() => {
-    // Only the image this test built.
+    // Only what this test made: its tag, and the reference to its image in its own registry.
     if (!imageGone()) execFileSync('docker', ['rmi', '-f', `${image}:${tag}`], { stdio: 'ignore' });
+    if (pushed) spawnSync('docker', ['rmi', pushed], { stdio: 'ignore' }); // absent when never pulled
+    stopRegistries();
   });
 
   it('bundles, refuses a tampered copy, loads offline and runs with identical output', async () => {
@@ -186,4 +196,102 @@ describe.runIf(hasDocker && venvPython())('offline bundle round trip', () => {
       `bundle: ${mb.toFixed(1)} MB, written in ${bundleSeconds.toFixed(1)} s, loaded offline in ${loadSeconds.toFixed(1)} s`,
     );
   }, 1_200_000);
+
+  it.runIf(hasRegistry)(
+    'a card that pins a digest: bundled, loaded offline, run by the recorded image id',
+    async () => {
+      const mhub = (args: string[], env: NodeJS.ProcessEnv) => spawnMhub(args, { env });
+      // The test's image pushed to a registry of its own, then pulled by digest through mhub run.
+      const host = await startRegistry(path.join(work, 'registry'));
+      const remote = `${host}/mhub-bundle-test/classical_ct`;
+      execFileSync('docker', ['tag', `${image}:${tag}`, `${remote}:1.0.0`]);
+      execFileSync('docker', ['push', '-q', `${remote}:1.0.0`], { stdio: 'ignore' });
+      const digest = JSON.parse(
+        execFileSync('docker', ['image', 'inspect', `${remote}:1.0.0`, '--format', '{{json .RepoDigests}}'], {
+          encoding: 'utf8',
+        }),
+      )[0].split('@')[1] as string;
+      pushed = `${remote}@${digest}`;
+      execFileSync('docker', ['rmi', `${remote}:1.0.0`], { stdio: 'ignore' });
+      const pinned = path.join(work, 'pinned', 'registry', 'models');
+      mkdirSync(pinned, { recursive: true });
+      writeFileSync(
+        path.join(pinned, 'classical_ct.md'),
+        readFileSync(path.join(repo, 'registry/models/classical_ct.md'), 'utf8')
+          .replace('image: mhub-registry/classical_ct', `image: ${remote}`)
+          .replace('    tag: 1.0.0\n', `    tag: 1.0.0\n    digest: ${digest}\n`),
+      );
+      const online = path.join(work, 'home-pinned-online');
+      const first = await mhub(
+        [
+          'run',
+          'classical_ct',
+          '--registry',
+          pinned,
+          '--backend',
+          'docker',
+          '-i',
+          input,
+          '-o',
+          path.join(work, 'pinned-online'),
+        ],
+        { MHUB_HOME: online },
+      );
+      expect(first.code).toBe(0);
+      const bundle = path.join(work, 'pinned.mhub.tar');
+      const made = await mhub(
+        ['bundle', 'classical_ct', '--registry', pinned, '--backend', 'docker', '--out', bundle],
+        {
+          MHUB_HOME: online,
+        },
+      );
+      expect(made.code).toBe(0);
+      // Offline from here: the registry stops, every reference to the image this test made goes.
+      stopRegistries();
+      const id = execFileSync('docker', ['image', 'inspect', pushed, '--format', '{{.Id}}'], {
+        encoding: 'utf8',
+      }).trim();
+      execFileSync('docker', ['rmi', pushed], { stdio: 'ignore' });
+      pushed = undefined;
+      execFileSync('docker', ['rmi', `${image}:${tag}`], { stdio: 'ignore' });
+      expect(() => execFileSync('docker', ['image', 'inspect', id], { stdio: 'ignore' })).toThrow();
+
+      const home = path.join(work, 'home-pinned-offline');
+      const loaded = await mhub(['load', bundle], { ...offlineEnv, MHUB_HOME: home });
+      expect(loaded.stderr).not.toMatch(/error|warning/i);
+      expect(loaded.code).toBe(0);
+      expect(
+        JSON.parse(readFileSync(path.join(home, 'images', `${digest.replace(':', '-')}.json`), 'utf8')),
+      ).toMatchObject({
+        ref: `${remote}@${digest}`,
+        id,
+      });
+      const out = path.join(work, 'pinned-offline');
+      const r = await mhub(
+        [
+          'run',
+          'classical_ct',
+          '--registry',
+          path.join(home, 'bundles/classical_ct/1.0.0/registry/models'),
+          '--backend',
+          'docker',
+          '-i',
+          input,
+          '-o',
+          out,
+        ],
+        { ...offlineEnv, MHUB_HOME: home },
+      );
+      expect(r.stderr).not.toMatch(/pull/);
+      expect(r.code).toBe(0);
+      expect(
+        niftiVoxels(path.join(out, 'segmentation.nii.gz')).equals(
+          niftiVoxels(path.join(work, 'pinned-online/segmentation.nii.gz')),
+        ),
+      ).toBe(true);
+      // The loaded image is ours to remove (it has no tag: docker load keeps none for a digest).
+      execFileSync('docker', ['rmi', id], { stdio: 'ignore' });
+    },
+    1_200_000,
+  );
 });
