@@ -156,15 +156,16 @@ export async function extractTar(file: string, into: string): Promise<Map<string
       const target = path.join(into, name);
       await mkdir(path.dirname(target), { recursive: true });
       const hash = createHash('sha256');
-      const source = createReadStream('', {
-        fd: handle.fd,
-        start: offset,
-        end: offset + size - 1,
-        autoClose: false,
-      });
-      source.on('data', (c) => hash.update(c as Buffer));
-      if (size > 0) await pipeline(source, createWriteStream(target, { flags: 'wx' }));
-      else await (await open(target, 'wx')).close();
+      if (size > 0) {
+        const source = createReadStream('', {
+          fd: handle.fd,
+          start: offset,
+          end: offset + size - 1,
+          autoClose: false,
+        });
+        source.on('data', (c) => hash.update(c as Buffer));
+        await pipeline(source, createWriteStream(target, { flags: 'wx' }));
+      } else await (await open(target, 'wx')).close();
       sums.set(name, hash.digest('hex'));
       offset += padded;
     }
