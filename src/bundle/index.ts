@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { MhubError } from '../errors.ts';
 import { checkOutput, moveAtomic, writeAtomic, writeFileAtomic } from '../fsafe/index.ts';
-import { type CardRecord, modelSourceDir } from '../registry/index.ts';
+import type { CardRecord } from '../registry/index.ts';
 import {
   connectDocker,
   ensureEnv,
@@ -169,13 +169,8 @@ export async function bundleModel(request: BundleRequest): Promise<BundleResult>
       for (const w of wheelFiles) entries.push([`wheels/${w}`, path.join(wheels, w)]);
       manifest.venv = { python: venv.python, wheels: wheelFiles };
       if (venv.source?.path && env.sourceDir) {
-        const root = modelSourceDir(
-          path.resolve(path.dirname(record.file), '..', '..'),
-          venv.source.path,
-          record.file,
-        );
-        for (const rel of await treeFiles(root))
-          entries.push([`source/${venv.source.path}/${rel}`, path.join(root, rel)]);
+        for (const rel of await treeFiles(env.sourceDir))
+          entries.push([`source/${venv.source.path}/${rel}`, path.join(env.sourceDir, rel)]);
       }
       const archive = sourceArchive(record, venv, home);
       if (archive) entries.push([`files/${archive.sha256}`, archive.archive]);

@@ -4,11 +4,12 @@
 // entries leave the target, a 404 and an unreachable server are each refused with their message.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleModel, loadBundle } from '../../src/bundle/index.ts';
 import type { CardRecord } from '../../src/registry/index.ts';
 import { envPaths, sourcePaths } from '../../src/runner/contract/index.ts';
 import type { ProgressEvent } from '../../src/runner/progress-events.ts';
@@ -204,4 +205,47 @@ describe.runIf(venvPython())('venv source archives', () => {
       `${base.file}: runtimes.venv.source.url has no sha256`,
     );
   });
+
+  it('bundles a card whose code is an archive, and loads and runs it with the server gone', async () => {
+    // A real card file (the bundle carries the file): classical_ct with its code from the archive.
+    const archiveSha = sha(path.join(served, 'code.tar.gz'));
+    const cards = path.join(await tempDir('src-card'), 'registry', 'models');
+    mkdirSync(cards, { recursive: true });
+    const text = readFileSync(base.file, 'utf8').replace(
+      '    source:\n      path: models/classical_ct\n',
+      `    source:\n      url: ${url}/code.tar.gz\n      sha256: ${archiveSha}\n`,
+    );
+    expect(text).toContain(archiveSha);
+    writeFileSync(path.join(cards, 'classical_ct.md'), text);
+    const out = await tempDir('src-bundle');
+    const online = await tempDir('src-bundle-home');
+    const file = path.join(out, 'cct.mhub.tar');
+    const made = await bundleModel({ model: 'classical_ct', registry: [cards], out: file, backend: 'venv', home: online });
+    expect(Object.keys(made.manifest.files)).toContain(`files/${archiveSha}`);
+    expect(Object.keys(made.manifest.files).some((f) => f.startsWith('source/'))).toBe(false);
+
+    // Offline: the archive's server answers 404 to everything from now on; pip has no index.
+    served = await tempDir('src-served-empty');
+    const before = requests.length;
+    const home = await tempDir('src-load-home');
+    const index = process.env.PIP_INDEX_URL;
+    process.env.PIP_INDEX_URL = `${url}/no-index`;
+    try {
+      const loaded = await loadBundle({ file, sha256: made.sha256, home });
+      const run = await runModel({
+        model: 'classical_ct',
+        registry: [loaded.registry],
+        input: path.join(phantom, 'ct.nii.gz'),
+        output: path.join(out, 'result'),
+        backend: 'venv',
+        home,
+      });
+      expect(niftiVoxels(run.outputs[0]!).equals(niftiVoxels(path.join(phantom, 'expected.nii.gz')))).toBe(true);
+    } finally {
+      if (index === undefined) delete process.env.PIP_INDEX_URL;
+      else process.env.PIP_INDEX_URL = index;
+    }
+    expect(requests.slice(before).filter((r) => r.endsWith('.tar.gz'))).toEqual([]); // the archive came from the bundle
+    expect(existsSync(sourcePaths(home, archiveSha).dir)).toBe(true);
+  }, 480_000);
 });
