@@ -211,17 +211,35 @@ describe.runIf(venvPython())('venv source archives', () => {
     const archiveSha = sha(path.join(served, 'code.tar.gz'));
     const cards = path.join(await tempDir('src-card'), 'registry', 'models');
     mkdirSync(cards, { recursive: true });
-    const text = readFileSync(base.file, 'utf8').replace(
-      '    source:\n      path: models/classical_ct\n',
-      `    source:\n      url: ${url}/code.tar.gz\n      sha256: ${archiveSha}\n`,
-    );
+    // ... and a weights file downloaded by url, which the bundle must carry too.
+    const weights = Buffer.from('weights for the bundle test\n'.repeat(100));
+    writeFileSync(path.join(served, 'w.bin'), weights);
+    const weightsSha = createHash('sha256').update(weights).digest('hex');
+    const text = readFileSync(base.file, 'utf8')
+      .replace(
+        '    source:\n      path: models/classical_ct\n',
+        `    source:\n      url: ${url}/code.tar.gz\n      sha256: ${archiveSha}\n`,
+      )
+      .replace(
+        '    entrypoint: classical_ct\n',
+        `    entrypoint: classical_ct\n    weights:\n      - path: extra/w.bin\n        url: ${url}/w.bin\n        sha256: ${weightsSha}\n`,
+      );
+    expect(text).toContain(weightsSha);
     expect(text).toContain(archiveSha);
     writeFileSync(path.join(cards, 'classical_ct.md'), text);
     const out = await tempDir('src-bundle');
     const online = await tempDir('src-bundle-home');
     const file = path.join(out, 'cct.mhub.tar');
-    const made = await bundleModel({ model: 'classical_ct', registry: [cards], out: file, backend: 'venv', home: online });
-    expect(Object.keys(made.manifest.files)).toContain(`files/${archiveSha}`);
+    const made = await bundleModel({
+      model: 'classical_ct',
+      registry: [cards],
+      out: file,
+      backend: 'venv',
+      home: online,
+    });
+    expect(Object.keys(made.manifest.files)).toEqual(
+      expect.arrayContaining([`files/${archiveSha}`, `files/${weightsSha}`]),
+    );
     expect(Object.keys(made.manifest.files).some((f) => f.startsWith('source/'))).toBe(false);
 
     // Offline: the archive's server answers 404 to everything from now on; pip has no index.
@@ -240,12 +258,18 @@ describe.runIf(venvPython())('venv source archives', () => {
         backend: 'venv',
         home,
       });
-      expect(niftiVoxels(run.outputs[0]!).equals(niftiVoxels(path.join(phantom, 'expected.nii.gz')))).toBe(true);
+      expect(niftiVoxels(run.outputs[0]!).equals(niftiVoxels(path.join(phantom, 'expected.nii.gz')))).toBe(
+        true,
+      );
     } finally {
       if (index === undefined) delete process.env.PIP_INDEX_URL;
       else process.env.PIP_INDEX_URL = index;
     }
-    expect(requests.slice(before).filter((r) => r.endsWith('.tar.gz'))).toEqual([]); // the archive came from the bundle
+    // The archive and the weights came from the bundle, not from the server.
+    expect(requests.slice(before).filter((r) => /\.tar\.gz$|w\.bin$/.test(r))).toEqual([]);
+    expect(
+      readFileSync(path.join(envPaths(home, 'classical_ct', base.card.version).weights, 'extra/w.bin')),
+    ).toEqual(weights);
     expect(existsSync(sourcePaths(home, archiveSha).dir)).toBe(true);
   }, 480_000);
 });
