@@ -24,9 +24,9 @@ import {
   ensureImages,
   freePort,
   hasDocker,
-  hasRegistry,
   makePhantom,
   niftiVoxels,
+  registryAvailable,
   repo,
   spawnMhub,
   startRegistry,
@@ -197,7 +197,7 @@ describe.runIf(hasDocker && venvPython())('offline bundle round trip', () => {
     );
   }, 1_200_000);
 
-  it.runIf(hasRegistry)(
+  it.runIf(hasDocker && registryAvailable())(
     'a card that pins a digest: bundled, loaded offline, run by the recorded image id',
     async () => {
       const mhub = (args: string[], env: NodeJS.ProcessEnv) => spawnMhub(args, { env });

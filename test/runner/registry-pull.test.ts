@@ -12,14 +12,16 @@ import {
   ensureImages,
   freePort,
   hasDocker,
-  hasRegistry,
   makePhantom,
   modelsDir,
   niftiVoxels,
+  registryAvailable,
   startRegistry,
   stopRegistries,
   tempDir,
 } from './support.ts';
+
+const hasRegistry = registryAvailable();
 
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
 
