@@ -9,22 +9,56 @@ import { octokitFromEnv, runScript } from '../src/contrib/run-script.ts';
 import { MhubError } from '../src/errors.ts';
 import { EXIT_CODES } from '../src/exit-codes.ts';
 
-const { values } = parseArgs({
-  options: {
-    repo: { type: 'string', default: process.env.GITHUB_REPOSITORY },
-    pr: { type: 'string' },
-    'pr-file': { type: 'string' },
-    'head-sha': { type: 'string' },
-    'run-id': { type: 'string' },
-    'run-url': { type: 'string' },
-    'run-conclusion': { type: 'string' },
-    'dry-run': { type: 'boolean', default: false },
-    'fail-on-error': { type: 'boolean', default: false },
-    'bot-login': { type: 'string', default: 'github-actions[bot]' },
-  },
-});
+const USAGE = `Usage: node scripts/pr-bot.ts --pr <n> [options]
+
+Checks a pull request's model cards through the GitHub API with the rules of
+\`mhub registry check\` (which applies them to a local branch, offline) and keeps the bot's one
+comment on the pull request up to date.
+
+Options:
+  --pr <n>                 the pull request number
+  --pr-file <file>         read the number from a file (an artifact of the check run)
+  --repo <owner/name>      the repository (default: $GITHUB_REPOSITORY)
+  --head-sha <sha>         comment only if the pull request is still at this commit
+  --run-id <id>            the check run whose preview artifacts to link
+  --run-url <url>          that run's page; with --run-conclusion, shown in the comment
+  --run-conclusion <text>
+  --dry-run                print the comment instead of posting it (read access only)
+  --fail-on-error          exit 1 when a rule fails
+  --bot-login <login>      the account that posts (default github-actions[bot])
+  -h, --help               print this help
+
+Environment: GITHUB_TOKEN (a token; without one, anonymous with a low rate limit),
+GITHUB_API_URL, GITHUB_SERVER_URL.`;
+
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        repo: { type: 'string', default: process.env.GITHUB_REPOSITORY },
+        pr: { type: 'string' },
+        'pr-file': { type: 'string' },
+        'head-sha': { type: 'string' },
+        'run-id': { type: 'string' },
+        'run-url': { type: 'string' },
+        'run-conclusion': { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        'fail-on-error': { type: 'boolean', default: false },
+        'bot-login': { type: 'string', default: 'github-actions[bot]' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    throw new MhubError('USAGE', (error as Error).message, 'see node scripts/pr-bot.ts --help');
+  }
+}
 
 async function main(): Promise<number> {
+  const values = parse();
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   // The number may come from an artifact of an untrusted run: accept digits only.
   const raw = values.pr ?? (values['pr-file'] ? await readFile(values['pr-file'], 'utf8') : undefined);
   if (!raw || !/^\s*\d{1,9}\s*$/.test(raw)) {

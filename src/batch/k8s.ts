@@ -11,6 +11,7 @@ import { MhubError } from '../errors.ts';
 import type { CardRecord } from '../registry/index.ts';
 import { imageReference, LABEL_PREFIX } from '../runner/index.ts';
 import { writeOwnFile } from './own-file.ts';
+import { requireLocalInputs } from './remote.ts';
 import type { BatchMeta, PlannedItem } from './types.ts';
 
 export interface K8sRequest {
@@ -32,6 +33,7 @@ export function stagedInputs(
   request: K8sRequest,
 ): { index: number; id: string; source: string; target: string }[] {
   const iface = request.record.card.runtimes.docker!.interface;
+  requireLocalInputs(request.items, '--emit k8s');
   return request.items.flatMap((item, index) => {
     const inputs =
       typeof item.inputs === 'string' ? { [request.record.card.inputs[0]!.id]: item.inputs } : item.inputs;

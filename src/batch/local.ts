@@ -3,6 +3,7 @@
 import { rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isMhubError, MhubError } from '../errors.ts';
+import { runWithPacs, usesPacs } from '../pacs/index.ts';
 import type { CardRecord } from '../registry/index.ts';
 import { type BackendName, chooseBackend, runModel } from '../runner/index.ts';
 import { checkItem, publishItem, STAGING_DIR, stagingFolder } from './item-folder.ts';
@@ -94,7 +95,8 @@ export async function runItems(
       try {
         const staged = await stagingFolder(out, item.id, attempt);
         const opts = { ...options.defaults, ...item.options };
-        const run = await runModel({
+        // A study on a DICOMweb server is retrieved now, for this attempt only (src/pacs).
+        const run = await (usesPacs(item.inputs) ? runWithPacs : runModel)({
           model: record,
           input: item.inputs,
           output: staged,

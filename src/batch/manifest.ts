@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
+import { usesPacs } from '../pacs/index.ts';
 import { parseCsvRows } from '../registry/index.ts';
 import { type GpuMode, OUTPUT_FORMATS, type OutputFormat } from '../runner/index.ts';
 import { checkId } from './ids.ts';
@@ -58,7 +59,10 @@ function resolveInputs(given: Record<string, string>, base: string, where: strin
     if (!value)
       throw bad(where, `input ${key} is empty`, 'give a path to a DICOM folder or a NIfTI/NRRD file');
   }
-  const abs = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, path.resolve(base, v)]));
+  // A PACS address (dicomweb+http(s)://…/studies/<UID>, dimse://…) stays as written.
+  const abs = Object.fromEntries(
+    Object.entries(given).map(([k, v]) => [k, usesPacs(v) ? v : path.resolve(base, v)]),
+  );
   if ('input' in abs) return abs.input!;
   return abs;
 }

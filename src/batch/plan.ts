@@ -6,10 +6,11 @@ import { constants } from 'node:fs';
 import { access, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
+import { findStudies, isDicomwebUrl, usesPacs } from '../pacs/index.ts';
 import type { CardRecord } from '../registry/index.ts';
 import { resolveModel } from '../runner/index.ts';
 import { discoverFolder } from './discover.ts';
-import { checkUnique } from './ids.ts';
+import { checkId, checkUnique } from './ids.ts';
 import { readManifest } from './manifest.ts';
 import { writeOwnFile } from './own-file.ts';
 import type { BatchItem, BatchMeta, PlannedItem } from './types.ts';
@@ -35,9 +36,14 @@ export interface PlanRequest {
   registry?: readonly string[];
 }
 
+/** --inputs as the batch records it: a DICOMweb query as given, a path made absolute. */
+export function inputsKey(inputs: string): string {
+  return isDicomwebUrl(inputs) ? inputs : path.resolve(inputs);
+}
+
 export function batchId(model: string, inputs: string): string {
   return createHash('sha256')
-    .update(`${model}\0${path.resolve(inputs)}`)
+    .update(`${model}\0${inputsKey(inputs)}`)
     .digest('hex')
     .slice(0, 16);
 }
@@ -112,6 +118,7 @@ async function gatherItems(
   inputIds: readonly string[],
   out: string,
 ): Promise<{ items: BatchItem[]; ignored: string[] }> {
+  if (isDicomwebUrl(inputs)) return { items: await studyItems(inputs), ignored: [] };
   const info = await stat(inputs).catch(() => undefined);
   if (!info)
     throw new MhubError(
@@ -130,13 +137,33 @@ async function gatherItems(
   return { items: await readManifest(inputs, inputIds), ignored: [] };
 }
 
+/**
+ * One item per study matching a QIDO-RS query, named by its StudyInstanceUID; the item's input is
+ * the study's address, retrieved by src/pacs when the item runs (not here).
+ */
+async function studyItems(inputs: string): Promise<BatchItem[]> {
+  const found = await findStudies(inputs);
+  if (found.studies.length === 0) {
+    throw new MhubError(
+      'NOT_FOUND',
+      `no study on ${found.where} matches ${found.query || 'the query'}`,
+      'check the query (QIDO-RS attributes such as ModalitiesInStudy=CT, StudyDate=20240101-20241231, PatientID=...)',
+    );
+  }
+  return found.studies.map((s) => {
+    const source = `${found.where} study ${s.uid}`;
+    return { id: checkId(s.uid, source), inputs: s.address, source };
+  });
+}
+
 async function checkReadable(items: readonly BatchItem[]): Promise<void> {
   const problems: string[] = [];
   // Checked in parallel: a 5,000-item manifest must plan in well under the 2 s goal.
   await Promise.all(
     items.map(async (item) => {
       const paths = typeof item.inputs === 'string' ? [item.inputs] : Object.values(item.inputs);
-      for (const p of paths) {
+      // A study on a PACS is checked when it is retrieved.
+      for (const p of paths.filter((p) => !usesPacs(p))) {
         await access(p, constants.R_OK).catch((error: NodeJS.ErrnoException) => {
           problems.push(
             `${item.source} (item ${item.id}): ${p} ${error.code === 'ENOENT' ? 'does not exist' : `cannot be read (${error.code})`}`,
@@ -178,7 +205,7 @@ export async function planBatch(request: PlanRequest): Promise<Plan> {
     model: card.name,
     version: card.version,
     batchId: id,
-    inputs: path.resolve(request.inputs),
+    inputs: inputsKey(request.inputs),
     created,
   } as const;
   // Claim the folder first: discovery may write links into it, and a folder holding anything

@@ -13,6 +13,7 @@ import { imageReference } from '../runner/index.ts';
 import { ITEM_MARKER } from './item-folder.ts';
 import { foldLedger, readLedger } from './ledger.ts';
 import { writeOwnFile } from './own-file.ts';
+import { requireLocalInputs } from './remote.ts';
 import type { BatchMeta, PlannedItem } from './types.ts';
 
 const run = promisify(execFile);
@@ -127,6 +128,7 @@ function apptainerBody(request: SlurmRequest, out: string): string[] {
       'leave out --container apptainer and use --backend venv on the cluster',
     );
   }
+  requireLocalInputs(request.items, '--container apptainer');
   const image = `docker://${imageReference(docker)}`;
   const cases = new Map<number, string[]>();
   for (const item of request.items) {
@@ -159,12 +161,22 @@ function apptainerBody(request: SlurmRequest, out: string): string[] {
   ];
 }
 
+/** How long sbatch, squeue, sacct or scancel may take before Slurm counts as not answering. */
+const SLURM_TIMEOUT_MS = 60_000;
+
 async function slurmCommand(command: string, args: readonly string[]): Promise<string> {
   try {
-    const { stdout } = await run(command, [...args], { timeout: 60_000 });
+    const { stdout } = await run(command, [...args], { timeout: SLURM_TIMEOUT_MS });
     return stdout;
   } catch (error) {
-    const e = error as NodeJS.ErrnoException & { stderr?: string };
+    const e = error as NodeJS.ErrnoException & { stderr?: string; killed?: boolean };
+    if (e.killed) {
+      throw new MhubError(
+        'ENVIRONMENT',
+        `${command} did not answer within ${SLURM_TIMEOUT_MS / 1000} s: the Slurm controller is not answering`,
+        'check slurmctld (sinfo, scontrol ping), then run the same command again (finished items are kept)',
+      );
+    }
     if (e.code === 'ENOENT') {
       throw new MhubError(
         'ENVIRONMENT',

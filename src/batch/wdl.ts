@@ -11,6 +11,7 @@ import { MhubError } from '../errors.ts';
 import type { CardRecord } from '../registry/index.ts';
 import { imageReference } from '../runner/index.ts';
 import { writeOwnFile } from './own-file.ts';
+import { requireLocalInputs } from './remote.ts';
 import type { BatchMeta, PlannedItem } from './types.ts';
 
 export interface WdlRequest {
@@ -139,6 +140,7 @@ const run = promisify(execFile);
 
 /** Writes <out>/wdl/batch.wdl, inputs.json and one tarball per study; returns the paths. */
 export async function emitWdl(out: string, request: WdlRequest): Promise<string[]> {
+  requireLocalInputs(request.items, '--emit wdl');
   const text = wdlText(request);
   const dir = path.join(path.resolve(out), 'wdl');
   const studies = path.join(dir, 'studies');

@@ -131,17 +131,36 @@ async function loadCommand(entry: CommandEntry): Promise<{ register: Register }>
   }
 }
 
+/** The deepest command `argv` names (the one whose subcommand was not found). */
+function commandLevel(program: Command, argv: readonly string[]): Command {
+  let level = program;
+  for (const word of argv.filter((a) => !a.startsWith('-'))) {
+    const next = level.commands.find((c) => c.name() === word);
+    if (!next) break;
+    level = next;
+  }
+  return level;
+}
+
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
   let exit = 0;
   const setExit = (code: number) => {
     exit = Math.max(exit, code);
   };
+  let program: Command | undefined;
   try {
-    const program = await buildProgram(io, setExit, argv);
+    program = await buildProgram(io, setExit, argv);
     await program.parseAsync(argv, { from: 'user' });
     return exit;
   } catch (error) {
     if (error instanceof CommanderError) {
+      // Commander suggests a command only when one is close; otherwise name them all.
+      if (error.code === 'commander.unknownCommand' && !error.message.includes('Did you mean') && program)
+        io.err(
+          `(the commands are: ${commandLevel(program, argv)
+            .commands.map((c) => c.name())
+            .join(', ')})`,
+        );
       return error.exitCode === 0 ? 0 : EXIT_CODES.USAGE;
     }
     if (isMhubError(error)) {

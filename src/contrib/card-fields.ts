@@ -58,7 +58,11 @@ export function setPath(obj: Draft, path: Path, value: unknown): void {
 const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : undefined);
 const one = (v: Answer) => (Array.isArray(v) ? v.join(',') : v).trim();
-const many = (v: Answer) => (Array.isArray(v) ? v : [v]).map((s) => s.trim()).filter(Boolean);
+const many = (v: Answer) =>
+  (Array.isArray(v) ? v : [v])
+    .filter((s) => typeof s === 'string')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** A field stored at one path as a string (or list, for list kinds). */
 function at(key: string, flag: string, message: string, path: Path, extra: Partial<Field> = {}): Field {
@@ -110,7 +114,8 @@ export const FIELDS: Field[] = [
     choices: ['dicom', 'nifti', 'nrrd', 'dicomseg'],
     initial: (d) => str(getPath(d, ['inputs', 0, 'format'])) ?? 'dicom',
   }),
-  at('inputId', '--input-id <id>', 'Input id (file name in the run contract)', ['inputs', 0, 'id'], {
+  at('inputId', '--input-id <id>', 'Input id', ['inputs', 0, 'id'], {
+    help: 'a short lowercase name such as ct; the converted input is handed to the model under it',
     initial: (d) =>
       str(getPath(d, ['inputs', 0, 'id'])) ?? list(getPath(d, ['inputs', 0, 'modality']))?.[0]?.toLowerCase(),
   }),
@@ -233,6 +238,7 @@ export const FIELDS: Field[] = [
   ),
   at('interface', '--interface <mhub|files>', 'Container interface', ['runtimes', 'docker', 'interface'], {
     kind: 'select',
+    help: 'mhub: an MHub.ai image, DICOM in and out, run by workflow name; files: your image reads the input files in /app/data/input_data and writes results to /app/data/output_data',
     choices: ['mhub', 'files'],
     initial: (d) => str(getPath(d, ['runtimes', 'docker', 'interface'])) ?? 'mhub',
     when: (d) => runtime(d) === 'docker',
@@ -366,7 +372,7 @@ export function draftToCard(draft: Draft): ModelCard {
 }
 
 /** Drops objects left empty when optional answers were skipped (links: {}). */
-function prune(value: Record<string, unknown>): Record<string, unknown> {
+export function prune(value: Record<string, unknown>): Record<string, unknown> {
   for (const [key, v] of Object.entries(value)) {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
       prune(v as Record<string, unknown>);

@@ -1,12 +1,14 @@
 // `mhub registry new`: builds a model card from answers (flags, prompts, or an MHub meta.json),
 // checks each answer with the registry's one validator as it goes, and writes a valid card.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { MhubError } from '../errors.ts';
-import { writeFileAtomic } from '../fsafe/index.ts';
+import { isMhubError, MhubError } from '../errors.ts';
+import { removeIfEmpty, writeFileAtomic } from '../fsafe/index.ts';
 import type { ModelCard } from '../registry/index.ts';
 import {
   type Diagnostic,
+  defaultBody,
+  defaultModelsDir,
   formatCard,
   formatDiagnostic,
   importMhubFiles,
@@ -15,7 +17,16 @@ import {
   type Terminology,
   validateCardText,
 } from '../registry/index.ts';
-import { type Answer, type Draft, draftToCard, FIELDS, type Field, getPath } from './card-fields.ts';
+import {
+  type Answer,
+  type Draft,
+  draftToCard,
+  FIELDS,
+  type Field,
+  getPath,
+  prune,
+  setPath,
+} from './card-fields.ts';
 import { searchTerms, type TermMatch } from './term-search.ts';
 
 /** What the wizard asks through; the CLI passes a @clack/prompts one, tests a scripted one. */
@@ -24,7 +35,8 @@ export interface Prompter {
   info(message: string): void;
   warn(message: string): void;
   outro(message: string): void;
-  text(o: { message: string; initial?: string; optional: boolean; help?: string }): Promise<string>;
+  /** `initial` is a default that typing replaces; `edit` a value shown for correction in place. */
+  text(o: { message: string; initial?: string; edit?: string; optional: boolean }): Promise<string>;
   select(o: {
     message: string;
     choices: readonly string[];
@@ -35,6 +47,8 @@ export interface Prompter {
     message: string;
     initial: string[];
     search: (query: string) => TermMatch[];
+    /** Called with the segments chosen so far after each choice (and undo), to save them. */
+    progress?: (chosen: string[]) => Promise<void>;
   }): Promise<string[]>;
 }
 
@@ -51,6 +65,8 @@ export interface NewCardOptions {
   terminology?: Terminology;
   force?: boolean;
   dryRun?: boolean;
+  /** Continue the unfinished card saved under outDir (see draftFiles). */
+  resume?: boolean;
 }
 
 export interface NewCardResult {
@@ -59,19 +75,8 @@ export interface NewCardResult {
   text: string;
   written: boolean;
   warnings: string[];
-}
-
-const BODY_SECTIONS = [
-  ['Intended Use', 'What the model is for: task, images, population, clinical setting.'],
-  ['Evaluation', 'Metrics, evaluation data and results, with references.'],
-  ['Training Data', 'What the model was trained on, with references.'],
-  ['Limitations', 'Where the model is known to fail or was not tested.'],
-] as const;
-
-export function defaultBody(intendedUse?: string): string {
-  return BODY_SECTIONS.map(
-    ([title, text], i) => `## ${title}\n\n${i === 0 && intendedUse ? intendedUse : text}`,
-  ).join('\n\n');
+  /** The validator's errors (only a dry run returns an invalid card instead of failing). */
+  errors: string[];
 }
 
 /** Puts the intended-use text into the body's first section (or adds that section). */
@@ -161,6 +166,8 @@ async function ask(
   draft: Draft,
   prompter: Prompter,
   terminology: Terminology,
+  correcting: boolean,
+  save: () => Promise<void>,
 ): Promise<Answer> {
   const initial = field.initial(draft);
   const optional = field.optional === true;
@@ -178,10 +185,19 @@ async function ask(
       message,
       initial: Array.isArray(initial) ? initial : [],
       search: (q) => searchTerms(terminology, q, 8),
+      // Segments chosen so far are saved (not yet as an answer): a resumed session offers them.
+      progress: async (chosen) => {
+        field.apply(draft, chosen);
+        await save();
+      },
     });
   }
   const shown = Array.isArray(initial) ? initial.join(field.separator === ';' ? '; ' : ', ') : initial;
-  const answer = await prompter.text({ message, optional, ...(shown ? { initial: shown } : {}) });
+  const answer = await prompter.text({
+    message,
+    optional,
+    ...(shown ? (correcting ? { edit: shown } : { initial: shown }) : {}),
+  });
   return splitAnswer(field, answer);
 }
 
@@ -198,12 +214,76 @@ async function readAnswerFile(field: Field, value: Answer): Promise<Answer> {
   return parseRequirements(text);
 }
 
+/** What a session has answered so far, saved after every answer (see draftFiles). */
+interface SavedDraft {
+  format: typeof DRAFT_FORMAT;
+  /** Keys of the fields answered (asked and accepted, or given as flags). */
+  answered: string[];
+  draft: Draft;
+  /** The card text imported with --from-mhub. */
+  body?: string;
+  warnings: string[];
+}
+
+const DRAFT_FORMAT = 'mhub-new-card-draft/1';
+
+/**
+ * Where an unfinished card is kept, next to its target: the answers (resumed with --resume) and,
+ * when the card does not validate, its text (the file the errors' line numbers refer to). A
+ * sub-folder, so `registry validate <dir>` and the PR bot never take it for a card.
+ */
+export function draftFiles(outDir: string, name?: string) {
+  const dir = path.join(outDir, '.mhub-draft');
+  return { dir, state: path.join(dir, 'new-card.json'), card: path.join(dir, `${name ?? 'new-card'}.md`) };
+}
+
+async function readSavedDraft(file: string): Promise<SavedDraft> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new MhubError(
+      'NOT_FOUND',
+      `--resume: there is no unfinished card at ${file}`,
+      'run `mhub registry new` without --resume to start one (with the same --out)',
+    );
+  });
+  let saved: SavedDraft | undefined;
+  try {
+    saved = JSON.parse(text) as SavedDraft;
+  } catch {
+    // reported below
+  }
+  if (saved?.format !== DRAFT_FORMAT || typeof saved.draft !== 'object' || !Array.isArray(saved.answered))
+    throw new MhubError(
+      'INVALID_INPUT',
+      `${file} is not a draft of \`mhub registry new\``,
+      'remove it and run `mhub registry new` without --resume',
+    );
+  return { ...saved, warnings: saved.warnings ?? [] };
+}
+
 async function startingDraft(
   options: NewCardOptions,
   terminology: Terminology,
-): Promise<{ draft: Draft; body?: string; warnings: string[] }> {
-  if (!options.fromMhub) return { draft: {}, warnings: [] };
-  const imported = await importMhubFiles(options.fromMhub, terminology);
+): Promise<{ draft: Draft; body?: string; warnings: string[]; answered: string[] }> {
+  const files = draftFiles(options.outDir);
+  if (options.resume) {
+    const saved = await readSavedDraft(files.state);
+    return {
+      draft: saved.draft,
+      ...(saved.body !== undefined ? { body: saved.body } : {}),
+      warnings: saved.warnings,
+      answered: saved.answered,
+    };
+  }
+  if (!options.dryRun && (await stat(files.state).catch(() => undefined))) {
+    throw new MhubError(
+      'USAGE',
+      `${files.state} holds the answers of an unfinished card`,
+      `continue it with \`mhub registry new --resume${resumeFlags(options.outDir)}\`, or remove that file to start over`,
+    );
+  }
+  if (!options.fromMhub) return { draft: {}, warnings: [], answered: [] };
+  // Class ids the terminology lacks are kept and mapped (asked, or refused by the validator).
+  const imported = await importMhubFiles(options.fromMhub, terminology, { keepUnknownClasses: true });
   if (imported.length !== 1) {
     throw new MhubError(
       'USAGE',
@@ -216,119 +296,303 @@ async function startingDraft(
   const draft = structuredClone(source?.data ?? {}) as Draft;
   // A contribution starts as submitted; the maintainers publish it.
   draft.status = 'submitted';
-  return { draft, body: source?.body ?? '', warnings };
+  return { draft, body: source?.body ?? '', warnings, answered: [] };
 }
+
+/** The flags that find a draft again: --out when it is not the default. */
+const resumeFlags = (outDir: string) => (outDir === defaultModelsDir ? '' : ` --out ${outDir}`);
+
+/** `publications[0].title` -> ['publications', 0, 'title']. */
+export function parsePath(p: string): (string | number)[] {
+  return [...p.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
+}
+
+const flagOf = (field: Field) => field.flag.split(' ')[0]!;
 
 export async function newCard(options: NewCardOptions): Promise<NewCardResult> {
   const terminology = options.terminology ?? loadTerminology();
   const answers = options.answers ?? {};
   const prompter = options.prompter;
-  const { draft, body: importedBody, warnings } = await startingDraft(options, terminology);
+  const start = await startingDraft(options, terminology);
+  const { draft, body: importedBody, warnings } = start;
+  const answered = new Set(start.answered);
+  const files = draftFiles(options.outDir);
+  const save = async () => {
+    const saved: SavedDraft = {
+      format: DRAFT_FORMAT,
+      answered: [...answered],
+      draft,
+      ...(importedBody !== undefined ? { body: importedBody } : {}),
+      warnings,
+    };
+    await writeFileAtomic(files.state, `${JSON.stringify(saved, null, 2)}\n`, { force: true });
+  };
   const exists = async (name: string) =>
     !options.force &&
     !options.dryRun &&
     Boolean(await stat(path.join(options.outDir, `${name}.md`)).catch(() => undefined));
 
-  prompter?.intro(
-    options.fromMhub ? `New model card from ${path.basename(options.fromMhub)}` : 'New model card',
-  );
-  for (const w of warnings) prompter?.warn(w);
-  const missing: string[] = [];
-  for (const field of FIELDS) {
-    if (field.when && !field.when(draft)) continue;
-    let given = answers[field.key];
-    if (field.kind === 'select' && typeof given === 'string' && !field.choices?.includes(given)) {
-      throw new MhubError(
-        'USAGE',
-        `${field.flag.split(' ')[0]} '${given}' is not one of ${field.choices?.join(', ')}`,
-        'use one of those values',
-      );
+  try {
+    return await build();
+  } catch (error) {
+    // Whatever stopped the session (Ctrl-C, a crash), the answers given so far are on disk.
+    if (prompter && answered.size > 0) {
+      await save().catch(() => {});
+      if (isMhubError(error) && error.hint?.includes('--resume')) throw error;
+      const kept = `your answers are kept in ${files.state}; continue with \`mhub registry new --resume${resumeFlags(options.outDir)}\``;
+      if (isMhubError(error)) throw new MhubError(error.code, error.message, kept, { cause: error });
+      throw new MhubError('INTERNAL', `${(error as Error)?.message ?? String(error)}`, kept, {
+        cause: error,
+      });
     }
-    if (given !== undefined) {
-      field.apply(draft, await readAnswerFile(field, splitAnswer(field, given)));
-    } else if (!prompter) {
-      const initial = field.initial(draft);
-      const empty =
-        initial === undefined || initial === '' || (Array.isArray(initial) && initial.length === 0);
-      if (empty) {
-        if (!field.optional) missing.push(field.flag.split(' ')[0]!);
-        continue;
-      }
-      field.apply(draft, initial);
-    }
-    if (!prompter) continue;
-    // Ask until the validator accepts the answer (a bad flag value is asked again too).
-    for (let first = given === undefined; ; first = true) {
-      if (first)
-        field.apply(draft, await readAnswerFile(field, await ask(field, draft, prompter, terminology)));
-      const errors = fieldErrors(draft, field, terminology).map(describe);
-      const name = draft.name;
-      if (field.key === 'name' && typeof name === 'string' && (await exists(name)))
-        errors.push(`${path.join(options.outDir, `${name}.md`)} already exists; choose another name`);
-      if (field.key === 'digest' && !getPath(draft, ['runtimes', 'docker', 'digest']))
-        errors.push('a digest is required: the PR bot only accepts docker runtimes pinned by digest');
-      if (errors.length === 0) break;
-      for (const e of errors) prompter.warn(e);
-      given = undefined;
-    }
-  }
-  if (missing.length > 0) {
-    throw new MhubError(
-      'USAGE',
-      `missing ${missing.join(', ')}`,
-      'give them as flags, or run `mhub registry new` in a terminal to be asked',
-    );
+    throw error;
   }
 
-  const card = draftToCard(draft);
-  const intended = typeof draft['x-intendedUse'] === 'string' ? draft['x-intendedUse'] : undefined;
-  const bodyText = options.bodyFile
-    ? await readFile(options.bodyFile, 'utf8').catch(() => {
+  async function build(): Promise<NewCardResult> {
+    prompter?.intro(
+      options.resume
+        ? `Resuming the card in ${files.state} (${answered.size} answers)`
+        : options.fromMhub
+          ? `New model card from ${path.basename(options.fromMhub)}`
+          : 'New model card',
+    );
+    for (const w of warnings) prompter?.warn(w);
+    if (options.bodyFile) {
+      draft['x-bodyText'] = await readFile(options.bodyFile, 'utf8').catch(() => {
         throw new MhubError('NOT_FOUND', `--body ${options.bodyFile} cannot be read`, 'give a Markdown file');
-      })
-    : undefined;
-  const body = withIntendedUse(bodyText ?? importedBody ?? defaultBody(), bodyText ? undefined : intended);
-  const text = formatCard(card, importedBody !== undefined || bodyText ? body : defaultBody(intended));
-  const file = path.join(options.outDir, `${card.name}.md`);
-  const { diagnostics } = validateCardText(text, file, terminology);
-  const errors = diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw cardError(errors);
-  if (card.runtimes.docker && !card.runtimes.docker.digest) {
-    throw new MhubError(
-      'USAGE',
-      'missing --digest: docker runtimes must be pinned by digest',
-      'run `docker buildx imagetools inspect IMAGE:TAG` and pass its sha256:... digest',
-    );
+      });
+    }
+    if (prompter) await mapUnknownSegments(prompter);
+    const missing: string[] = [];
+    for (const field of FIELDS) {
+      if (field.when && !field.when(draft)) continue;
+      const given = answers[field.key];
+      if (field.kind === 'select' && typeof given === 'string' && !field.choices?.includes(given)) {
+        throw new MhubError(
+          'USAGE',
+          `${flagOf(field)} '${given}' is not one of ${field.choices?.join(', ')}`,
+          'use one of those values',
+        );
+      }
+      if (given !== undefined) {
+        field.apply(draft, await readAnswerFile(field, splitAnswer(field, given)));
+        answered.add(field.key);
+      } else if (answered.has(field.key)) {
+        // Answered in the session being resumed: kept as it is (checked again below).
+      } else if (!prompter) {
+        const initial = field.initial(draft);
+        const empty =
+          initial === undefined || initial === '' || (Array.isArray(initial) && initial.length === 0);
+        if (empty) {
+          if (!field.optional) missing.push(flagOf(field));
+          else answered.add(field.key);
+          continue;
+        }
+        field.apply(draft, initial);
+        answered.add(field.key);
+      }
+      if (!prompter) continue;
+      // Ask until the validator accepts the answer (a bad flag or resumed value is asked again too).
+      for (let first = given === undefined && !answered.has(field.key), correcting = false; ; ) {
+        if (first) {
+          const answer = await ask(field, draft, prompter, terminology, correcting, save);
+          field.apply(draft, await readAnswerFile(field, answer));
+        }
+        const errors = await answerErrors(field);
+        if (errors.length === 0) break;
+        for (const e of errors) prompter.warn(e);
+        first = true;
+        correcting = true;
+      }
+      answered.add(field.key);
+      await save();
+    }
+    if (missing.length > 0 && !options.dryRun) {
+      throw new MhubError(
+        'USAGE',
+        `missing ${missing.join(', ')}`,
+        'give them as flags, or run `mhub registry new` in a terminal to be asked',
+      );
+    }
+
+    // A dry run prints the card even with answers missing, naming them.
+    const gaps = missing.length > 0 ? [`missing ${missing.join(', ')}`] : [];
+    for (;;) {
+      const { card, text } = cardText();
+      // Checked under the draft's name: the file the errors' line numbers then refer to.
+      const cardFile = draftFiles(options.outDir, card.name).card;
+      const errors = validateCardText(text, cardFile, terminology).diagnostics.filter(
+        (d) => d.severity === 'error',
+      );
+      if (errors.length > 0 && prompter) {
+        // Values the questions did not cover (e.g. imported ones) are offered for correction.
+        await correct(errors, prompter);
+        await save();
+        continue;
+      }
+      if (await exists(card.name)) {
+        throw new MhubError(
+          'USAGE',
+          `${path.join(options.outDir, `${card.name}.md`)} already exists`,
+          'choose another --name, or pass --force to replace it',
+        );
+      }
+      const file = path.join(options.outDir, `${card.name}.md`);
+      if (errors.length > 0) {
+        if (options.dryRun) {
+          // The card is printed with its errors; their line numbers refer to the printed text.
+          const shown = errors.map((d) => formatDiagnostic({ ...d, file: `${card.name}.md (dry run)` }));
+          return { name: card.name, file, text, written: false, warnings, errors: [...gaps, ...shown] };
+        }
+        await save();
+        await writeFileAtomic(cardFile, text, { force: true });
+        throw cardError(
+          errors.map((d) => ({ ...d, file: cardFile })),
+          files.state,
+          options.outDir,
+        );
+      }
+      if (gaps.length > 0) return { name: card.name, file, text, written: false, warnings, errors: gaps };
+      if (card.runtimes.docker && !card.runtimes.docker.digest) {
+        const error = new MhubError(
+          'USAGE',
+          'missing --digest: docker runtimes must be pinned by digest',
+          'run `docker buildx imagetools inspect IMAGE:TAG` and pass its sha256:... digest',
+        );
+        if (!options.dryRun) throw error;
+        return { name: card.name, file, text, written: false, warnings, errors: [error.message] };
+      }
+      let written = false;
+      if (!options.dryRun) {
+        await writeFileAtomic(file, text, { force: options.force });
+        written = true;
+        await discardDraft(card.name);
+      }
+      prompter?.outro(
+        written
+          ? `Wrote ${file}. Check it with: mhub registry validate ${file}`
+          : `Card checked; nothing written. Your answers are kept: write it with \`mhub registry new --resume${resumeFlags(options.outDir)}\``,
+      );
+      return { name: card.name, file, text, written, warnings, errors: [] };
+    }
   }
-  if (await exists(card.name)) {
-    throw new MhubError(
-      'USAGE',
-      `${file} already exists`,
-      'choose another --name, or pass --force to replace it',
-    );
+
+  /** The validator's errors for one answer, and the wizard's own rules for it. */
+  async function answerErrors(field: Field): Promise<string[]> {
+    const errors = fieldErrors(draft, field, terminology).map(describe);
+    const name = draft.name;
+    if (field.key === 'name' && typeof name === 'string' && (await exists(name)))
+      errors.push(`${path.join(options.outDir, `${name}.md`)} already exists; choose another name`);
+    if (field.key === 'digest' && !getPath(draft, ['runtimes', 'docker', 'digest']))
+      errors.push('a digest is required: the PR bot only accepts docker runtimes pinned by digest');
+    return errors;
   }
-  let written = false;
-  if (!options.dryRun) {
-    await writeFileAtomic(file, text, { force: options.force });
-    written = true;
+
+  function cardText(): { card: ModelCard; text: string } {
+    const card = draftToCard(draft);
+    const intended = typeof draft['x-intendedUse'] === 'string' ? draft['x-intendedUse'] : undefined;
+    return { card, text: formatCard(card, cardBody(intended)) };
   }
-  prompter?.outro(
-    written
-      ? `Wrote ${file}. Check it with: mhub registry validate ${file}`
-      : 'Card checked; nothing written.',
-  );
-  return { name: card.name, file, text, written, warnings };
+
+  function cardBody(intended: string | undefined): string {
+    const bodyText = draft['x-bodyText'];
+    if (typeof bodyText === 'string') return bodyText;
+    return importedBody !== undefined ? withIntendedUse(importedBody, intended) : defaultBody(intended);
+  }
+
+  /** Asks again for each value the card's validator refuses, showing the value to edit. */
+  async function correct(errors: Diagnostic[], p: Prompter): Promise<void> {
+    for (const d of errors) {
+      const field = FIELDS.find((f) => (!f.when || f.when(draft)) && belongsTo(d, f.paths(draft)));
+      p.warn(`${d.path || 'the card'}: ${describe(d)}`);
+      if (field) {
+        field.apply(draft, await readAnswerFile(field, await ask(field, draft, p, terminology, true, save)));
+        continue;
+      }
+      const where = parsePath(d.path);
+      const value = getPath(draft, where);
+      if (where.length === 0 || (value !== undefined && typeof value === 'object')) {
+        throw new MhubError(
+          'VALIDATION',
+          `${d.path || 'the card'}: ${describe(d)}`,
+          `correct it in ${files.state} and run \`mhub registry new --resume${resumeFlags(options.outDir)}\``,
+        );
+      }
+      const answer = await p.text({
+        message: `${d.path} (empty to remove it)`,
+        optional: true,
+        ...(value !== undefined ? { edit: String(value) } : {}),
+      });
+      setPath(draft, where, answer.trim());
+      if (answer.trim() === '') prune(draft);
+    }
+  }
+
+  /**
+   * Imported class ids the terminology lacks: each is mapped to an existing entry (found by
+   * name, synonym, SNOMED CT code or a search), or the wizard stops, saying how to add one.
+   */
+  async function mapUnknownSegments(p: Prompter): Promise<void> {
+    const outputs = (Array.isArray(draft.outputs) ? draft.outputs : []) as { segments?: unknown }[];
+    for (const output of outputs) {
+      if (!Array.isArray(output.segments)) continue;
+      for (const [k, id] of output.segments.entries()) {
+        if (typeof id !== 'string' || terminology.resolve(id)) continue;
+        output.segments[k] = await mapSegment(p, id);
+        await save();
+      }
+    }
+  }
+
+  async function mapSegment(p: Prompter, id: string): Promise<string> {
+    const NEW = 'none of these: it needs a new terminology entry';
+    const SEARCH = 'search for another entry';
+    let query = id;
+    for (;;) {
+      const exact = terminology.lookup(query);
+      const found = [...exact, ...searchTerms(terminology, query, 6).map((m) => m.id)];
+      const choices = [...new Set(found)].slice(0, 6).map((m) => `${m}  ${terminology.resolve(m)!.name}`);
+      const answer = await p.select({
+        message: `Class '${id}' is not in the terminology. Which entry is it?`,
+        choices: [...choices, SEARCH, NEW],
+        optional: false,
+        ...(exact[0] ? { initial: choices[0] } : {}),
+      });
+      if (answer === SEARCH) {
+        query = await p.text({
+          message: `Search the terminology for '${id}' (name, id or SNOMED CT code)`,
+          optional: false,
+        });
+        continue;
+      }
+      if (answer === NEW) {
+        await save();
+        throw new MhubError(
+          'VALIDATION',
+          `'${id}' needs a new terminology entry`,
+          `add it to registry/terminology/registry-extensions.json as CONTRIBUTING.md shows ("A segment not in the vocabulary"), then continue with \`mhub registry new --resume${resumeFlags(options.outDir)}\``,
+        );
+      }
+      return answer.split(/\s+/)[0]!;
+    }
+  }
+
+  async function discardDraft(name: string): Promise<void> {
+    await rm(files.state, { force: true });
+    await rm(draftFiles(options.outDir, name).card, { force: true });
+    removeIfEmpty(files.dir);
+  }
 }
 
 /** Every validator error in one message, each naming the flag that sets that field. */
-function cardError(errors: Diagnostic[]): MhubError {
+function cardError(errors: Diagnostic[], state: string, outDir: string): MhubError {
   const lines = errors.map((d) => {
     const field = FIELDS.find((f) => belongsTo(d, f.paths({})));
-    return `  ${field ? `${field.flag.split(' ')[0]} ` : ''}${formatDiagnostic(d)}`;
+    return `  ${field ? `${flagOf(field)} ` : ''}${formatDiagnostic(d)}`;
   });
   return new MhubError(
     'VALIDATION',
-    `the card is not valid (${errors.length} error${errors.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
-    'correct those values and run the command again',
+    `the card is not valid (${errors.length} error${errors.length === 1 ? '' : 's'}); it is kept as a draft:\n${lines.join('\n')}`,
+    `correct those values with flags, or answer them in a terminal: \`mhub registry new --resume${resumeFlags(outDir)}\` (answers in ${state})`,
   );
 }

@@ -1,23 +1,12 @@
 // The PR bot: reads a pull request through the API (never its code), applies the rules, and
 // keeps one comment up to date. Runs with write permission only in the workflow_run workflow.
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Octokit } from '@octokit/rest';
-import { isMhubError, MhubError } from '../errors.ts';
-import { defaultTerminologyDir, loadTerminology, type Terminology } from '../registry/index.ts';
+import { MhubError } from '../errors.ts';
+import { defaultTerminologyDir, type Terminology } from '../registry/index.ts';
+import { checkChanges } from './check-changes.ts';
 import { github, type RepoRef, readFileAt } from './github.ts';
 import { type Preview, renderComment, upsertComment } from './pr-comment.ts';
-import {
-  type ChangedCard,
-  type ChangedFile,
-  checkPullRequest,
-  classifyFiles,
-  failed,
-  RULES,
-  type RuleResult,
-  touchedModels,
-} from './pr-rules.ts';
+import type { ChangedFile, RuleResult } from './pr-rules.ts';
 
 export interface PrBotOptions {
   repo: RepoRef;
@@ -86,65 +75,6 @@ async function previews(
     }));
 }
 
-const TERMINOLOGY_RE = /^registry\/terminology\/[^/]+\.json$/;
-
-/**
- * The vocabulary the PR's cards must be checked against: ours, with the terminology files the
- * PR changes replaced by their head versions (read as data through the API).
- */
-async function headTerminology(
-  octokit: Octokit,
-  repo: RepoRef,
-  files: readonly ChangedFile[],
-  headSha: string,
-  base: { dir: string; terminology?: Terminology },
-): Promise<{ terminology?: Terminology; result?: RuleResult }> {
-  const changed = files.filter(
-    (f) => TERMINOLOGY_RE.test(f.filename) || TERMINOLOGY_RE.test(f.previous_filename ?? ''),
-  );
-  if (changed.length === 0) return base.terminology ? { terminology: base.terminology } : {};
-  const dir = await mkdtemp(path.join(tmpdir(), 'mhub-pr-terminology-'));
-  try {
-    await cp(base.dir, dir, { recursive: true });
-    for (const f of changed) {
-      if (f.previous_filename)
-        await rm(path.join(dir, path.posix.basename(f.previous_filename)), { force: true });
-      const target = path.join(dir, path.posix.basename(f.filename));
-      const text = f.status === 'removed' ? undefined : await readFileAt(octokit, repo, f.filename, headSha);
-      if (text === undefined) await rm(target, { force: true });
-      else await writeFile(target, text);
-    }
-    const names = changed.map((f) => f.filename).join(', ');
-    try {
-      const terminology = loadTerminology(dir);
-      return {
-        terminology,
-        result: {
-          rule: RULES.terminology,
-          title: 'Terminology changes load and resolve',
-          status: 'warn',
-          details: [
-            `cards checked against the PR's terminology (${names}); check the new SNOMED CT codes by hand`,
-          ],
-        },
-      };
-    } catch (error) {
-      if (!isMhubError(error)) throw error;
-      const where = (text: string) => text.split(dir).join('registry/terminology');
-      return {
-        result: {
-          rule: RULES.terminology,
-          title: 'Terminology changes load and resolve',
-          status: 'fail',
-          details: [`${where(error.message)}${error.hint ? `. Fix: ${error.hint}` : ''}`],
-        },
-      };
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 export async function runPrBot(octokit: Octokit, options: PrBotOptions): Promise<PrBotResult> {
   const { repo, pullNumber } = options;
   if (!Number.isSafeInteger(pullNumber) || pullNumber <= 0)
@@ -157,48 +87,29 @@ export async function runPrBot(octokit: Octokit, options: PrBotOptions): Promise
     return { ok: true, body: '', results: [], stale };
   }
   const files = await listChangedFiles(octokit, repo, pullNumber);
-  const { cards: cardFiles } = classifyFiles(files);
-  // Card texts are read as data through the API at the exact commits: no checkout of PR code.
-  const cards: ChangedCard[] = await Promise.all(
-    cardFiles.map(async (f) => {
-      const head =
-        f.status === 'removed' ? undefined : await readFileAt(octokit, repo, f.filename, pr.head.sha);
-      const base =
-        f.status === 'added'
-          ? undefined
-          : await readFileAt(octokit, repo, f.previous_filename ?? f.filename, pr.base.sha);
-      return {
-        name: f.filename,
-        file: f.filename,
-        status: f.status,
-        ...(head !== undefined ? { head } : {}),
-        ...(base !== undefined ? { base } : {}),
-      };
-    }),
+  // Card and terminology texts are read as data through the API at the exact commits: no
+  // checkout of PR code. The rules are the ones `mhub registry check` applies locally.
+  const { ok, models, results } = await checkChanges(
+    {
+      files,
+      labels: pr.labels.map((l) => l.name ?? '').filter(Boolean),
+      read: (file, side) => readFileAt(octokit, repo, file, side === 'head' ? pr.head.sha : pr.base.sha),
+    },
+    {
+      terminologyDir: options.terminologyDir ?? defaultTerminologyDir,
+      ...(options.terminology ? { terminology: options.terminology } : {}),
+    },
   );
-  const vocabulary = await headTerminology(octokit, repo, files, pr.head.sha, {
-    dir: options.terminologyDir ?? defaultTerminologyDir,
-    ...(options.terminology ? { terminology: options.terminology } : {}),
-  });
-  const results = checkPullRequest({
-    files,
-    cards,
-    labels: pr.labels.map((l) => l.name ?? '').filter(Boolean),
-    // Bad terminology at the head leaves the cards to be checked against ours (and fails its rule).
-    terminology: vocabulary.terminology ?? options.terminology ?? loadTerminology(),
-  });
-  if (vocabulary.result) results.splice(2, 0, vocabulary.result);
   const serverUrl = options.serverUrl ?? 'https://github.com';
   const body = renderComment({
     headSha: pr.head.sha,
-    models: touchedModels(cardFiles),
+    models,
     results,
     previews: options.run ? await previews(octokit, repo, options.run.id, serverUrl) : [],
     ...(options.run?.url && options.run.conclusion
       ? { checkRun: { url: options.run.url, conclusion: options.run.conclusion } }
       : {}),
   });
-  const ok = !failed(results);
   if (options.dryRun) return { ok, body, results };
   const comment = await upsertComment(octokit, repo, pullNumber, body, options.botLogin);
   return { ok, body, results, comment };

@@ -15,6 +15,8 @@ interface Entry {
   id: string;
   name: string;
   codes: string;
+  /** Other names (abbreviations such as FGT), lowercase. */
+  synonyms: string[];
   /** Prepared once: fuzzysort then skips re-analysing the targets on every keystroke. */
   targets: Prepared[];
 }
@@ -32,11 +34,13 @@ function entries(terminology: Terminology): Entry[] {
       .map((c) => `${c.scheme} ${c.value} ${c.meaning}`)
       .join('; ');
     const meanings = coded.map((c) => c.meaning).join(' ');
+    const synonyms = terminology.synonyms(id);
     return {
       id,
       name: s.name,
       codes,
-      targets: [id, s.name, meanings, codes].map((x) => fuzzysort.prepare(x)),
+      synonyms: synonyms.map((x) => x.toLowerCase()),
+      targets: [id, s.name, meanings, codes, synonyms.join(' ')].map((x) => fuzzysort.prepare(x)),
     };
   });
   cache.set(terminology, list);
@@ -62,14 +66,14 @@ export function searchTerms(terminology: Terminology, query: string, limit = 10)
   const list = entries(terminology);
   if (trimmed === '') return list.slice(0, limit).map((e) => ({ ...pick(e), score: 0 }));
   const results = fuzzysort.go(trimmed, list, {
-    keys: [0, 1, 2, 3].map((i) => (e: Entry) => e.targets[i]),
+    keys: [0, 1, 2, 3, 4].map((i) => (e: Entry) => e.targets[i]),
     limit,
     threshold: 0.3,
     // An exact id or name beats any partial match.
     scoreFn: (r) => {
       const e = r.obj;
       const q = trimmed.toLowerCase();
-      if (e.id.toLowerCase() === q || e.name.toLowerCase() === q) return 2;
+      if (e.id.toLowerCase() === q || e.name.toLowerCase() === q || e.synonyms.includes(q)) return 2;
       return Math.max(...Array.from(r, (x) => x?.score ?? 0));
     },
   });

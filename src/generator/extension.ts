@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CardRecord, Terminology } from '../registry/index.ts';
-import { buildIndex, modelSourceDir, repoRoot } from '../registry/index.ts';
+import { buildIndex, modelSourceDir, projectLinks, repoRoot } from '../registry/index.ts';
 import { colourTableCsv, terminologyContext } from './colour-table.ts';
 import { jsonText } from './escape.ts';
 import { colourFor, iconPng } from './icon.ts';
@@ -31,7 +31,6 @@ export interface RenderOptions {
 export const CATALOG_SCHEMA_URL =
   'https://raw.githubusercontent.com/Slicer/Slicer/main/Schemas/slicer-extension-catalog-entry-schema-v1.0.2.json#';
 const DEFAULT_SCM_URL = 'https://github.com/mhub-registry/SlicerMHubModels';
-const DEFAULT_CATALOG_URL = 'https://mhub-registry.github.io/api';
 
 /** Files under a folder (sorted, relative, without caches), read once per process. */
 const folderCache = new Map<string, { rel: string; content: Buffer }[]>();
@@ -162,7 +161,8 @@ function browserFiles(
   ];
   const script = render('browser/MHubModelBrowser.py.hbs', {
     module: b,
-    catalogUrl: options.catalogUrl ?? DEFAULT_CATALOG_URL,
+    // The published catalog's JSON API (package.json "homepage"): where the browser refreshes from.
+    catalogUrl: options.catalogUrl ?? projectLinks().api,
   });
   return scriptedModule(b, script, resources);
 }

@@ -12,6 +12,7 @@ import { type GeneratedFile, type RenderOptions, renderExtension } from './exten
 import { writeFiles } from './write.ts';
 
 export { type GeneratedFile, type RenderOptions, renderExtension } from './extension.ts';
+export { colourFor, iconPng } from './icon.ts';
 export { moduleName } from './names.ts';
 
 export interface GenerateOptions extends Omit<RenderOptions, 'registry'> {

@@ -16,19 +16,26 @@ import {
 } from '../runner/index.ts';
 import { authorizationFor } from './auth.ts';
 import type { Server } from './http.ts';
-import { listSeries } from './qido.ts';
+import { listSeries, queryStudies, type StudyInfo } from './qido.ts';
 import { retrieveSeries } from './retrieve.ts';
 import { selectSeries } from './select.ts';
 import { dicomFiles, storeInstances } from './stow.ts';
-import { type DicomwebTarget, displayUrl, isDicomwebUrl, isDimseUrl, parseDicomwebUrl } from './url.ts';
+import {
+  type DicomwebTarget,
+  displayUrl,
+  isDicomwebUrl,
+  isDimseUrl,
+  parseDicomwebUrl,
+  parseStudyQuery,
+} from './url.ts';
 
 export { AUTH_ENV, authorizationFor, configPath } from './auth.ts';
 export type { Server } from './http.ts';
 export { boundaryOf, MultipartError, readMultipart } from './multipart.ts';
-export { listInstances, listSeries, type SeriesInfo } from './qido.ts';
+export { listInstances, listSeries, queryStudies, type SeriesInfo, type StudyInfo } from './qido.ts';
 export { retrieveSeries } from './retrieve.ts';
 export { dicomFiles, storeInstances } from './stow.ts';
-export { isDicomwebUrl, isDimseUrl, parseDicomwebUrl } from './url.ts';
+export { displayUrl, isDicomwebUrl, isDimseUrl, parseDicomwebUrl, parseStudyQuery } from './url.ts';
 
 export interface PacsRunRequest extends RunRequest {
   /** dicomweb+http(s)://server/root: STOW-RS the DICOM results there after the run. */
@@ -107,6 +114,29 @@ async function dimseSource(value: string, _signal: AbortSignal | undefined): Pro
     where: base,
     list: () => dimse.findSeriesDimse(peer, ae, peer.study),
     retrieve: (info, dir, progress) => dimse.getSeriesDimse(peer, ae, peer.study, info.uid, dir, progress),
+  };
+}
+
+export interface StudySearch {
+  /** The server without credentials or query, for messages. */
+  where: string;
+  /** The query as given (never holds credentials: parseStudyQuery refuses them). */
+  query: string;
+  studies: (StudyInfo & { address: string })[];
+}
+
+/**
+ * `dicomweb+http(s)://server/root?<QIDO query>` -> every matching study, each with the
+ * `dicomweb+…/studies/<UID>` address `runWithPacs` takes (retrieval happens there, per study).
+ */
+export async function findStudies(address: string, signal?: AbortSignal): Promise<StudySearch> {
+  const { base, query } = parseStudyQuery(address, '--inputs');
+  const server: Server = { base, authorization: await authorizationFor(base), signal };
+  const studies = await queryStudies(server, query);
+  return {
+    where: displayUrl(base),
+    query: query.toString(),
+    studies: studies.map((s) => ({ ...s, address: `dicomweb+${base}/studies/${s.uid}` })),
   };
 }
 

@@ -54,3 +54,66 @@ export async function listInstances(server: Server, study: string, series: strin
   const items = await readJsonArray(response, server, what);
   return items.flatMap((item) => firstValue(item, TAG.sop) ?? []);
 }
+
+export interface StudyInfo {
+  uid: string;
+  patientId?: string;
+  date?: string;
+  description?: string;
+  modalities: string[];
+}
+
+const STUDY_TAG = {
+  study: '0020000D',
+  patientId: '00100020',
+  date: '00080020',
+  description: '00081030',
+  modalities: '00080061',
+} as const;
+
+/** Studies asked for per request while paging with limit/offset (servers may cap it lower). */
+export const STUDY_PAGE = 500;
+
+/**
+ * QIDO-RS `/studies?<query>`: every matching study, in the server's order. Without `limit` or
+ * `offset` in the query the answer is paged (a server may cap one answer silently) until a page
+ * brings no new study; with either, one request as given.
+ */
+export async function queryStudies(
+  server: Server,
+  query: URLSearchParams,
+  pageSize = STUDY_PAGE,
+): Promise<StudyInfo[]> {
+  const what = `the studies matching ${query.toString() || 'no filter'}`;
+  const fields = [STUDY_TAG.patientId, STUDY_TAG.date, STUDY_TAG.description, STUDY_TAG.modalities];
+  const paged = !query.has('limit') && !query.has('offset');
+  const found = new Map<string, StudyInfo>();
+  for (let offset = 0; ; ) {
+    const params = new URLSearchParams(query);
+    for (const f of fields) params.append('includefield', f);
+    if (paged) {
+      params.set('limit', String(pageSize));
+      params.set('offset', String(offset));
+    }
+    const response = await request(server, `/studies?${params}`, { accept: 'application/dicom+json', what });
+    const items = await readJsonArray(response, server, what);
+    let added = 0;
+    for (const item of items) {
+      const uid = firstValue(item, STUDY_TAG.study);
+      if (!uid || found.has(uid)) continue;
+      added++;
+      const modalities = (item[STUDY_TAG.modalities]?.Value ?? []).map(String);
+      found.set(uid, {
+        uid,
+        patientId: firstValue(item, STUDY_TAG.patientId),
+        date: firstValue(item, STUDY_TAG.date),
+        description: firstValue(item, STUDY_TAG.description),
+        modalities,
+      });
+    }
+    // A server that ignores offset sends the same page again: no new study ends the paging too.
+    if (!paged || items.length === 0 || added === 0) break;
+    offset += items.length;
+  }
+  return [...found.values()];
+}

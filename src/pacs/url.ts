@@ -94,3 +94,42 @@ export function parseDicomwebUrl(text: string, what: string, needStudy: boolean)
   }
   return target;
 }
+
+/** Query keys that carry credentials on some servers: refused like credentials in the address. */
+const SECRET_KEY = /^(access_?token|token|auth\w*|password|passwd|secret|api_?key|key|sig|signature)$/i;
+
+export interface StudyQuery {
+  base: string;
+  /** The QIDO-RS study query, e.g. ModalitiesInStudy=CT&StudyDate=20240101-20241231. */
+  query: URLSearchParams;
+}
+
+/**
+ * `dicomweb+http(s)://server/root[/studies]?<QIDO query>`: the service root and the study query
+ * (`mhub batch --inputs`). A study in the path, credentials in the address or in the query are refused.
+ */
+export function parseStudyQuery(text: string, what: string): StudyQuery {
+  const hash = text.indexOf('#');
+  const bare = hash >= 0 ? text.slice(0, hash) : text;
+  const at = bare.indexOf('?');
+  const address = (at >= 0 ? bare.slice(0, at) : bare).replace(/\/studies\/?$/i, '');
+  const query = new URLSearchParams(at >= 0 ? bare.slice(at + 1) : '');
+  const { base } = parseDicomwebUrl(address, what, false);
+  for (const [key, value] of query) {
+    if (SECRET_KEY.test(key)) {
+      throw new MhubError(
+        'USAGE',
+        `${what}: the query parameter ${key} looks like a credential; credentials in the address are refused (they would be kept in shell history, logs and the batch ledger)`,
+        'set MHUB_DICOMWEB_TOKEN, or MHUB_DICOMWEB_USER and MHUB_DICOMWEB_PASSWORD, or a config file',
+      );
+    }
+    if (!/^[A-Za-z][A-Za-z0-9]*$|^[0-9A-Fa-f]{8}(\.[0-9A-Fa-f]{8})*$/.test(key) || value === '') {
+      throw new MhubError(
+        'USAGE',
+        `${what}: '${key}=${value}' is not a QIDO-RS query parameter`,
+        'write attribute=value pairs, e.g. ?ModalitiesInStudy=CT&StudyDate=20240101-20241231&PatientID=P1',
+      );
+    }
+  }
+  return { base, query };
+}

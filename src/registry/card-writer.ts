@@ -48,3 +48,18 @@ export function formatCard(card: ModelCard, body: string): string {
   const front = doc.toString({ lineWidth: 0 });
   return `---\n${front}---\n\n${body.trim()}\n`;
 }
+
+/** The card text's sections and the placeholder each starts with in a new card. */
+export const BODY_TEMPLATE = [
+  ['Intended Use', 'What the model is for: task, images, population, clinical setting.'],
+  ['Evaluation', 'Metrics, evaluation data and results, with references.'],
+  ['Training Data', 'What the model was trained on, with references.'],
+  ['Limitations', 'Where the model is known to fail or was not tested.'],
+] as const;
+
+/** A new card's body: the template sections, the first filled with `intendedUse` if given. */
+export function defaultBody(intendedUse?: string): string {
+  return BODY_TEMPLATE.map(
+    ([title, text], i) => `## ${title}\n\n${i === 0 && intendedUse ? intendedUse : text}`,
+  ).join('\n\n');
+}

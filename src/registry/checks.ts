@@ -2,15 +2,25 @@
 // terminology, real calendar dates, licence ids, image reference syntax, hostile text).
 import path from 'node:path';
 import spdxIds from 'spdx-license-ids' with { type: 'json' };
-import type { Diagnostic } from './diagnostics.ts';
+import deprecatedSpdxIds from 'spdx-license-ids/deprecated.json' with { type: 'json' };
+import { BODY_TEMPLATE } from './card-writer.ts';
+import type { Diagnostic, Severity } from './diagnostics.ts';
 import { formatPath } from './diagnostics.ts';
+import { normaliseLicence } from './normalise.ts';
 import { modelSourceProblem } from './paths.ts';
 import type { Terminology } from './terminology.ts';
 import type { ModelCard } from './types.gen.ts';
 
-type Report = (path: (string | number)[], message: string, hint: string, key?: boolean) => void;
+type Report = (
+  path: (string | number)[],
+  message: string,
+  hint: string,
+  key?: boolean,
+  severity?: Severity,
+) => void;
 
 const spdx = new Set<string>(spdxIds as string[]);
+const deprecatedSpdx = new Set<string>(deprecatedSpdxIds as string[]);
 const spdxLower = new Map([...spdx].map((id) => [id.toLowerCase(), id]));
 
 export function isSpdxId(id: string): boolean {
@@ -36,6 +46,82 @@ const IMAGE_RE =
 
 export function isImageName(image: string): boolean {
   return image.length <= 255 && IMAGE_RE.test(image);
+}
+
+/** Why Docker would refuse `image` as a repository name, with the fix; undefined when it is valid. */
+export function imageNameProblem(image: string): { message: string; hint: string } | undefined {
+  if (isImageName(image)) return undefined;
+  const host = /^[^/]*[.:][^/]*\//.exec(image)?.[0] ?? /^localhost\//.exec(image)?.[0] ?? '';
+  const path = image.slice(host.length);
+  if (/[:@]/.test(path))
+    return {
+      message: `'${image}' holds a tag or digest`,
+      hint: 'put the tag in tag: and the digest in digest:, and keep image: to the repository name',
+    };
+  if (image.length > 255)
+    return {
+      message: `'${image.slice(0, 40)}...' is ${image.length} characters long`,
+      hint: 'Docker allows 255',
+    };
+  if (/[A-Z]/.test(path))
+    return {
+      message: `'${image}' has uppercase letters: Docker repository names are lowercase`,
+      hint: `write '${host}${path.toLowerCase()}'`,
+    };
+  const bad = /[^a-z0-9._\-/]/.exec(path)?.[0];
+  if (bad !== undefined)
+    return {
+      message: `'${image}' contains '${bad}', which Docker does not allow in a repository name`,
+      hint: 'use lowercase letters, digits, and . _ - between them, with / between path parts, e.g. mhubai/lungmask',
+    };
+  return {
+    message: `'${image}' is not a valid repository name: a path part is empty or starts or ends with . _ or -`,
+    hint: 'separators go between letters or digits, e.g. mhubai/lung-mask',
+  };
+}
+
+/** Why `id` is not an SPDX licence id a card can carry, with the id to write where one is clear. */
+export function licenceProblem(id: string): { message: string; hint: string } | undefined {
+  if (isSpdxId(id)) return undefined;
+  const plain = id.endsWith('+') ? id.slice(0, -1) : id;
+  if (deprecatedSpdx.has(id) || (plain !== id && (spdx.has(plain) || deprecatedSpdx.has(plain)))) {
+    // GPL-3.0 said neither "only" nor "or later": the SPDX list deprecated such ids.
+    const base = plain.replace(/-only$|-or-later$/, '');
+    const versioned = [`${base}-only`, `${base}-or-later`].filter((v) => spdx.has(v));
+    return {
+      message: `'${id}' is a deprecated SPDX licence id`,
+      hint:
+        versioned.length < 2
+          ? 'use its current id from https://spdx.org/licenses/'
+          : plain !== id
+            ? `write '${versioned[1]}'`
+            : `write '${versioned[0]}' or '${versioned[1]}', whichever the licence grants`,
+    };
+  }
+  // The same reading of licence names as the MHub importer (`CC BY 4.0` is CC-BY-4.0).
+  const normalised = normaliseLicence(id).id;
+  return {
+    message: `'${id}' is not an SPDX licence id`,
+    hint:
+      normalised !== 'NOASSERTION' && normalised !== id
+        ? `write '${normalised}'`
+        : 'use an id from https://spdx.org/licenses/, LicenseRef-<name>, NONE or NOASSERTION',
+  };
+}
+
+/** Why `digest` is not a sha256 image digest, by cause; undefined when it is one. */
+export function digestProblem(digest: string): string | undefined {
+  if (/^sha256:[0-9a-f]{64}$/.test(digest)) return undefined;
+  if (/[:@].*sha256:/.test(digest) || digest.includes('@'))
+    return 'holds an image reference: give only the digest, sha256:<64 hex>, and put the tag in tag:';
+  const [algorithm, hex] = digest.includes(':') ? digest.split(/:(.*)/s) : [undefined, digest];
+  if (algorithm !== undefined && algorithm.toLowerCase() !== 'sha256')
+    return `is a ${algorithm} digest: images are pinned by their sha256 digest`;
+  if (algorithm === undefined && /^[0-9a-fA-F]{64}$/.test(digest)) return "lacks the 'sha256:' prefix";
+  if (algorithm === 'SHA256') return "starts with 'SHA256:': write the prefix in lowercase, sha256:";
+  if (/[^0-9a-fA-F]/.test(hex ?? '')) return 'holds characters that are not hex digits (0-9, a-f)';
+  if (/[A-F]/.test(hex ?? '')) return 'has uppercase hex digits: write them in lowercase';
+  return `has ${(hex ?? '').length} hex digits after sha256:, not 64`;
 }
 
 // C0 controls except tab and newline, DEL, and C1 controls: never meaningful in a card.
@@ -136,16 +222,8 @@ export function checkCard(
 
   for (const which of ['code', 'weights'] as const) {
     const id = card.license[which];
-    if (!isSpdxId(id)) {
-      const canonical = canonicalSpdx(id);
-      report(
-        ['license', which],
-        `'${id}' is not an SPDX licence id`,
-        canonical
-          ? `write '${canonical}'`
-          : 'use an id from https://spdx.org/licenses/, LicenseRef-<name>, NONE or NOASSERTION',
-      );
-    }
+    const problem = licenceProblem(id);
+    if (problem) report(['license', which], problem.message, problem.hint);
   }
 
   for (const [which, value] of Object.entries(card.dates ?? {})) {
@@ -164,16 +242,10 @@ export function checkCard(
   }
 
   const docker = card.runtimes.docker;
-  if (docker && !isImageName(docker.image)) {
-    const tagged = /[:@]/.test(docker.image.replace(/^[^/]*:[0-9]+\//, ''));
-    report(
-      ['runtimes', 'docker', 'image'],
-      `'${docker.image}' is not a valid image name`,
-      tagged
-        ? 'put the tag in tag: and the digest in digest:, and keep image: to the repository name'
-        : 'use lowercase letters, digits, ., _, - and /, e.g. mhubai/lungmask',
-    );
-  }
+  const imageProblem = docker ? imageNameProblem(docker.image) : undefined;
+  if (imageProblem) report(['runtimes', 'docker', 'image'], imageProblem.message, imageProblem.hint);
+
+  checkHabits(card, body, report);
 
   const venv = card.runtimes.venv;
   venv?.requirements.forEach((line, i) => {
@@ -211,14 +283,42 @@ export function checkCard(
   });
 }
 
+/** Valid but probably unintended: warnings, which do not fail validation. */
+function checkHabits(card: ModelCard, body: string, report: Report) {
+  const warn = (at: (string | number)[], message: string, hint: string) =>
+    report(at, message, hint, false, 'warning');
+  for (const [title, placeholder] of BODY_TEMPLATE) {
+    if (body.includes(placeholder))
+      warn(
+        [],
+        `the Markdown body still holds the template text of '## ${title}' ("${placeholder}")`,
+        `replace it with what is true of this model, or remove the section`,
+      );
+  }
+  card.authors?.forEach((author, i) => {
+    if (/;| and |&/.test(author) || (author.match(/,/g)?.length ?? 0) >= 2)
+      warn(
+        ['authors', i],
+        `'${author.slice(0, 60)}' looks like several authors in one entry`,
+        'list each author as its own item (authors: [Doe, Jane; ...] is one name per list item)',
+      );
+  });
+  if (/^[vV]\d/.test(card.version))
+    warn(
+      ['version'],
+      `version '${card.version}' starts with '${card.version[0]}'`,
+      `write '${card.version.slice(1)}': versions are compared as numbers (e.g. by the PR bot's version-bump rule)`,
+    );
+}
+
 /** Builds a reporter that turns findings into diagnostics located in the card file. */
 export function reporter(
   file: string,
   locate: (path: readonly (string | number)[], key?: boolean) => { line: number; column: number },
   out: Diagnostic[],
 ): Report {
-  return (at, message, hint, key) => {
+  return (at, message, hint, key, severity = 'error') => {
     const { line, column } = locate(at, key);
-    out.push({ severity: 'error', file, line, column, path: formatPath(at), message, hint });
+    out.push({ severity, file, line, column, path: formatPath(at), message, hint });
   };
 }

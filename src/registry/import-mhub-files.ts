@@ -58,7 +58,7 @@ async function metaFiles(input: string): Promise<{ files: string[]; folder: stri
 export async function importMhubFiles(
   input: string,
   terminology: Terminology,
-  options: { workflows?: string } = {},
+  options: { workflows?: string; keepUnknownClasses?: boolean } = {},
 ): Promise<ImportedFile[]> {
   const { files, folder } = await metaFiles(input);
   const workflowsFile = options.workflows ?? path.join(folder, '..', 'workflows.json');
@@ -78,6 +78,7 @@ export async function importMhubFiles(
     const { card, body, warnings } = importMhubMeta(meta, {
       terminology,
       file,
+      ...(options.keepUnknownClasses ? { keepUnknownClasses: true } : {}),
       ...(typeof name === 'string' && workflows[name] ? { workflows: workflows[name] } : {}),
       ...(source
         ? {

@@ -74,6 +74,8 @@ export interface ImportOptions {
   upstream?: { ref?: string; path?: string };
   /** Name of the file being imported, for messages. */
   file?: string;
+  /** Keep class ids the terminology lacks (with a warning) instead of failing: the wizard maps them. */
+  keepUnknownClasses?: boolean;
 }
 
 export interface ImportResult {
@@ -234,10 +236,21 @@ export function importMhubMeta(meta: MhubMeta, options: ImportOptions): ImportRe
       classes.forEach((id, k) => {
         if (!options.terminology.resolve(id)) {
           const { part, suggestion } = options.terminology.explainUnknown(id);
+          const known = suggestion ? options.terminology.resolve(suggestion) : undefined;
+          const maybe = known
+            ? `${suggestion} (${known.name}, ${known.type.scheme} ${known.type.value})`
+            : '';
+          if (options.keepUnknownClasses) {
+            warn(
+              `${at}.classes[${k}]`,
+              `'${part}' is not in the terminology${maybe ? `; it may be ${maybe}` : ''}: map it to a terminology id`,
+            );
+            return;
+          }
           throw new MhubError(
             'INVALID_INPUT',
             `${file}: ${at}.classes[${k}]: '${part}' is not in the terminology`,
-            `${suggestion ? `if it means ${suggestion}, fix the id; otherwise ` : ''}add '${part}' with its SNOMED CT codes to registry/terminology/registry-extensions.json`,
+            `${maybe ? `if it means ${maybe}, use that id (\`mhub registry new --from-mhub\` maps it for you); otherwise ` : ''}add '${part}' with its SNOMED CT codes to registry/terminology/registry-extensions.json (see CONTRIBUTING.md)`,
           );
         }
       });

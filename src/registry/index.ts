@@ -2,15 +2,20 @@
 // terminology, index, import, remote sources). Nothing outside src/registry reaches past this file.
 export {
   buildIndex,
+  cardOfIndexed,
   INDEX_VERSION,
+  type IndexedCard,
   type IndexedModel,
+  type IndexOptions,
   type MhubV2Model,
+  type ModelUrls,
+  type PublishedDate,
   type RegistryIndex,
   writeIndex,
 } from './build-index.ts';
 export { type CardReadResult, type CardSource, MAX_CARD_BYTES, readCardText } from './card-file.ts';
-export { formatCard } from './card-writer.ts';
-export { isPinnedRequirement } from './checks.ts';
+export { BODY_TEMPLATE, defaultBody, formatCard } from './card-writer.ts';
+export { digestProblem, imageNameProblem, isPinnedRequirement } from './checks.ts';
 export { closest, editDistance } from './closest.ts';
 export { parseCsv, parseCsvRows } from './csv.ts';
 export { type Diagnostic, formatDiagnostic, formatPath, hasErrors, type Severity } from './diagnostics.ts';
@@ -23,6 +28,7 @@ export {
 } from './import-mhub.ts';
 export { type ImportedFile, importMhubFiles, writeCards } from './import-mhub-files.ts';
 export { defaultModelsDir, modelSourceDir, repoRoot } from './paths.ts';
+export { type ProjectLinks, projectLinks } from './project.ts';
 export { describeAge, type RegistryLookup, type ResolvedRegistry, resolveRegistry } from './source.ts';
 export {
   type Code,

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { digestProblem, licenceProblem } from './checks.ts';
 import { closest } from './closest.ts';
 import { type Diagnostic, formatPath } from './diagnostics.ts';
 
@@ -31,6 +32,16 @@ export function validators(): Validators {
 export function cardSchema(): Record<string, unknown> {
   return loadSchema(CARD_SCHEMA_FILE);
 }
+
+/** Field-specific explanations of a value that fails its pattern: what is wrong, and the fix. */
+const EXPLAIN: Record<string, (value: string) => { message: string; hint?: string } | undefined> = {
+  'runtimes.docker.digest': (v) => {
+    const cause = digestProblem(v);
+    return cause ? { message: `'${v}' ${cause}` } : undefined;
+  },
+  'license.code': licenceProblem,
+  'license.weights': licenceProblem,
+};
 
 type Locate = (path: readonly (string | number)[], key?: boolean) => { line: number; column: number };
 
@@ -120,10 +131,15 @@ export function schemaDiagnostics(
         break;
       }
       case 'pattern':
-      case 'format':
-        message = `${describe(e.data)} is not ${e.keyword === 'format' ? `a valid ${params.format}` : 'in the expected form'}`;
-        hint ??= `match ${String(params.pattern ?? params.format)}`;
+      case 'format': {
+        // Some fields say what exactly is wrong (a digest: tag left in, prefix, case, length).
+        const explained = typeof e.data === 'string' ? EXPLAIN[formatPath(base)]?.(e.data) : undefined;
+        message =
+          explained?.message ??
+          `${describe(e.data)} is not ${e.keyword === 'format' ? `a valid ${params.format}` : 'in the expected form'}`;
+        hint = explained?.hint ?? hint ?? `match ${String(params.pattern ?? params.format)}`;
         break;
+      }
       case 'maxLength':
         message = `is ${(e.data as string).length} characters long, over the limit of ${params.limit}`;
         hint ??= 'shorten it; put long text in the Markdown body';

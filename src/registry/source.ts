@@ -8,10 +8,11 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
-import type { IndexedModel } from './build-index.ts';
+import { writeFileAtomic } from '../fsafe/index.ts';
+import { cardOfIndexed, type IndexedModel } from './build-index.ts';
 import { formatCard } from './card-writer.ts';
 import { defaultModelsDir } from './paths.ts';
 
@@ -132,16 +133,14 @@ async function fetchCard(base: string, lookup: RegistryLookup): Promise<{ file: 
       'point --registry at a registry index folder (models/<name>.json)',
     );
   }
-  const { body, segmentDetails: _derived, ...card } = entry;
+  const { body, segmentDetails: _derived, ...indexed } = entry;
+  const card = cardOfIndexed(indexed);
   await mkdir(dir, { recursive: true });
   // The card is validated when it is loaded from the cache, like a card in a folder.
-  await writeAtomic(file, formatCard(card, typeof body === 'string' ? body : ''));
-  await writeAtomic(metaFile, `${JSON.stringify({ url: base, fetchedAt: now } satisfies CacheMeta)}\n`);
+  // The cache is mhub's own: an older copy is replaced (force), through the one checked writer.
+  await writeFileAtomic(file, formatCard(card, typeof body === 'string' ? body : ''), { force: true });
+  await writeFileAtomic(metaFile, `${JSON.stringify({ url: base, fetchedAt: now } satisfies CacheMeta)}\n`, {
+    force: true,
+  });
   return { file, note: `registry: ${model} from ${base} (fetched now)` };
-}
-
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const temp = `${file}.tmp-${process.pid}`;
-  await writeFile(temp, text);
-  await rename(temp, file);
 }

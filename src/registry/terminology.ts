@@ -11,6 +11,9 @@ import type { Code, TerminologyFile } from './types.gen.ts';
 
 export type { Code };
 
+/** The terminology file scripts/import-segdb.ts writes from MHub's SegDB. */
+export const SEGDB_FILE = 'segdb.json';
+
 export const defaultTerminologyDir = fileURLToPath(new URL('../../registry/terminology/', import.meta.url));
 
 /** A segment id resolved to its codes, ready for DICOM SEG, Slicer and the catalog. */
@@ -31,6 +34,7 @@ export class Terminology {
   private readonly segments = new Map<string, TerminologyFile['segments'][string]>();
   private readonly codes = new Map<string, Code>();
   private readonly cache = new Map<string, ResolvedSegment | undefined>();
+  private readonly synonymsOf = new Map<string, string[]>();
 
   constructor(entries: { file: string; data: TerminologyFile }[]) {
     this.files = entries.map((e) => e.file);
@@ -39,11 +43,33 @@ export class Terminology {
         for (const [id, code] of Object.entries(table)) this.codes.set(id, code);
       }
       for (const [id, segment] of Object.entries(data.segments)) this.segments.set(id, segment);
+      for (const [id, names] of Object.entries(data.synonyms ?? {}))
+        this.synonymsOf.set(id, [...(this.synonymsOf.get(id) ?? []), ...names]);
     }
   }
 
   ids(): string[] {
     return [...this.segments.keys()];
+  }
+
+  /** Other names of a segment (abbreviations, upstream class ids). */
+  synonyms(id: string): string[] {
+    return this.synonymsOf.get(id) ?? [];
+  }
+
+  /**
+   * Segment ids that `text` names exactly (any case): an id, a name, a synonym, or the code value
+   * of its type (a SNOMED CT code). Plain segments only, in vocabulary order.
+   */
+  lookup(text: string): string[] {
+    const q = text.trim().toLowerCase();
+    if (!q) return [];
+    const out: string[] = [];
+    for (const [id, s] of this.segments) {
+      const names = [id, s.name, ...this.synonyms(id), this.codes.get(s.type)?.value ?? ''];
+      if (names.some((n) => n.toLowerCase() === q)) out.push(id);
+    }
+    return out;
   }
 
   code(id: string): Code | undefined {
@@ -61,7 +87,7 @@ export class Terminology {
   /** The unknown part of an id and a close known id, for error messages. */
   explainUnknown(id: string): { part: string; suggestion?: string } {
     const part = id.split('+').find((p) => !this.segments.has(p)) ?? id;
-    return { part, suggestion: closest(part, this.segments.keys()) };
+    return { part, suggestion: this.lookup(part)[0] ?? closest(part, this.segments.keys()) };
   }
 
   private resolveUncached(id: string): ResolvedSegment | undefined {
@@ -95,9 +121,19 @@ export function checkTerminology(entries: { file: string; data: unknown }[]): Di
   const diagnostics: Diagnostic[] = [];
   const where = new Map<string, string>();
   const codeIds = new Set<string>();
+  /** scheme:value -> the first code id defining it; code id -> scheme:value. */
+  const codeOwner = new Map<string, { id: string; file: string }>();
+  const codeValues = new Map<string, string>();
+  /** category|type|modifier values -> the first segment with them. */
+  const concepts = new Map<string, { id: string; file: string }>();
   const valid: { file: string; data: TerminologyFile }[] = [];
   const noLocation = () => ({ line: 0, column: 0 });
-  for (const { file, data } of entries) {
+  // SegDB's import is the reference vocabulary: an entry elsewhere that repeats one of its
+  // concepts is the duplicate (checked in this order).
+  const ordered = [...entries].sort(
+    (a, b) => Number(path.basename(b.file) === SEGDB_FILE) - Number(path.basename(a.file) === SEGDB_FILE),
+  );
+  for (const { file, data } of ordered) {
     const validate = validators().terminology;
     if (!validate(data)) {
       diagnostics.push(...schemaDiagnostics(validate.errors, file, noLocation));
@@ -106,7 +142,50 @@ export function checkTerminology(entries: { file: string; data: unknown }[]): Di
     valid.push({ file, data: data as TerminologyFile });
     const t = data as TerminologyFile;
     for (const table of [t.categories, t.types, t.modifiers])
-      for (const id of Object.keys(table)) codeIds.add(id);
+      for (const [id, code] of Object.entries(table)) {
+        codeIds.add(id);
+        // A second code id for a code another one already names.
+        const value = `${code.scheme}:${code.value}`;
+        const first = codeOwner.get(value);
+        if (first && first.id !== id)
+          diagnostics.push({
+            severity: 'error',
+            file,
+            line: 0,
+            column: 0,
+            path: `${table === t.categories ? 'categories' : table === t.types ? 'types' : 'modifiers'}.${id}`,
+            message: `code ${code.scheme} ${code.value} is already defined as '${first.id}' in ${first.file}`,
+            hint: `refer to '${first.id}' instead of defining the code again`,
+          });
+        else codeOwner.set(value, { id, file });
+        codeValues.set(id, value);
+      }
+  }
+  const segmentIds = new Set(valid.flatMap(({ data }) => Object.keys(data.segments)));
+  for (const { file, data } of valid) {
+    for (const [id, names] of Object.entries(data.synonyms ?? {})) {
+      if (!segmentIds.has(id))
+        diagnostics.push({
+          severity: 'error',
+          file,
+          line: 0,
+          column: 0,
+          path: `synonyms.${id}`,
+          message: `names synonyms of '${id}', which no terminology file defines`,
+          hint: 'give synonyms of an existing segment id, or define the segment',
+        });
+      for (const name of names)
+        if (segmentIds.has(name) && name !== id)
+          diagnostics.push({
+            severity: 'error',
+            file,
+            line: 0,
+            column: 0,
+            path: `synonyms.${id}`,
+            message: `'${name}' is a segment id of its own, not a synonym of '${id}'`,
+            hint: `remove '${name}' from the synonyms`,
+          });
+    }
   }
   for (const { file, data } of valid) {
     for (const [group, table] of Object.entries({
@@ -132,6 +211,23 @@ export function checkTerminology(entries: { file: string; data: unknown }[]): Di
       }
     }
     for (const [id, segment] of Object.entries(data.segments)) {
+      // The same concept under a second id: cards would name one thing two ways (the upstream
+      // SegDB's own duplicates within its file are left to it).
+      const key = [segment.category, segment.type, segment.modifier]
+        .map((ref) => (ref ? codeValues.get(ref) : ''))
+        .join('|');
+      const twin = concepts.get(key);
+      if (twin && twin.file !== file && !key.includes('undefined'))
+        diagnostics.push({
+          severity: 'error',
+          file,
+          line: 0,
+          column: 0,
+          path: `segments.${id}`,
+          message: `has the codes of '${twin.id}' (${twin.file}): the same concept under a second id`,
+          hint: `use '${twin.id}' in cards (add '${id}' to synonyms: { ${twin.id}: [...] } if cards upstream call it that), or correct the codes`,
+        });
+      else if (!twin) concepts.set(key, { id, file });
       for (const ref of [segment.category, segment.type, segment.modifier]) {
         if (ref && !codeIds.has(ref)) {
           diagnostics.push({

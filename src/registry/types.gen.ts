@@ -244,6 +244,15 @@ export interface TerminologyFile {
   segments: {
     [k: string]: Segment;
   };
+  /**
+   * Other names of segments defined in any terminology file (abbreviations such as FGT, class ids used upstream), found by the segment search and offered for unknown ids.
+   */
+  synonyms?: {
+    /**
+     * @minItems 1
+     */
+    [k: string]: [string, ...string[]];
+  };
 }
 export interface CodeTable {
   [k: string]: Code;

@@ -85,11 +85,15 @@ export async function validateCards(
       });
       return true;
     };
-    let duplicate = clash(byName.get(record.card.name), 'name', record.card.name, 'name');
-    if (record.card.id) duplicate = clash(byId.get(record.card.id), 'id', record.card.id, 'id') || duplicate;
+    // Compared without case: on Windows' and macOS' file systems Foo and foo are one folder, and a
+    // UUID's hex digits may be written in either case.
+    const name = record.card.name.toLowerCase();
+    const id = record.card.id?.toLowerCase();
+    let duplicate = clash(byName.get(name), 'name', record.card.name, 'name');
+    if (id) duplicate = clash(byId.get(id), 'id', record.card.id!, 'id') || duplicate;
     if (duplicate) return;
-    byName.set(record.card.name, file);
-    if (record.card.id) byId.set(record.card.id, file);
+    byName.set(name, file);
+    if (id) byId.set(id, file);
     result.cards.push(record);
   });
   return result;

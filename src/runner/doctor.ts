@@ -2,12 +2,20 @@
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  gpuChoice,
+  mayHaveNvidia,
+  platformFindings,
+  platformId,
+  platformInfo,
+  systemProbe,
+} from '../platform/index.ts';
 import type { CardRecord } from '../registry/index.ts';
 import { ENV, imageReference, satisfies } from './contract/index.ts';
 import { connectDocker } from './docker/client.ts';
 import { detectGpu } from './gpu.ts';
 import { mhubHome } from './venv/env.ts';
-import { availablePythons } from './venv/python.ts';
+import { availablePythons, pythonLabel } from './venv/python.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -41,8 +49,14 @@ async function freeBytes(dir: string): Promise<number | undefined> {
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 
 export async function doctor(record?: CardRecord, options: DoctorOptions = {}): Promise<Check[]> {
-  const checks: Check[] = [];
   const card = record?.card;
+  const probe = systemProbe(options.env);
+  const home = options.home ?? mhubHome(options.env);
+  // The OS, its Docker endpoint and its known limits, with their fixes (src/platform).
+  const checks: Check[] = platformFindings(probe, {
+    cacheRoot: home,
+    ...(options.dockerSocket ? { dockerSocket: options.dockerSocket } : {}),
+  });
   // Docker: reachable (and with it installed, socket permission, version), NVIDIA runtime.
   let runtimes: string[] = [];
   let dockerOk = false;
@@ -72,20 +86,27 @@ export async function doctor(record?: CardRecord, options: DoctorOptions = {}): 
       fix: e.hint,
     });
   }
-  const gpu = await detectGpu();
+  const gpu = mayHaveNvidia(probe) ? await detectGpu() : undefined;
+  const mps = gpuChoice(probe, 'venv', false).device === 'mps';
   checks.push(
-    gpu
+    mps
       ? {
           name: 'GPU',
           status: 'ok',
-          detail: `${gpu.names.join(', ')}; driver ${gpu.driver ?? '?'}, CUDA ${gpu.cuda ?? '?'}`,
+          detail: 'Apple Silicon: venv models that support it use the GPU through MPS; containers get none',
         }
-      : {
-          name: 'GPU',
-          status: card?.requirements.gpu === 'required' ? 'fail' : 'warn',
-          detail: 'no NVIDIA GPU found (nvidia-smi)',
-          fix: 'models run on the CPU (slower); install the NVIDIA driver to use a GPU',
-        },
+      : gpu
+        ? {
+            name: 'GPU',
+            status: 'ok',
+            detail: `${gpu.names.join(', ')}; driver ${gpu.driver ?? '?'}, CUDA ${gpu.cuda ?? '?'}`,
+          }
+        : {
+            name: 'GPU',
+            status: card?.requirements.gpu === 'required' ? 'fail' : 'warn',
+            detail: gpuChoice(probe, 'docker', false).reason,
+            fix: `models run on the CPU (slower); for a GPU: ${platformInfo(platformId(probe)).gpuFix}`,
+          },
   );
   if (gpu && dockerOk) {
     checks.push(
@@ -102,7 +123,11 @@ export async function doctor(record?: CardRecord, options: DoctorOptions = {}): 
   const pythons = await availablePythons(options.env);
   checks.push(
     pythons.length
-      ? { name: 'Python', status: 'ok', detail: pythons.map((p) => `${p.command} ${p.version}`).join(', ') }
+      ? {
+          name: 'Python',
+          status: 'ok',
+          detail: pythons.map((p) => `${pythonLabel(p)} ${p.version}`).join(', '),
+        }
       : {
           name: 'Python',
           status: 'warn',
@@ -110,7 +135,6 @@ export async function doctor(record?: CardRecord, options: DoctorOptions = {}): 
           fix: 'install Python 3 for the venv backend',
         },
   );
-  const home = options.home ?? mhubHome(options.env);
   const free = await freeBytes(home);
   const need = (card?.requirements.diskGb ?? 1) * 2 ** 30;
   checks.push(
@@ -125,7 +149,8 @@ export async function doctor(record?: CardRecord, options: DoctorOptions = {}): 
             : { fix: `free space or set ${ENV.home} to a bigger disk (needs ${gib(need)})` }),
         },
   );
-  if (card) checks.push(...modelChecks(record!, { dockerOk, imagePresent, gpu: Boolean(gpu), pythons }));
+  if (card)
+    checks.push(...modelChecks(record!, { dockerOk, imagePresent, gpu: Boolean(gpu) || mps, pythons }));
   return checks;
 }
 
@@ -185,7 +210,7 @@ function modelChecks(
         ? {
             name: `${card.name}: venv`,
             status: 'ok',
-            detail: `${match.command} ${match.version} matches ${venv.python}`,
+            detail: `${pythonLabel(match)} ${match.version} matches ${venv.python}`,
           }
         : {
             name: `${card.name}: venv`,

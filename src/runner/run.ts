@@ -5,6 +5,16 @@ import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
 import { hasSymlinks, refuseOverlap } from '../fsafe/index.ts';
+import {
+  type GpuDevice,
+  gpuChoice,
+  hostPath,
+  mayHaveNvidia,
+  type Probe,
+  platformId,
+  platformInfo,
+  systemProbe,
+} from '../platform/index.ts';
 import type { ModelCard } from '../registry/index.ts';
 import {
   type CardRecord,
@@ -85,7 +95,17 @@ export async function chooseBackend(
   return 'venv';
 }
 
-export async function resolveGpu(card: ModelCard, mode: RunRequest['gpu']): Promise<boolean> {
+/**
+ * The GPU the run gets (src/platform's rule per OS and backend: CUDA where nvidia-smi answers,
+ * none in containers on macOS, MPS for venv models on Apple Silicon), or an error when the
+ * user or the card insists on one that is not there.
+ */
+export async function resolveDevice(
+  card: ModelCard,
+  mode: RunRequest['gpu'],
+  backend: BackendName = 'docker',
+  probe: Probe = systemProbe(),
+): Promise<GpuDevice> {
   const need = card.requirements.gpu;
   if (mode === 'off') {
     if (need === 'required') {
@@ -95,18 +115,29 @@ export async function resolveGpu(card: ModelCard, mode: RunRequest['gpu']): Prom
         'run it with --gpu auto or on a machine with a GPU',
       );
     }
-    return false;
+    return 'none';
   }
-  if (need === 'unsupported' && mode !== 'on') return false;
-  const gpu = await detectGpu();
-  if (!gpu && (mode === 'on' || need === 'required')) {
+  if (need === 'unsupported' && mode !== 'on') return 'none';
+  const nvidia = mayHaveNvidia(probe) && Boolean(await detectGpu());
+  const choice = gpuChoice(probe, backend, nvidia);
+  if (choice.device === 'none' && (mode === 'on' || need === 'required')) {
     throw new MhubError(
       'ENVIRONMENT',
-      `${mode === 'on' ? '--gpu on was given' : `${card.name} requires a GPU`} but no NVIDIA GPU was found (nvidia-smi)`,
-      'install the NVIDIA driver, or run with --gpu off if the model allows it',
+      `${mode === 'on' ? '--gpu on was given' : `${card.name} requires a GPU`} but ${choice.reason}`,
+      platformInfo(platformId(probe)).gpuFix,
     );
   }
-  return Boolean(gpu);
+  return choice.device;
+}
+
+/** Whether the run gets a GPU (resolveDevice's answer as yes or no). */
+export async function resolveGpu(
+  card: ModelCard,
+  mode: RunRequest['gpu'],
+  backend: BackendName = 'docker',
+  probe: Probe = systemProbe(),
+): Promise<boolean> {
+  return (await resolveDevice(card, mode, backend, probe)) !== 'none';
 }
 
 function mapInputs(card: ModelCard, input: RunRequest['input']): Map<string, string> {
@@ -158,8 +189,11 @@ function stripExtension(rel: string): string {
   return rel.replace(/(\.seg)?\.(nii\.gz|nii|nrrd|dcm)$/i, '');
 }
 
-export async function runModel(request: RunRequest, converter?: Converter): Promise<RunResult> {
+export async function runModel(asked: RunRequest, converter?: Converter): Promise<RunResult> {
   const started = Date.now();
+  const probe = systemProbe();
+  // Inside WSL2 a typed Windows path (C:\data) is the drive under /mnt.
+  const request: RunRequest = { ...asked, output: hostPath(asked.output, probe) };
   const progress = request.progress ?? noProgress;
   const log = request.log ?? (() => {});
   const record = await resolveModel(request.model, request.registry);
@@ -178,13 +212,14 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
   }
   const formats: OutputFormat[] = [...new Set<OutputFormat>(request.outputFormats ?? ['native'])];
   const inputs = new Map<string, UserData>();
-  for (const [id, p] of mapInputs(card, request.input)) inputs.set(id, await detectInput(path.resolve(p)));
+  for (const [id, p] of mapInputs(card, request.input))
+    inputs.set(id, await detectInput(path.resolve(hostPath(p, probe))));
   refuseOverlap(
     request.output,
     [...inputs.values()].map((i) => i.path),
     { flag: '--output', inputInsideOk: true },
   );
-  const gpu = await resolveGpu(card, request.gpu);
+  const device = await resolveDevice(card, request.gpu, backendName, probe);
   const convert = converter ?? passThroughConverter(ioConverter());
   const backend: Backend =
     backendName === 'docker'
@@ -192,11 +227,13 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
       : (await import('./venv/backend.ts')).venvBackend();
   const runId = newRunId();
   const cancel = request.signal ?? new AbortController().signal;
+  const warnings = new Set<string>();
 
   const base: Omit<BackendContext, 'inputDir' | 'outputDir' | 'signal'> = {
     record,
     workflow,
-    gpu,
+    gpu: device !== 'none',
+    device,
     timeoutMs: request.timeoutMs,
     memoryBytes: request.memoryBytes,
     progress,
@@ -206,13 +243,18 @@ export async function runModel(request: RunRequest, converter?: Converter): Prom
     home: request.home ?? mhubHome(),
     dockerSocket: request.dockerSocket,
     pull: request.pull,
+    // Said at once (a model that fails under emulation still shows why it may have), and again
+    // among the result's warnings.
+    warn: (text) => {
+      if (!warnings.has(text)) log(`warning: ${text}`);
+      warnings.add(text);
+    },
   };
   // Pull the image / build the environment before touching the output folder.
   await backend.prepare({ ...base, inputDir: '', outputDir: '', signal: cancel });
 
   const { workspace, createdOutput } = await createWorkspace(request.output, runId, base.home);
   let succeeded = false;
-  const warnings = new Set<string>();
   try {
     const inputDir = await stageInputs(
       card,

@@ -1,4 +1,5 @@
 // The run contract's types: what a caller asks for, what a backend gets, what comes back.
+import type { GpuDevice } from '../platform/index.ts';
 import type { CardRecord } from '../registry/index.ts';
 import type { PullPolicy } from './docker/image.ts';
 import type { Progress } from './progress-events.ts';
@@ -62,6 +63,8 @@ export interface BackendContext {
   outputDir: string;
   workflow: string | undefined;
   gpu: boolean;
+  /** Which GPU (src/platform): cuda, mps (venv on Apple Silicon) or none; absent: cuda when gpu. */
+  device?: GpuDevice;
   timeoutMs: number | undefined;
   memoryBytes: number | undefined;
   signal: AbortSignal;
@@ -72,6 +75,8 @@ export interface BackendContext {
   home: string;
   dockerSocket: string | undefined;
   pull?: PullPolicy;
+  /** Says something the user should know, once, among the run's warnings (e.g. emulation). */
+  warn?: (text: string) => void;
 }
 
 export interface Backend {

@@ -1,7 +1,9 @@
 // "Copy as BibTeX": a BibTeX entry from the card's citation fields. Cards carry the citation as
-// free text (MHub's `cite`), so authors and year come from structured fields when present and
-// from the "Authors (YEAR). Title." shape of that text otherwise; the full text stays in `note`.
+// free text (MHub's `cite`), so the authors are read from the head of that text (the paper's
+// authors; the card's `authors` are the model's, used only without a citation) and the year from
+// the publication date or the text; the full text stays in `note`.
 import type { ModelCard } from '../registry/index.ts';
+import { citationAuthors } from './citation-authors.ts';
 
 const braces = (s: string) => s.replace(/[{}\\]/g, (c) => `\\${c}`);
 
@@ -11,15 +13,10 @@ function yearOf(card: ModelCard): string | undefined {
   return fromDate ?? card.cite?.match(/\((\d{4})\)/)?.[1] ?? card.cite?.match(/\b(19|20)\d{2}\b/)?.[0];
 }
 
-function authorsOf(card: ModelCard): string[] {
-  if (card.authors?.length) return card.authors;
-  const head = card.cite?.match(/^(.+?)\s*\(\d{4}\)/)?.[1];
-  if (!head || head.length > 600) return [];
-  return head
-    .replace(/,?\s+and\s+/g, ', ')
-    .split(/,\s*/)
-    .map((a) => a.trim())
-    .filter((a) => a && !/et al\.?/.test(a));
+function authorsOf(card: ModelCard): string | undefined {
+  const cited = card.cite ? citationAuthors(card.cite) : undefined;
+  if (cited?.names.length) return [...cited.names, ...(cited.etAl ? ['others'] : [])].join(' and ');
+  return card.authors?.length ? card.authors.join(' and ') : undefined;
 }
 
 export function toBibtex(card: ModelCard): string | undefined {
@@ -27,7 +24,7 @@ export function toBibtex(card: ModelCard): string | undefined {
   const pub = card.publications?.[0];
   const fields: [string, string | undefined][] = [
     ['title', pub?.title ?? card.title],
-    ['author', authorsOf(card).join(' and ') || undefined],
+    ['author', authorsOf(card)],
     ['year', yearOf(card)],
     ['url', pub?.url],
     ['note', card.cite],

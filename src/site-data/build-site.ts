@@ -4,16 +4,18 @@
 // is Pagefind fed with records (titles, descriptions, segment names, SNOMED CT meanings) rather
 // than scraped HTML. The site is built into a temp folder and renamed into place on success.
 
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MhubError } from '../errors.ts';
 import { checkOutput, moveAtomic, refuseOverlap } from '../fsafe/index.ts';
-import { buildIndex, loadRegistry, loadTerminology, writeIndex } from '../registry/index.ts';
+import { colourFor, iconPng } from '../generator/index.ts';
+import { buildIndex, loadRegistry, loadTerminology, projectLinks, writeIndex } from '../registry/index.ts';
+import { apiIndexHtml, apiIndexJson } from './api-endpoints.ts';
 import { facetTable, pagefindIds } from './facet-table.ts';
-import { buildSiteData } from './site-model.ts';
-import { writeSlicerDownloads } from './slicer-downloads.ts';
+import { buildSiteData, modelUrl, PREVIEW_IMAGE } from './site-model.ts';
+import { slicerZipPath, writeSlicerDownloads } from './slicer-downloads.ts';
 
 export const siteRoot = fileURLToPath(new URL('../../site/', import.meta.url));
 export const defaultSiteOut = path.join(siteRoot, 'dist');
@@ -49,7 +51,15 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
   if (!path.relative(outDir, siteRoot).startsWith('..')) refuseOverlap(outDir, [siteRoot]);
   const records = await loadRegistry(options.models);
   const terminology = loadTerminology();
-  const index = buildIndex(records, terminology);
+  const project = projectLinks();
+  const at = (sitePath: string) => new URL(sitePath.replace(/^\//, ''), project.catalog).href;
+  const index = buildIndex(records, terminology, {
+    urls: (card) => ({
+      page: at(modelUrl(card.name)),
+      json: `${project.api}/models/${card.name}.json`,
+      slicer: at(slicerZipPath(card.name)),
+    }),
+  });
   const data = buildSiteData(index, terminology);
   const t1 = performance.now();
 
@@ -90,6 +100,7 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
     await rename(path.join(side, 'pagefind'), path.join(temp, 'pagefind'));
     await rename(path.join(side, 'search'), path.join(temp, 'search'));
     await rename(path.join(side, 'slicer'), path.join(temp, 'slicer'));
+    await writeSiteFiles(temp, project.catalog);
     await moveAtomic(temp, outDir, { force: options.force, marker: true });
     log(`built the catalog for ${records.length} models into ${outDir}`);
     return {
@@ -103,6 +114,28 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
     await rm(temp, { recursive: true, force: true });
     await rm(side, { recursive: true, force: true });
   }
+}
+
+/** What every published site has beside its pages: the API's own index, a sitemap, the preview image. */
+async function writeSiteFiles(dir: string, catalog: string): Promise<void> {
+  await writeFile(path.join(dir, API_PATH, 'index.json'), apiIndexJson(catalog));
+  await writeFile(path.join(dir, API_PATH, 'index.html'), apiIndexHtml());
+  const pages = (await readdir(dir, { recursive: true }))
+    .filter((f) => f === 'index.html' || f.endsWith(`${path.sep}index.html`))
+    .filter((f) => !f.startsWith(`${API_PATH.split('/')[0]}${path.sep}v1`))
+    .map((f) => new URL(path.dirname(f).split(path.sep).join('/').replace(/^\.$/, '') + '/', catalog).href)
+    .map((url) => url.replace(/\/\/$/, '/'))
+    .sort();
+  const urls = pages.map((u) => `  <url><loc>${u.replace(/&/g, '&amp;')}</loc></url>`).join('\n');
+  await writeFile(
+    path.join(dir, 'sitemap.xml'),
+    `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls}\n</urlset>\n`,
+  );
+  await writeFile(
+    path.join(dir, 'robots.txt'),
+    `User-agent: *\nAllow: /\nSitemap: ${new URL('sitemap.xml', catalog).href}\n`,
+  );
+  await writeFile(path.join(dir, PREVIEW_IMAGE), iconPng(colourFor('mhub-registry'), 256));
 }
 
 async function runAstro(dataFile: string, outDir: string): Promise<void> {

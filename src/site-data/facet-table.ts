@@ -13,6 +13,9 @@ export interface FacetTable {
   facets: { key: string; values: string[] }[];
   /** Per model, in catalog order: its Pagefind id and, per facet (FACETS order), value indices. */
   models: { p: string; f: number[][] }[];
+  /** SNOMED CT (and other scheme) code values -> the models (catalog order) whose segments carry
+   * the code as type, region, modifier or category: a code typed into search matches exactly. */
+  codes: Record<string, number[]>;
 }
 
 /** Pagefind result ids by URL, read from the fragments Pagefind wrote (gzip, "pagefind_dcd" + JSON). */
@@ -33,9 +36,22 @@ export function facetTable(data: SiteData, ids: Map<string, string>): FacetTable
     values: data.facets.find((f) => f.key === key)!.values.map((v) => v.value),
   }));
   const lookup = facets.map((f) => new Map(f.values.map((v, i) => [v, i])));
+  const position = new Map(data.models.map((m, i) => [m.url, i]));
+  const codes: Record<string, number[]> = {};
+  for (const page of data.pages) {
+    const i = position.get(page.entry.url)!;
+    for (const output of page.outputs)
+      for (const row of output.segments ?? [])
+        for (const code of row.codes) {
+          codes[code.value] ??= [];
+          if (codes[code.value]!.at(-1) !== i) codes[code.value]!.push(i);
+        }
+  }
+  for (const list of Object.values(codes)) list.sort((a, b) => a - b);
   return {
     version: 1,
     facets,
+    codes,
     models: data.models.map((m) => {
       const p = ids.get(m.url);
       if (!p) throw new Error(`Pagefind has no record for ${m.url}`);

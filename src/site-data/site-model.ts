@@ -1,12 +1,16 @@
 // Everything the catalog renders, computed once from the registry index: list entries with
 // facet values, one view per model page, and the Pagefind search records. Pages stay dumb.
-import type {
-  IndexedModel,
-  Input,
-  ModelCard,
-  RegistryIndex,
-  Terminology,
-  Verification,
+import {
+  cardOfIndexed,
+  type IndexedModel,
+  type Input,
+  type ModelCard,
+  type ProjectLinks,
+  type PublishedDate,
+  projectLinks,
+  type RegistryIndex,
+  type Terminology,
+  type Verification,
 } from '../registry/index.ts';
 import { toBibtex } from './bibtex.ts';
 import {
@@ -60,7 +64,11 @@ export interface ModelPageView {
   run: RunInstructions;
   body: RenderedBody;
   bibtex?: string;
+  /** The card's dates in the index's one shape: `iso` null shows as "unknown" (source text as tooltip). */
+  dates: ({ label: string } & PublishedDate)[];
   links: { label: string; url: string }[];
+  /** The card file in the repository, its browser editor, and a new issue about this model. */
+  source: { view: string; edit: string; report: string };
   verification: { runtime: string; record?: Verification }[];
 }
 
@@ -80,9 +88,32 @@ export interface SiteData {
   /** Structure facet value -> other names and SNOMED CT meanings that map to it. */
   structureSynonyms: Record<string, string[]>;
   search: SearchRecord[];
+  /** Where links to the project lead (package.json "repository" and "homepage"). */
+  project: ProjectAddresses;
+}
+
+/** The link-preview image every page names (og:image), written by the site build. */
+export const PREVIEW_IMAGE = 'preview.png';
+
+export interface ProjectAddresses {
+  /** Absolute URL of the link-preview image. */
+  previewImage: string;
+  repository: string;
+  cloneUrl: string;
+  catalog: string;
+  api: string;
+  reportProblem: string;
+  contributing: string;
+  doctorReport: string;
 }
 
 const hex = (rgb: readonly number[]) => `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
+
+const DATE_LABELS: Record<string, string> = {
+  code: 'Date (code)',
+  weights: 'Date (weights)',
+  publication: 'Date (publication)',
+};
 
 const LINK_LABELS: Record<string, string> = {
   code: 'Source code',
@@ -174,11 +205,16 @@ function searchRecord(model: IndexedModel, entry: CatalogEntry): SearchRecord {
   };
 }
 
-export function buildSiteData(index: RegistryIndex, terminology: Terminology): SiteData {
+export function buildSiteData(
+  index: RegistryIndex,
+  terminology: Terminology,
+  project: ProjectLinks = projectLinks(),
+): SiteData {
   const structures = new StructureGrouper(terminology);
   const pages: ModelPageView[] = [];
   for (const model of Object.values(index.models)) {
-    const { body, segmentDetails: _details, ...card } = model;
+    const { body, segmentDetails: _details, ...indexed } = model;
+    const card = cardOfIndexed(indexed);
     const entry = entryOf(model, structures);
     const bibtex = toBibtex(card);
     pages.push({
@@ -193,6 +229,12 @@ export function buildSiteData(index: RegistryIndex, terminology: Terminology): S
       run: runInstructions(card),
       body: renderCardBody(body),
       ...(bibtex ? { bibtex } : {}),
+      dates: Object.entries(indexed.dates ?? {}).map(([k, d]) => ({ label: DATE_LABELS[k] ?? k, ...d! })),
+      source: {
+        view: project.file(`registry/models/${card.name}.md`),
+        edit: project.file(`registry/models/${card.name}.md`, 'edit'),
+        report: project.newIssue(`${card.name}: `),
+      },
       links: Object.entries(card.links ?? {}).map(([k, url]) => ({ label: LINK_LABELS[k] ?? k, url: url! })),
       verification: Object.entries(card.runtimes).map(([runtime, rt]) => ({
         runtime: runtime === 'docker' ? 'Docker' : 'Python environment',
@@ -212,5 +254,15 @@ export function buildSiteData(index: RegistryIndex, terminology: Terminology): S
     facets: FACETS.map((f) => ({ key: f.key, label: f.label, values: counts[f.key] })),
     structureSynonyms,
     search: pages.map((p) => searchRecord(index.models[p.entry.name]!, p.entry)),
+    project: {
+      repository: project.repository,
+      cloneUrl: project.cloneUrl,
+      catalog: project.catalog,
+      api: project.api,
+      reportProblem: project.newIssue(''),
+      contributing: project.file('CONTRIBUTING.md'),
+      doctorReport: project.newIssue('doctor report: '),
+      previewImage: new URL(PREVIEW_IMAGE, project.catalog).href,
+    },
   };
 }

@@ -9,6 +9,8 @@ import type { CardRecord, Terminology } from '../registry/index.ts';
 import { type ZipEntry, zipArchive, zipEntry } from './zip.ts';
 
 export const FULL_EXTENSION_ZIP = 'MHubModels.zip';
+/** Where the catalog serves a model's Slicer module zip (the folder writeSlicerDownloads fills). */
+export const slicerZipPath = (model: string) => `/slicer/${moduleName(model)}.zip`;
 
 /** Compressed entries by name, reused while the content is the same, so shared files are deflated once. */
 function entryCache(): (name: string, content: string | Buffer) => ZipEntry {

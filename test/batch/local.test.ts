@@ -1,10 +1,11 @@
 // The local engine for real: the classical reference model under the venv backend over
 // phantom studies, one deliberately broken; resume; a kill -9 of the batch process.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { batchStatus } from '../../src/batch/index.ts';
+import { fixtureCards, fixtureNifti } from '../runner/support.ts';
 import { runCli } from '../support/cli.ts';
 import { numpyPython, venvPython } from '../support/requirements.ts';
 import {
@@ -198,5 +199,59 @@ describe.skipIf(!can)('one environment, cancel', () => {
         statesOf(out, id).filter((s) => s === 'running'),
         id,
       ).toHaveLength(1);
+  }, 300_000);
+});
+
+// The faulty fixture model (test/runner/fixtures/faulty) in its `flaky` behaviour: the real model
+// process exits 3 on its first run and succeeds on the next (a state file next to the inputs).
+describe.runIf(venvPython())('retries', () => {
+  test('a flaky item (fails once, then succeeds) with --retries 1 ends done with attempts 2', async () => {
+    const dir = await tempDir('batch-flaky');
+    const state = path.join(dir, 'flaky.state');
+    for (const [id, what] of [
+      ['flaky', `flaky ${state}`],
+      ['steady', 'ok'],
+    ] as const) {
+      mkdirSync(path.join(dir, 'in', id), { recursive: true });
+      fixtureNifti(path.join(dir, 'in', id), what);
+    }
+    const out = path.join(dir, 'out');
+    const r = await runCli([
+      'batch',
+      'faulty_venv',
+      '--registry',
+      fixtureCards,
+      '--inputs',
+      path.join(dir, 'in'),
+      '--out',
+      out,
+      '--backend',
+      'venv',
+      '--jobs',
+      '1',
+      '--retries',
+      '1',
+      '-q',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(existsSync(state)).toBe(true); // the first attempt really ran and failed
+    expect(r.out).toMatch(/2\/2 done/);
+    expect(
+      ledgerOf(out)
+        .filter((e) => e.item === 'flaky')
+        .map((e) => [e.state, e.attempt, e.errorCode, e.exitCode]),
+    ).toEqual([
+      ['running', 1, undefined, undefined],
+      ['failed', 1, 'RUN_FAILED', 3],
+      ['running', 2, undefined, undefined],
+      ['done', 2, undefined, undefined],
+    ]);
+    expect(statesOf(out, 'steady')).toEqual(['running', 'done']);
+    const status = await batchStatus(out);
+    expect(status.items.find((i) => i.id === 'flaky')).toMatchObject({ state: 'done', attempts: 2 });
+    expect(readFileSync(path.join(out, 'summary.csv'), 'utf8')).toMatch(/^flaky,done,2,venv,/m);
+    expect(readFileSync(path.join(out, 'flaky', 'case', 'result.txt'), 'utf8')).toBe('ok\n');
+    // The failed attempt's staging folder is gone; only the published results remain.
+    expect(existsSync(path.join(out, 'staging'))).toBe(false);
   }, 300_000);
 });

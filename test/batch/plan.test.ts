@@ -52,6 +52,16 @@ describe('manifests', () => {
     );
   });
 
+  test('a PACS address in a row stays as written (retrieved when the item runs)', () => {
+    const [a, b] = parseCsvManifest(
+      'id,input\ns1,dicomweb+http://pacs:8042/dicom-web/studies/1.2.3\ns2,dimse://ORTHANC@pacs:4242/1.2.4\n',
+      '/d/m.csv',
+      ['ct'],
+    );
+    expect(a!.inputs).toBe('dicomweb+http://pacs:8042/dicom-web/studies/1.2.3');
+    expect(b!.inputs).toBe('dimse://ORTHANC@pacs:4242/1.2.4');
+  });
+
   test('CSV: one column per input for a multi-input model', () => {
     const [item] = parseCsvManifest('id,ct,pet\np1,c.nii.gz,p.nii.gz\n', '/d/m.csv', ['ct', 'pet']);
     expect(item!.inputs).toEqual({ ct: '/d/c.nii.gz', pet: '/d/p.nii.gz' });
@@ -98,7 +108,8 @@ describe.runIf(numpyPython())('planning and bad input (exit 3, nothing lost)', (
     writeFileSync(path.join(dir, 'ct.nii.gz'), 'x');
     writeFileSync(
       path.join(dir, 'm.jsonl'),
-      '{"id":"ok","input":"ct.nii.gz"}\n{"id":"gone","input":"nope.nii.gz"}\n',
+      // Root reads every file, so "unreadable" here is a path under a file (ENOTDIR).
+      '{"id":"ok","input":"ct.nii.gz"}\n{"id":"gone","input":"nope.nii.gz"}\n{"id":"blocked","input":"ct.nii.gz/x.nii.gz"}\n',
     );
     const r = await runCli([
       'batch',
@@ -110,7 +121,7 @@ describe.runIf(numpyPython())('planning and bad input (exit 3, nothing lost)', (
     ]);
     expect(r.code).toBe(3);
     expect(r.err).toMatch(
-      /1 item has a missing or unreadable input: m\.jsonl line 2 \(item gone\): .*nope\.nii\.gz does not exist/,
+      /2 items have a missing or unreadable input: m\.jsonl line 2 \(item gone\): .*nope\.nii\.gz does not exist; m\.jsonl line 3 \(item blocked\): .*ct\.nii\.gz\/x\.nii\.gz cannot be read \(ENOTDIR\)/,
     );
     expect(readFileSync(path.join(dir, 'out', 'batch.json'), 'utf8')).toMatch(/classical_ct/);
   });

@@ -2,29 +2,24 @@
 // reference model over 12 phantom studies (one broken) as a job array under the venv backend;
 // resubmission; cancel; the script text (Apptainer is not installable here: text only).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { batchStatus, planBatch, slurmJobs, slurmScript } from '../../src/batch/index.ts';
 import { ensureImages, hasDocker } from '../runner/support.ts';
 import { runCli } from '../support/cli.ts';
 import { numpyPython, requirement, venvPython } from '../support/requirements.ts';
-import { expectSameLabelMaps, ledgerOf, makeStudies, repo, spawnMhub, tempDir, testHome } from './support.ts';
-
-function slurmUp(): boolean {
-  const r = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8', timeout: 20_000 });
-  return r.status === 0 && /idle|mixed|allocated/.test(r.stdout);
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+import {
+  expectSameLabelMaps,
+  ledgerOf,
+  makeStudies,
+  repo,
+  slurmUp,
+  spawnMhub,
+  tempDir,
+  testHome,
+  until,
+} from './support.ts';
 
 // Its studies are classical_ct phantoms, written by python3 with numpy.
 describe.runIf(numpyPython())('the job-array script (text)', () => {
@@ -236,5 +231,45 @@ describe.skipIf(!(can && hasDocker))('a real Slurm job array, Docker backend', (
   test('12 studies, one broken, docker: 11 done, 1 failed; same label maps as a local venv run', async () => {
     ensureImages();
     await arrayOf12('docker');
+  }, 600_000);
+});
+
+describe.skipIf(!can)('a Slurm controller that is not answering', () => {
+  test('sbatch fails: one clear message, exit 4; finished items, the plan and the ledger are kept', async () => {
+    const dir = await tempDir('batch-slurm-down');
+    const inputs = path.join(dir, 'in');
+    const out = path.join(dir, 'out');
+    makeStudies(inputs, 2);
+    const env = { MHUB_HOME: testHome };
+    const local = await spawnMhub(
+      ['batch', 'classical_ct', '--inputs', inputs, '--out', out, '--backend', 'venv', '-q'],
+      { env },
+    );
+    expect(local.code, local.stderr).toBe(0);
+    // A study added since: the resubmission has one item to run.
+    mkdirSync(path.join(inputs, 'case03'));
+    for (const f of ['ct.nii.gz', 'expected.nii.gz'])
+      copyFileSync(path.join(inputs, 'case01', f), path.join(inputs, 'case03', f));
+    const ledgerBefore = readFileSync(path.join(out, 'batch.jsonl'), 'utf8');
+    // The real cluster's configuration, with the controller at a port where nothing listens.
+    const conf = path.join(dir, 'slurm.conf');
+    writeFileSync(
+      conf,
+      `${readFileSync('/etc/slurm/slurm.conf', 'utf8').replace(/^SlurmctldPort=.*\n/m, '')}SlurmctldPort=1\n`,
+    );
+    const r = await spawnMhub(
+      ['batch', 'classical_ct', '--engine', 'slurm', '--inputs', inputs, '--out', out, '--backend', 'venv'],
+      { env: { ...env, SLURM_CONF: conf } },
+    );
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(
+      /mhub: sbatch (failed: .*Unable to contact slurm controller|did not answer within 60 s: the Slurm controller is not answering)/,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(readFileSync(path.join(out, 'batch.jsonl'), 'utf8')).toBe(ledgerBefore);
+    expect(existsSync(path.join(out, 'slurm', 'jobs.jsonl'))).toBe(false);
+    for (const id of ['case01', 'case02'])
+      expect(readFileSync(path.join(out, id, '.mhub-item.json'), 'utf8')).toMatch(/"batchId"/);
+    expect(readFileSync(path.join(out, 'items.jsonl'), 'utf8')).toMatch(/"id":"case03"/);
   }, 600_000);
 });

@@ -1,4 +1,5 @@
 // Shared helpers for the batch suites: phantom studies, a broken one, ledger reading.
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -73,3 +74,24 @@ export const venvBatchArgs = (inputs: string, out: string, ...extra: string[]): 
   'venv',
   ...extra,
 ];
+
+/** A single-node Slurm (scripts/ci/slurm.sh) that answers and has a usable node. */
+export function slurmUp(): boolean {
+  const r = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8', timeout: 20_000 });
+  return r.status === 0 && /idle|mixed|allocated/.test(r.stdout);
+}
+
+/** Polls `probe` every 0.5 s until it gives a value, or fails after `timeoutMs`. */
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

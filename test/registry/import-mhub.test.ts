@@ -115,6 +115,28 @@ describe('importMhubMeta', () => {
     );
   });
 
+  it('suggests the entry an unknown class id names by synonym or code, or keeps it for the wizard', () => {
+    const fgt = meta({ outputs: [{ type: 'Segmentation', classes: ['FGT'] }] });
+    const terminology = loadTerminology();
+    const error = (() => {
+      try {
+        importMhubMeta(fgt, { terminology, file: 'x/meta.json' });
+      } catch (e) {
+        return e as MhubError;
+      }
+      throw new Error('expected the import to fail');
+    })();
+    expect(error.message).toBe("x/meta.json: summary.outputs[0].classes[0]: 'FGT' is not in the terminology");
+    expect(error.hint).toMatch(
+      /^if it means BREAST_FIBROGLANDULAR_TISSUE \(Fibroglandular Tissue, SCT 1342375003\), use that id/,
+    );
+    const kept = importMhubMeta(fgt, { terminology, file: 'x/meta.json', keepUnknownClasses: true });
+    expect(kept.card.outputs[0]).toMatchObject({ segments: ['FGT'] });
+    expect(kept.warnings).toContain(
+      "x/meta.json: summary.outputs[0].classes[0]: 'FGT' is not in the terminology; it may be BREAST_FIBROGLANDULAR_TISSUE (Fibroglandular Tissue, SCT 1342375003): map it to a terminology id",
+    );
+  });
+
   it('accepts a class outside SegDB once the terminology gains a correct entry', () => {
     const entries = readTerminologyFiles(defaultTerminologyDir) as { file: string; data: TerminologyFile }[];
     const extra: TerminologyFile = {

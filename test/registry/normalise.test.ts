@@ -111,4 +111,44 @@ describe('terminology', () => {
     ]);
     expect(invalid.length).toBeGreaterThan(0);
   });
+
+  it('flags a new entry whose codes repeat an existing concept, and synonyms of unknown ids', () => {
+    const entries = readTerminologyFiles(defaultTerminologyDir);
+    const addition = {
+      source: 'a contribution',
+      categories: {},
+      types: { T_FGT: { scheme: 'SCT', value: '1342375003', meaning: 'Fibroglandular tissue' } },
+      modifiers: {},
+      segments: {
+        FIBRO_TISSUE: {
+          name: 'Fibro tissue',
+          category: 'C_BODY_STRUCTURE',
+          type: 'T_FGT',
+          modifier: 'M_RIGHT_AND_LEFT',
+          color: [1, 2, 3],
+        },
+      },
+      synonyms: { NOT_A_SEGMENT: ['x'], LIVER: ['SPLEEN'] },
+    };
+    const problems = checkTerminology([...entries, { file: 'addition.json', data: addition }]);
+    expect(problems.map((d) => `${d.path}: ${d.message}`)).toEqual([
+      expect.stringMatching(
+        /^types\.T_FGT: code SCT 1342375003 is already defined as 'T_BREAST_FIBROGLANDULAR_TISSUE_STRUCTURE' in .*segdb\.json$/,
+      ),
+      "synonyms.NOT_A_SEGMENT: names synonyms of 'NOT_A_SEGMENT', which no terminology file defines",
+      "synonyms.LIVER: 'SPLEEN' is a segment id of its own, not a synonym of 'LIVER'",
+      expect.stringMatching(
+        /^segments\.FIBRO_TISSUE: has the codes of 'BREAST_FIBROGLANDULAR_TISSUE' \(.*segdb\.json\): the same concept under a second id$/,
+      ),
+    ]);
+    expect(problems.every((d) => d.file === 'addition.json')).toBe(true);
+  });
+
+  it('finds entries by name, synonym and SNOMED CT code, and suggests them for unknown ids', () => {
+    const t = loadTerminology();
+    expect(t.lookup('fgt')).toEqual(['BREAST_FIBROGLANDULAR_TISSUE']);
+    expect(t.lookup('1342375003')).toEqual(['BREAST_FIBROGLANDULAR_TISSUE']);
+    expect(t.lookup('Fibroglandular Tissue')).toEqual(['BREAST_FIBROGLANDULAR_TISSUE']);
+    expect(t.explainUnknown('FGT')).toEqual({ part: 'FGT', suggestion: 'BREAST_FIBROGLANDULAR_TISSUE' });
+  });
 });

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildIndex, writeIndex } from '../../src/registry/build-index.ts';
+import { buildIndex, cardOfIndexed, writeIndex } from '../../src/registry/build-index.ts';
 import { importMhubFiles } from '../../src/registry/import-mhub-files.ts';
 import { defaultModelsDir, repoRoot } from '../../src/registry/paths.ts';
 import { loadTerminology } from '../../src/registry/terminology.ts';
@@ -60,6 +60,23 @@ describe('the registry', () => {
 });
 
 describe('the index', () => {
+  it('publishes every date in one shape, and gives back the card it came from', async () => {
+    const records = await loadRegistry();
+    const index = buildIndex(records, loadTerminology());
+    const published = Object.values(index.models).flatMap((m) => Object.values(m.dates ?? {}));
+    expect(published.length).toBeGreaterThan(30);
+    for (const d of published) {
+      expect(Object.keys(d!).sort()).toEqual(['iso', 'text']);
+      expect(typeof d!.text).toBe('string');
+      expect(d!.iso === null || /^\d{4}(-\d{2}){0,2}$/.test(d!.iso)).toBe(true);
+    }
+    expect(index.models.lungmask!.dates!.weights).toEqual({ iso: null, text: '17/02/20' });
+    for (const { card } of records) {
+      const { body: _b, segmentDetails: _s, ...indexed } = index.models[card.name]!;
+      expect(cardOfIndexed(indexed), card.name).toEqual(card);
+    }
+  });
+
   it('is deterministic and MHub-compatible', async () => {
     const records = await loadRegistry();
     const terminology = loadTerminology();

@@ -2,12 +2,14 @@
 // The catalog in a real browser (Debian's Chromium through playwright-core), built from the real
 // registry: search, facets and the URL, model pages, copy buttons, accessibility, layout shift,
 // the page without JavaScript. Screenshots go to test-artifacts/site/.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectLinks } from '../../src/registry/project.ts';
 import { loadRegistry } from '../../src/registry/validate.ts';
+import { API_ENDPOINTS } from '../../src/site-data/api-endpoints.ts';
 import { type BackendsData, backendCharts, mebibytes, seconds } from '../../src/site-data/backends-charts.ts';
 import { requirement } from '../support/requirements.ts';
 import { chromiumAvailable } from './browser.ts';
@@ -59,6 +61,32 @@ run('catalog site in Chromium', () => {
     await waitForResults(page, /found/);
     expect(await resultTitles(page)).toContain('TotalSegmentator');
     await page.screenshot({ path: path.join(artifacts, 'catalog-search.png') });
+    problems.push(...seen);
+    await context.close();
+  });
+
+  it('finds models by an exact SNOMED CT code, not by digits inside other text', async () => {
+    const liver = '10200004'; // SNOMED CT "Liver structure"
+    const cards = (await loadRegistry()).map((r) => r.card);
+    const expected = cards
+      .filter((c) =>
+        c.outputs.some(
+          (o) => o.type === 'segmentation' && o.segments.some((s) => /(^|\+)LIVER($|\+)/.test(s)),
+        ),
+      )
+      .map((c) => c.title)
+      .sort();
+    expect(expected.length).toBeGreaterThan(1);
+    const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { page, problems: seen } = await watchedPage(context);
+    await page.goto(`${site.server.url}/`);
+    await page.getByLabel('Search models').fill(liver);
+    await waitForResults(page, /found/);
+    expect((await resultTitles(page)).sort()).toEqual(expected);
+    // Half a code is a text search of its own, not a prefix of the code.
+    await page.getByLabel('Search models').fill('1020');
+    await waitForResults(page, /found/);
+    expect((await resultTitles(page)).sort()).not.toEqual(expected);
     problems.push(...seen);
     await context.close();
   });
@@ -135,6 +163,10 @@ run('catalog site in Chromium', () => {
     expect(swatch).toBe('rgb(157, 108, 162)');
     await expect(page.locator('#cmd-docker').textContent()).resolves.toContain('--workflow default');
     await expect(page.locator('#model-card h3').first().textContent()).resolves.toBe('Intended Use');
+    // The project's links lead to the repository package.json names, not to a placeholder.
+    await expect(page.getByRole('link', { name: 'Suggest a change' }).getAttribute('href')).resolves.toBe(
+      projectLinks().file('registry/models/totalsegmentator.md', 'edit'),
+    );
     await page.screenshot({ path: path.join(artifacts, 'model-desktop-light.png'), fullPage: false });
     problems.push(...seen);
     await context.close();
@@ -299,6 +331,59 @@ run('catalog site in Chromium', () => {
     await page.goto(`${site.server.url}/models/unet_ct/`);
     expect(await page.locator('#run a[href="/guides/docker-or-python/"]').count()).toBe(1);
     await page.close();
+  });
+
+  it('leads every repository link to the one configured repository', async () => {
+    const { repository } = projectLinks();
+    // The catalog's pages (the API's own index.html is a bare list, outside the page layout).
+    const pages = (await readdir(site.dir, { recursive: true })).filter(
+      (f) => f.endsWith('.html') && !f.startsWith(path.join('api', 'v1')),
+    );
+    expect(pages.length).toBeGreaterThan(total);
+    for (const file of pages) {
+      const html = await readFile(path.join(site.dir, file), 'utf8');
+      expect(html, file).not.toMatch(/&lt;repository&gt;/);
+      const hrefs = [...html.matchAll(/href="(https:\/\/github\.com\/[^"]*)"/g)].map((m) => m[1]!);
+      // Links to other projects' repositories (model code) are the cards' own; ours start with `repository`.
+      expect(html, `${file} has no Source link in its footer`).toContain(`href="${repository}"`);
+      for (const href of hrefs.filter((h) => h.includes('/mhub-registry/')))
+        expect(href, file).toMatch(repository);
+    }
+  });
+
+  it('publishes the API index, record URLs, a sitemap and link previews', async () => {
+    const { catalog, api } = projectLinks();
+    const apiIndex = await fetch(`${site.server.url}/api/v1/`);
+    expect(apiIndex.status).toBe(200);
+    const apiHtml = await apiIndex.text();
+    for (const e of API_ENDPOINTS)
+      expect(apiHtml).toContain(e.path.replace('<', '&lt;').replace('>', '&gt;'));
+    const json = (await (await fetch(`${site.server.url}/api/v1/index.json`)).json()) as {
+      endpoints: { path: string; url: string }[];
+    };
+    expect(json.endpoints.map((e) => e.path)).toEqual(API_ENDPOINTS.map((e) => e.path));
+    const models = (await (await fetch(`${site.server.url}/api/v1/models.json`)).json()) as {
+      models: { name: string; urls: { page: string; json: string; slicer: string } }[];
+    };
+    expect(models.models).toHaveLength(total);
+    for (const m of models.models) {
+      expect(m.urls.page).toBe(`${catalog}models/${m.name}/`);
+      expect(m.urls.json).toBe(`${api}/models/${m.name}.json`);
+      // Each URL names a file the build wrote.
+      for (const url of [m.urls.page, m.urls.json, m.urls.slicer]) {
+        const local = `${site.server.url}/${url.slice(catalog.length)}`;
+        expect((await fetch(local)).status, local).toBe(200);
+      }
+    }
+    const sitemap = await (await fetch(`${site.server.url}/sitemap.xml`)).text();
+    for (const m of models.models) expect(sitemap).toContain(`<loc>${m.urls.page}</loc>`);
+    expect(sitemap).toContain(`<loc>${catalog}guides/get-started/</loc>`);
+    const page = await (await fetch(`${site.server.url}/models/lungmask/`)).text();
+    expect(page).toMatch(/<meta property="og:title" content="[^"]*LungMask/i);
+    expect(page).toContain(`<meta property="og:url" content="${catalog}models/lungmask/"`);
+    const image = page.match(/<meta property="og:image" content="([^"]+)"/)![1]!;
+    const png = await fetch(`${site.server.url}/${image.slice(catalog.length)}`);
+    expect(png.headers.get('content-type')).toMatch(/image\/png/);
   });
 
   it('logged no console errors, page errors or failed requests', () => {

@@ -5,6 +5,7 @@ import type { FacetTable } from '../../src/site-data/facet-table.ts';
 // Four models over two facets; enough models (70) to span several 32-bit words.
 const table: FacetTable = {
   version: 1,
+  codes: {},
   facets: [
     { key: 'modality', values: ['CT', 'MR'] },
     { key: 'gpu', values: ['Required', 'Optional'] },

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderExtension } from '../../src/generator/index.ts';
 import { buildIndex } from '../../src/registry/build-index.ts';
+import { repoRoot } from '../../src/registry/paths.ts';
+import { projectLinks } from '../../src/registry/project.ts';
 import { loadTerminology } from '../../src/registry/terminology.ts';
 import type { ModelCard } from '../../src/registry/types.gen.ts';
 import { loadRegistry } from '../../src/registry/validate.ts';
@@ -16,6 +18,8 @@ import {
   PIDS_LIMIT,
 } from '../../src/runner/contract/index.ts';
 import { toBibtex } from '../../src/site-data/bibtex.ts';
+import { CODE_QUERY } from '../../src/site-data/code-query.ts';
+import { facetTable } from '../../src/site-data/facet-table.ts';
 import { commercialUse, commercialUseOf } from '../../src/site-data/licence.ts';
 import { renderCardBody } from '../../src/site-data/markdown.ts';
 import {
@@ -139,10 +143,47 @@ describe('run commands', () => {
     expect(steps).toContain(
       'pip install --require-hashes --only-binary :all: --no-input --disable-pip-version-check -r requirements.txt',
     );
-    expect(steps).toContain(`echo '${'c'.repeat(64)}  weights/model.bin' | sha256sum -c -`);
+    const weights = '~/.cache/mhub/venvs/demo_model/1.2.0/weights';
+    expect(steps).toContain(`curl -fL -o ${weights}/model.bin --create-dirs https://example.org/m.bin`);
+    expect(steps).toContain(`echo '${'c'.repeat(64)}  ${weights}/model.bin' | sha256sum -c -`);
+    // The model finds its weights where the runner puts them (the contract's variable).
     expect(steps).toContain(
-      '~/.cache/mhub/venvs/demo_model/1.2.0/bin/python -m demo.run "$PWD/input" "$PWD/output"',
+      `MHUB_WEIGHTS_DIR=${weights} ~/.cache/mhub/venvs/demo_model/1.2.0/bin/python -m demo.run "$PWD/input" "$PWD/output"`,
     );
+    expect(steps).not.toContain('extra-index-url');
+    expect(steps).not.toContain('git clone');
+  });
+
+  it("writes run lines that work as pasted: input, GPU, pinning, the model's code and index", async () => {
+    const cards = Object.fromEntries((await loadRegistry()).map((r) => [r.card.name, r.card]));
+    const clone = 'https://example.org/acme/registry.git';
+    // unet_ct: torch CPU wheels (their index), code and weights in the repository.
+    const unet = runInstructions(cards.unet_ct!, {}, { cloneUrl: clone });
+    expect(unet.inputs).toEqual([expect.stringMatching(/: a NIfTI file, \.nii or \.nii\.gz \(CT\)$/)]);
+    const steps = unet.venv!.steps.join('\n');
+    expect(steps).toContain(`git clone --depth 1 ${clone} mhub-registry`);
+    expect(steps).toContain('--extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt');
+    expect(steps).toContain('cp "$PWD/mhub-registry/models/unet_ct/weights/unet_ct.pt"');
+    expect(steps).toMatch(
+      /PYTHONPATH="\$PWD\/mhub-registry\/models\/unet_ct" MHUB_WEIGHTS_DIR=\S+ \S+ -m unet_ct /,
+    );
+    expect(unet.docker!.pinned).toBe(false);
+    expect(unet.docker!.build!.join('\n')).toContain('mhub-registry/models/unet_ct/build-image.sh');
+    // classical_ct_mhub: a DICOM series in, no GPU, built by the shared script.
+    const mhub = runInstructions(cards.classical_ct_mhub!, {}, { cloneUrl: clone });
+    expect(mhub.inputs[0]).toMatch(/a folder holding one DICOM series \(CT\)$/);
+    expect(mhub.docker!.gpuCommand).toBeUndefined();
+    expect(mhub.docker!.build!.join('\n')).toContain('mhub-registry/models/build-images.sh');
+    // An imported MHub model is pulled, not built; a required GPU is in the line itself.
+    const optional = runInstructions(card({ requirements: { gpu: 'optional' } }));
+    expect(optional.docker!.command).not.toContain('--gpus');
+    expect(optional.docker!.gpuCommand).toContain('--gpus all');
+    const required = runInstructions(card({ status: 'published', requirements: { gpu: 'required' } }));
+    expect(required.docker!.command).toContain('--gpus all');
+    expect(required.docker!.gpuCommand).toBeUndefined();
+    expect(required.docker!.build).toBeUndefined();
+    const pinned = { image: 'example/demo', digest: `sha256:${'a'.repeat(64)}`, interface: 'files' as const };
+    expect(runInstructions(card({ runtimes: { docker: pinned } })).docker!.pinned).toBe(true);
   });
 
   it('links the Slicer download the build writes, named like the generated module', async () => {
@@ -197,7 +238,7 @@ describe('card body and citation', () => {
   it('builds BibTeX from the cite text', () => {
     const bib = toBibtex(card({ cite: 'Ada Lovelace and Alan Turing (1950). On {Machines}. J. 1:1' }))!;
     expect(bib).toContain('@misc{demo_model,');
-    expect(bib).toContain('author = {Ada Lovelace and Alan Turing}');
+    expect(bib).toContain('author = {Lovelace, Ada and Turing, Alan}');
     expect(bib).toContain('year = {1950}');
     expect(bib).toContain('On \\{Machines\\}');
     expect(toBibtex(card())).toBeUndefined();
@@ -212,6 +253,42 @@ describe('site data from the real registry', () => {
     const records = await loadRegistry();
     cards = records.length;
     data = buildSiteData(buildIndex(records, terminology), terminology);
+  });
+
+  it("links to the project's repository and catalog as package.json names them", async () => {
+    const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8'));
+    const repository = pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+    expect(data.project.repository).toBe(repository);
+    expect(data.project.api).toBe(`${pkg.homepage.replace(/\/$/, '')}/api/v1`);
+    const lungmask = data.pages.find((p) => p.card.name === 'lungmask')!;
+    expect(lungmask.source.edit).toBe(`${repository}/edit/main/registry/models/lungmask.md`);
+    expect(lungmask.source.report).toBe(`${repository}/issues/new?title=lungmask%3A%20`);
+  });
+
+  it('lists, per concept code, exactly the models whose segments carry it', () => {
+    const table = facetTable(data, new Map(data.models.map((m, i) => [m.url, `en_${i}`])));
+    const liver = table.codes['10200004']!.map((i) => data.models[i]!.name);
+    expect(liver).toEqual(
+      expect.arrayContaining(['nnunet_liver', 'bamf_nnunet_ct_liver', 'totalsegmentator']),
+    );
+    expect(liver).not.toContain('lungmask');
+    for (const [code, models] of Object.entries(table.codes))
+      for (const i of models) {
+        const page = data.pages.find((p) => p.entry.url === data.models[i]!.url)!;
+        const carried = page.outputs
+          .flatMap((o) => o.segments ?? [])
+          .flatMap((r) => r.codes.map((c) => c.value));
+        expect(carried, `${page.card.name} ${code}`).toContain(code);
+      }
+    expect(CODE_QUERY.test('10200004')).toBe(true);
+    expect(CODE_QUERY.test('10')).toBe(false);
+    expect(CODE_QUERY.test('liver 10200004')).toBe(false);
+  });
+
+  it('shows an ambiguous source date as unknown, keeping the source text', () => {
+    const lungmask = data.pages.find((p) => p.card.name === 'lungmask')!;
+    expect(lungmask.dates).toContainEqual({ label: 'Date (weights)', iso: null, text: '17/02/20' });
+    expect(lungmask.card.dates!.weights).toEqual({ text: '17/02/20' });
   });
 
   it('has one entry, page and search record per card', () => {
@@ -255,5 +332,35 @@ describe('site data from the real registry', () => {
       value: '78961009',
       meaning: 'Splenic structure',
     });
+  });
+});
+
+describe('project addresses', () => {
+  const withPackage = async (pkg: object) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mhub-project-'));
+    await writeFile(path.join(dir, 'package.json'), JSON.stringify(pkg));
+    return dir;
+  };
+
+  it('come from package.json, in each form npm accepts for "repository"', async () => {
+    for (const repository of [
+      'github:acme/models',
+      'git+https://github.com/acme/models.git',
+      { type: 'git', url: 'https://github.com/acme/models' },
+    ]) {
+      const links = projectLinks(await withPackage({ repository, homepage: 'https://acme.example/models' }));
+      expect(links.repository).toBe('https://github.com/acme/models');
+      expect(links.api).toBe('https://acme.example/models/api/v1');
+      expect(links.file('registry/models/x.md', 'edit')).toBe(
+        'https://github.com/acme/models/edit/main/registry/models/x.md',
+      );
+    }
+  });
+
+  it('are refused when package.json lacks them, naming the file and fields', async () => {
+    const dir = await withPackage({ homepage: 'https://acme.example/' });
+    expect(() => projectLinks(dir)).toThrow(
+      /package\.json: "repository" and "homepage" must be https:\/\/ addresses/,
+    );
   });
 });

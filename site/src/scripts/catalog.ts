@@ -2,6 +2,7 @@
 // and counts come from /search/facets.json (scripts/facet-engine.ts). The URL holds the query
 // (?q=) and the chosen facet values (?modality=CT&gpu=Required), so a view can be shared and the
 // back button works. The static list stays untouched until the user searches or filters.
+import { CODE_QUERY } from '../../../src/site-data/code-query.ts';
 import { type Bits, FacetEngine, type FacetTable } from './facet-engine.ts';
 
 interface PagefindResult {
@@ -20,6 +21,7 @@ interface Search {
   engine: FacetEngine;
   /** Every model's Pagefind result by id (the handle that loads its card data); on first need. */
   everything(): Promise<Map<string, PagefindResult>>;
+  table: FacetTable;
 }
 
 type Filters = Record<string, string[]>;
@@ -53,7 +55,7 @@ function loadSearch(): Promise<Search> {
       (all ??= pf
         .search(null, { filters: { catalog: { any: ['model'] } } })
         .then((r) => new Map(r.results.map((x) => [x.id, x]))));
-    return { pf, engine: new FacetEngine(table), everything };
+    return { pf, engine: new FacetEngine(table), everything, table };
   });
   return search;
 }
@@ -200,11 +202,16 @@ export function startCatalog() {
       return;
     }
     root.setAttribute('aria-busy', 'true');
-    const { pf, engine, everything } = await loadSearch();
+    const { pf, engine, everything, table } = await loadSearch();
     // Models in display order: Pagefind's ranking for a query, else the catalog (title) order.
     let ordered: number[];
     let records: Map<string, PagefindResult>;
-    if (state.q) {
+    const code = state.q.trim();
+    if (CODE_QUERY.test(code)) {
+      // A concept id matches exactly: the models whose segments carry it, never a text match.
+      records = await everything();
+      ordered = table.codes[code] ?? [];
+    } else if (state.q) {
       const found = await pf.search(state.q);
       records = new Map(found.results.map((r) => [r.id, r]));
       ordered = found.results.map((r) => engine.indexOf(r.id)).filter((i): i is number => i !== undefined);

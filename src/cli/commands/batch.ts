@@ -38,7 +38,10 @@ function whole(text: string | undefined, flag: string, min: number): number | un
 export function register(batch: Command, io: CliIO, setExit: (code: number) => void): void {
   batch
     .argument('<model>', 'registry name, e.g. classical_ct')
-    .option('--inputs <path>', 'folder of studies, or a manifest (.csv or .jsonl)')
+    .option(
+      '--inputs <path>',
+      'folder of studies, a manifest (.csv or .jsonl), or every study a DICOMweb query finds: "dicomweb+http(s)://server/root?ModalitiesInStudy=CT&StudyDate=..."',
+    )
     // Not requiredOption: commander would demand it of `batch status` and `batch cancel` too.
     .option('-o, --out <dir>', 'batch folder: one result folder per item, the ledger and the summary')
     .addOption(new Option('--engine <name>', 'where items run').choices(['local', 'slurm']).default('local'))
@@ -81,7 +84,7 @@ export function register(batch: Command, io: CliIO, setExit: (code: number) => v
       if (!opts.out) throw new MhubError('USAGE', 'give --out, the batch folder');
       const out = opts.out;
       if (shard === undefined && opts.inputs === undefined)
-        throw new MhubError('USAGE', 'give --inputs (a folder of studies or a manifest)');
+        throw new MhubError('USAGE', 'give --inputs (a folder of studies, a manifest or a DICOMweb query)');
       const batchLib = await import('../../batch/index.ts');
       const plan = (size: number | undefined) =>
         batchLib.planBatch({ model, inputs: opts.inputs!, out, shardSize: size, registry: opts.registry });

@@ -2,6 +2,7 @@
 // command runs interactively in a terminal and non-interactively in scripts and tests.
 import { type Command, Option } from 'commander';
 import { FIELDS } from '../../contrib/index.ts';
+import { EXIT_CODES } from '../../exit-codes.ts';
 import { defaultModelsDir, loadTerminology } from '../../registry/index.ts';
 import type { CliIO } from '../io.ts';
 
@@ -12,11 +13,12 @@ interface NewOptions {
   yes?: boolean;
   force?: boolean;
   dryRun?: boolean;
+  resume?: boolean;
   findSegment?: string;
   [field: string]: string | boolean | undefined;
 }
 
-export function registerNewCommand(registry: Command, io: CliIO, _setExit: (code: number) => void): void {
+export function registerNewCommand(registry: Command, io: CliIO, setExit: (code: number) => void): void {
   const command = registry
     .command('new')
     .description('Create a model card: asks for each field (or takes flags), validating as it goes.')
@@ -25,7 +27,8 @@ export function registerNewCommand(registry: Command, io: CliIO, _setExit: (code
     .option('--out <dir>', 'folder to write the card into', defaultModelsDir)
     .option('-y, --yes', 'never prompt: take flags and defaults, fail on what is missing')
     .option('--force', 'replace an existing card of that name')
-    .option('--dry-run', 'print the card instead of writing it')
+    .option('--dry-run', 'print the card instead of writing it (also an invalid one, with its errors)')
+    .option('--resume', 'continue the unfinished card saved under --out (answers are saved after each one)')
     .option('--find-segment <text>', 'print terminology ids matching a name, id or SNOMED CT code, and exit');
   for (const field of FIELDS) {
     const option = new Option(field.flag, field.message);
@@ -53,9 +56,17 @@ export function registerNewCommand(registry: Command, io: CliIO, _setExit: (code
       ...(interactive ? { prompter: await clackPrompter() } : {}),
       ...(opts.force ? { force: true } : {}),
       ...(opts.dryRun ? { dryRun: true } : {}),
+      ...(opts.resume ? { resume: true } : {}),
     });
     if (!interactive) for (const w of result.warnings) io.err(`warning: ${w}`);
     if (opts.dryRun) io.out(result.text.trimEnd());
     else if (!interactive) io.out(`wrote ${result.file}`);
+    if (result.errors.length > 0) {
+      io.err(
+        `the card is not valid (${result.errors.length} error${result.errors.length === 1 ? '' : 's'}):`,
+      );
+      for (const e of result.errors) io.err(`  ${e}`);
+      setExit(EXIT_CODES.VALIDATION);
+    }
   });
 }

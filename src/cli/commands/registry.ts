@@ -46,6 +46,35 @@ export function register(registry: Command, io: CliIO, setExit: (code: number) =
     });
 
   registry
+    .command('check')
+    .description(
+      "Apply the PR bot's rules to your branch, offline: the cards changed since --base (commits, edits, new files).",
+    )
+    .option('--base <ref>', 'the branch your pull request goes into (a ref this clone has)', 'main')
+    .option('--repo <dir>', 'the clone to check', '.')
+    .option('--label <name...>', 'labels the pull request will carry (e.g. multiple-models)')
+    .option('--json', 'print the results as JSON')
+    .action(async (opts: { base: string; repo: string; label?: string[]; json?: boolean }) => {
+      const { checkChanges, formatResults, gitChanges } = await import('../../contrib/index.ts');
+      const source = await gitChanges(opts.repo, opts.base, opts.label ?? []);
+      // As the bot does: the base's vocabulary, under the terminology files the branch changes.
+      const result = await source.atBase('registry/terminology', (terminologyDir) =>
+        checkChanges(source, { terminologyDir }),
+      );
+      if (opts.json) io.out(JSON.stringify(result, null, 2));
+      else {
+        for (const line of formatResults(result.results)) io.out(line);
+        const failed = result.results.filter((r) => r.status === 'fail').map((r) => r.rule);
+        (failed.length ? io.err : io.out)(
+          failed.length
+            ? `${failed.length} rule(s) fail: ${failed.join(', ')}; the PR bot would fail the same`
+            : `the PR bot's rules pass for ${result.models.join(', ') || 'no model card'}`,
+        );
+      }
+      setExit(result.ok ? 0 : EXIT_CODES.VALIDATION);
+    });
+
+  registry
     .command('index')
     .description(
       'Write the registry index: models.json, models/<name>.json, terminology.json, mhub-v2-models.json.',

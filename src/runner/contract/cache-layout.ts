@@ -21,17 +21,24 @@ export const IMAGES_DIR = 'images';
 /** Under the user's cache folder ($XDG_CACHE_HOME, else ~/.cache) when MHUB_HOME is not set. */
 export const CACHE_SUBDIR = 'mhub';
 
-/** $MHUB_HOME, else $XDG_CACHE_HOME/mhub, else ~/.cache/mhub. */
-export function cacheRoot(env: Record<string, string | undefined>, homedir: string): string {
+/**
+ * $MHUB_HOME, else $XDG_CACHE_HOME/mhub, else ~/.cache/mhub. `p`: the path functions (this OS's;
+ * the shared vectors pass path.posix so they hold on Windows runners too).
+ */
+export function cacheRoot(
+  env: Record<string, string | undefined>,
+  homedir: string,
+  p: path.PlatformPath = path,
+): string {
   const home = env[ENV.home];
-  if (home) return path.resolve(home);
-  return path.join(env.XDG_CACHE_HOME || path.join(homedir, '.cache'), CACHE_SUBDIR);
+  if (home) return p.resolve(home);
+  return p.join(env.XDG_CACHE_HOME || p.join(homedir, '.cache'), CACHE_SUBDIR);
 }
 
-export function envPaths(home: string, name: string, version: string) {
-  const base = path.join(home, VENVS_DIR, name);
-  const root = path.join(base, version);
-  return { root, lock: path.join(base, `${version}${LOCK_SUFFIX}`), weights: path.join(root, WEIGHTS_DIR) };
+export function envPaths(home: string, name: string, version: string, p: path.PlatformPath = path) {
+  const base = p.join(home, VENVS_DIR, name);
+  const root = p.join(base, version);
+  return { root, lock: p.join(base, `${version}${LOCK_SUFFIX}`), weights: p.join(root, WEIGHTS_DIR) };
 }
 
 export function sourcePaths(home: string, sha256: string) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { MhubError } from '../../errors.ts';
 import { ownerLabel } from '../../fsafe/index.ts';
+import { emulationWarning } from '../../platform/index.ts';
 import { containerCommand, containerName, LABELS, UNPRIVILEGED_USER } from '../contract/index.ts';
 import type { Backend, BackendContext } from '../types.ts';
 import { connectDocker } from './client.ts';
@@ -18,6 +19,19 @@ async function reclaim(dir: string, uid: number, gid: number): Promise<void> {
   for (const e of entries) await lchown(path.join(e.parentPath, e.name), uid, gid).catch(() => {});
 }
 
+/** The emulation warning (src/platform) for the image's architecture on the engine's. */
+async function emulated(docker: Docker, image: string): Promise<string | undefined> {
+  const [info, inspected] = await Promise.all([
+    docker.info().catch(() => undefined) as Promise<{ Architecture?: string } | undefined>,
+    docker
+      .getImage(image)
+      .inspect()
+      .catch(() => undefined),
+  ]);
+  if (!info?.Architecture || !inspected?.Architecture) return undefined;
+  return emulationWarning(info.Architecture, [inspected.Architecture], image);
+}
+
 export function dockerBackend(): Backend {
   let docker: Docker | undefined;
   let image: string | undefined;
@@ -29,6 +43,8 @@ export function dockerBackend(): Backend {
       docker = (await connectDocker(ctx.dockerSocket)).docker;
       await removeDeadContainers(docker);
       image = await ensureImage(docker, runtime, ctx.progress, ctx.pull, ctx.home);
+      const warning = await emulated(docker, image);
+      if (warning) ctx.warn?.(warning);
     },
     async run(ctx: BackendContext) {
       const runtime = ctx.record.card.runtimes.docker;

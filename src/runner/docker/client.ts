@@ -1,43 +1,43 @@
-// Connecting to the Docker daemon, with one clear error when it is not there.
+// Connecting to the Docker daemon, with one clear error when it is not there. Which endpoint
+// (socket, named pipe, DOCKER_HOST, Docker context) and the fix per OS: src/platform.
 import type Docker from 'dockerode';
 import { MhubError } from '../../errors.ts';
+import {
+  type DockerEndpoint,
+  dockerEndpoint,
+  dockerTrouble,
+  type Probe,
+  systemProbe,
+} from '../../platform/index.ts';
 
 /** dockerode is loaded on first use: a venv run should not pay for its start-up. */
-export async function dockerClient(socket?: string): Promise<Docker> {
+export async function dockerClient(socket?: string, probe: Probe = systemProbe()): Promise<Docker> {
   const { default: DockerClass } = await import('dockerode');
-  if (socket) return new DockerClass({ socketPath: socket });
-  return new DockerClass(); // DOCKER_HOST, or /var/run/docker.sock
-}
-
-export function describeDaemon(socket?: string): string {
-  return socket ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock';
+  const endpoint = dockerEndpoint(probe, socket);
+  // No modem options: dockerode reads DOCKER_HOST (tcp, ssh) with its TLS variables itself.
+  return endpoint.modem ? new DockerClass(endpoint.modem) : new DockerClass();
 }
 
 /** Pings the daemon (with a short deadline) and returns its version, or throws ENVIRONMENT. */
 export async function connectDocker(
   socket?: string,
   timeoutMs = 5000,
-): Promise<{ docker: Docker; version: string }> {
-  const docker = await dockerClient(socket);
-  const where = describeDaemon(socket);
+  probe: Probe = systemProbe(),
+): Promise<{ docker: Docker; version: string; endpoint: DockerEndpoint }> {
+  const docker = await dockerClient(socket, probe);
+  const endpoint = dockerEndpoint(probe, socket);
   try {
     await withDeadline(docker.ping(), timeoutMs, 'ping');
     const version = (await withDeadline(docker.version(), timeoutMs, 'version')) as { Version?: string };
-    return { docker, version: version.Version ?? 'unknown' };
+    return { docker, version: version.Version ?? 'unknown', endpoint };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException)?.code;
-    const why =
-      code === 'EACCES'
-        ? 'permission denied on the Docker socket'
-        : code === 'ENOENT' || code === 'ECONNREFUSED'
-          ? 'no Docker daemon is running there'
-          : (error as Error)?.message;
+    const known = code === 'EACCES' || code === 'EPERM' || code === 'ENOENT' || code === 'ECONNREFUSED';
+    const trouble = dockerTrouble(probe, endpoint, code);
     throw new MhubError(
       'ENVIRONMENT',
-      `cannot reach the Docker daemon at ${where}: ${why}`,
-      code === 'EACCES'
-        ? 'add your user to the docker group (sudo usermod -aG docker $USER, then log in again), or use --backend venv'
-        : 'start Docker (e.g. sudo systemctl start docker) or set DOCKER_HOST, or use --backend venv',
+      `cannot reach the Docker daemon at ${endpoint.address}: ${known ? trouble.why : (error as Error)?.message}`,
+      trouble.fix,
       { cause: error },
     );
   }

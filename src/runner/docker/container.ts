@@ -3,18 +3,43 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { MhubError } from '../../errors.ts';
+import {
+  bindSource,
+  containerUserFor,
+  MountPathError,
+  type Probe,
+  systemProbe,
+} from '../../platform/index.ts';
 import { type ContainerSpec, containerConfig, containerUser } from '../contract/index.ts';
 import { modelOutput, type Progress } from '../progress-events.ts';
 
-/** The uid:gid this process's containers run as (the contract's rule applied to the caller). */
-export function callerContainerUser(): string | undefined {
-  return containerUser(process.getuid?.(), process.getgid?.());
+/** The uid:gid this process's containers run as: the contract's rule, on Linux engines only. */
+export function callerContainerUser(probe: Probe = systemProbe()): string | undefined {
+  return containerUserFor(probe, containerUser);
+}
+
+/** A host folder as the engine mounts it (src/platform: Windows drives, refused UNC paths...). */
+function mountable(folder: string, probe: Probe): string {
+  try {
+    return bindSource(folder, probe);
+  } catch (error) {
+    if (error instanceof MountPathError) throw new MhubError('INVALID_INPUT', error.message, error.fix);
+    throw error;
+  }
 }
 
 /** The contract's container (contract/container-config.ts), attached for its output. */
-export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
+export function createOptions(
+  spec: ContainerSpec,
+  probe: Probe = systemProbe(),
+): Docker.ContainerCreateOptions {
   return {
-    ...containerConfig({ ...spec, user: spec.user ?? callerContainerUser() }),
+    ...containerConfig({
+      ...spec,
+      inputDir: mountable(spec.inputDir, probe),
+      outputDir: mountable(spec.outputDir, probe),
+      user: spec.user ?? callerContainerUser(probe),
+    }),
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,

@@ -1,16 +1,18 @@
 // The venv backend: `python -m <entrypoint> <input> <output>` in the model's environment.
 import { MhubError } from '../../errors.ts';
+import { type GpuDevice, gpuEnvironment } from '../../platform/index.ts';
 import { ENV } from '../contract/index.ts';
 import type { Backend, BackendContext } from '../types.ts';
 import { ensureEnv, type ModelEnv } from './env.ts';
 import { runProcessTree } from './process.ts';
 
-/** The model's environment variables: isolated PYTHONPATH, weights, GPU visibility. */
+/** The model's environment variables: isolated PYTHONPATH, weights, GPU visibility (true: CUDA). */
 export function modelEnvironment(
   env: ModelEnv,
-  gpu: boolean,
+  gpu: boolean | GpuDevice,
   base: NodeJS.ProcessEnv = process.env,
 ): NodeJS.ProcessEnv {
+  const device: GpuDevice = gpu === true ? 'cuda' : gpu === false ? 'none' : gpu;
   const { PYTHONPATH: _p, PYTHONHOME: _h, VIRTUAL_ENV: _v, ...rest } = base;
   return {
     ...rest,
@@ -18,7 +20,7 @@ export function modelEnvironment(
     PYTHONUNBUFFERED: '1',
     PYTHONDONTWRITEBYTECODE: '1',
     [ENV.weights]: env.weightsDir,
-    CUDA_VISIBLE_DEVICES: gpu ? (base.CUDA_VISIBLE_DEVICES ?? '0') : '',
+    ...gpuEnvironment(device, base),
   };
 }
 
@@ -36,7 +38,7 @@ export function venvBackend(): Backend {
         {
           command: env.python,
           args: ['-m', runtime.entrypoint, ctx.inputDir, ctx.outputDir],
-          env: modelEnvironment(env, ctx.gpu),
+          env: modelEnvironment(env, ctx.device ?? ctx.gpu),
           label: `${ctx.record.card.name} (venv)`,
         },
         { signal: ctx.signal, progress: ctx.progress, log: ctx.log },

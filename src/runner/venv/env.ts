@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MhubError } from '../../errors.ts';
 import { writeError, writeFileAtomic } from '../../fsafe/index.ts';
+import { hostOs, venvPython } from '../../platform/index.ts';
 import type { CardRecord, VenvRuntime } from '../../registry/index.ts';
 import { isPinnedRequirement, modelSourceDir } from '../../registry/index.ts';
 import {
@@ -22,7 +23,7 @@ import {
 import type { Progress } from '../progress-events.ts';
 import { downloadVerified, sha256File } from './download.ts';
 import { acquireLock } from './lock.ts';
-import { findPython, type PythonInfo } from './python.ts';
+import { findPython, type PythonInfo, pythonLabel } from './python.ts';
 import { ensureSource, sourceArchive } from './source-archive.ts';
 
 export interface ModelEnv {
@@ -121,7 +122,7 @@ export async function ensureEnv(record: CardRecord, options: EnsureOptions): Pro
   }
   const result: ModelEnv = {
     root,
-    python: path.join(root, 'bin', 'python'),
+    python: venvPython(root, { os: hostOs() }),
     sourceDir: src,
     weightsDir: weights,
   };
@@ -144,7 +145,7 @@ export async function ensureEnv(record: CardRecord, options: EnsureOptions): Pro
     onWait: () => options.progress({ phase: 'install', done: 0, message: 'waiting for another mhub run' }),
   });
   try {
-    if (archive) await ensureSource(record, archive, python.command, options);
+    if (archive) await ensureSource(record, archive, python, options);
     if ((await readStamp(root))?.hash === hash) return result; // built meanwhile by the other run
     await build(record.file, root, runtime, python, hash, options, src);
     return result;
@@ -173,14 +174,19 @@ async function build(
   await rm(root, { recursive: true, force: true });
   await mkdir(path.dirname(root), { recursive: true });
   try {
-    say(`creating environment (${python.command} ${python.version})`);
+    say(`creating environment (${pythonLabel(python)} ${python.version})`);
     // No requirements: no pip in the environment either (much faster to create).
     const noPip = runtime.requirements.length === 0 ? ['--without-pip'] : [];
-    const venv = await exec(python.command, ['-m', 'venv', ...noPip, root], () => {}, signal);
+    const venv = await exec(
+      python.command,
+      [...(python.args ?? []), '-m', 'venv', ...noPip, root],
+      () => {},
+      signal,
+    );
     if (venv.code !== 0) {
       throw new MhubError(
         'ENVIRONMENT',
-        `${python.command} -m venv failed: ${venv.output.trim().split('\n').slice(-2).join(' ')}`,
+        `${pythonLabel(python)} -m venv failed: ${venv.output.trim().split('\n').slice(-2).join(' ')}`,
         'install the venv module (Debian/Ubuntu: apt install python3-venv)',
       );
     }
@@ -190,7 +196,7 @@ async function build(
       await writeFileAtomic(requirements, `${runtime.requirements.join('\n')}\n`, { force: true });
       say('installing requirements');
       const pip = await exec(
-        path.join(root, 'bin', 'python'),
+        venvPython(root, { os: hostOs() }),
         [
           '-m',
           'pip',

@@ -1,7 +1,8 @@
 // Running the model as a process group, so cancel and timeout kill the whole tree (the
 // model's own workers included), and nothing outlives the run.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { MhubError } from '../../errors.ts';
+import { killPlan, spawnOptions } from '../../platform/index.ts';
 import { abortError } from '../docker/container.ts';
 import { modelOutput, type Progress } from '../progress-events.ts';
 
@@ -14,9 +15,16 @@ export interface ProcessSpec {
   label: string;
 }
 
+/** Stops the tree under pid (src/platform: the process group on POSIX, taskkill /T on Windows). */
 function killGroup(pid: number, signal: NodeJS.Signals): void {
+  const plan = killPlan(process.platform, pid);
+  if (plan.kind === 'taskkill') {
+    // /F kills at once: the SIGTERM step and its SIGKILL follow-up are the same call.
+    spawnSync(plan.command, plan.args, { stdio: 'ignore', windowsHide: true });
+    return;
+  }
   try {
-    process.kill(-pid, signal);
+    process.kill(plan.pid, signal);
   } catch {
     // ESRCH: the group is gone already.
   }
@@ -31,7 +39,7 @@ export async function runProcessTree(
   const child = spawn(spec.command, spec.args, {
     env: spec.env,
     cwd: spec.cwd,
-    detached: true, // its own process group: -pid reaches every descendant
+    ...spawnOptions(process.platform), // POSIX: its own process group, -pid reaches every descendant
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = modelOutput(progress, log);
@@ -41,6 +49,8 @@ export async function runProcessTree(
   const onAbort = () => {
     if (child.pid === undefined) return;
     killGroup(child.pid, 'SIGTERM');
+    // taskkill /F is final; a process group gets SIGKILL after the grace period.
+    if (!killPlan(process.platform, child.pid).afterExit) return;
     escalate = setTimeout(
       () => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'),
       options.graceMs ?? 3000,
@@ -70,6 +80,7 @@ export async function runProcessTree(
     signal.removeEventListener('abort', onAbort);
     clearTimeout(escalate);
     // Whatever the outcome, nothing the model started may outlive the run.
-    if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+    if (child.pid !== undefined && killPlan(process.platform, child.pid).afterExit)
+      killGroup(child.pid, 'SIGKILL');
   }
 }

@@ -5,40 +5,49 @@ import { access, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MhubError } from '../../errors.ts';
+import { executableNames, hostOs, pythonCommands } from '../../platform/index.ts';
 import { ENV, satisfies } from '../contract/index.ts';
 
 const run = promisify(execFile);
 
 export interface PythonInfo {
   command: string;
+  /** Leading arguments (the Windows py launcher's -3.11); none for a plain interpreter. */
+  args?: string[];
   version: string;
 }
 
-export async function pythonVersion(command: string): Promise<string | undefined> {
+/** How the user reads the interpreter: the command and its leading arguments. */
+export const pythonLabel = (p: { command: string; args?: string[] }) =>
+  [p.command, ...(p.args ?? [])].join(' ');
+
+export async function pythonVersion(command: string, args: string[] = []): Promise<string | undefined> {
   try {
-    const { stdout } = await run(command, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], {
-      timeout: 10_000,
-    });
+    const { stdout } = await run(
+      command,
+      [...args, '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'],
+      { timeout: 10_000 },
+    );
     return stdout.trim() || undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Candidates: $MHUB_PYTHON first, then versioned pythons on PATH, then python3. */
-export function pythonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
-  const first = env[ENV.python];
-  const list = first ? [first] : [];
-  for (let minor = 14; minor >= 8; minor--) list.push(`python3.${minor}`);
-  list.push('python3', 'python');
-  return list;
+/** Candidates for this OS (src/platform): $MHUB_PYTHON first, then what is usually on PATH. */
+export function pythonCandidates(env: NodeJS.ProcessEnv = process.env) {
+  return pythonCommands({ os: hostOs(), env }, env[ENV.python]);
 }
 
 /** The candidate's real file on PATH (so python3 -> python3.11 is asked once), if any. */
 async function onPath(command: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const dirs = command.includes('/') ? [''] : (env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  for (const dir of dirs) {
-    const file = dir ? path.join(dir, command) : command;
+  const dirs = /[\\/]/.test(command)
+    ? ['']
+    : (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean);
+  const files = dirs.flatMap((dir) =>
+    executableNames(command, { os: hostOs(), env }).map((name) => (dir ? path.join(dir, name) : name)),
+  );
+  for (const file of files) {
     try {
       await access(file, constants.X_OK);
       return await realpath(file);
@@ -51,12 +60,20 @@ async function onPath(command: string, env: NodeJS.ProcessEnv): Promise<string |
 
 export async function availablePythons(env: NodeJS.ProcessEnv = process.env): Promise<PythonInfo[]> {
   const located = await Promise.all(
-    pythonCandidates(env).map(async (command) => ({ command, real: await onPath(command, env) })),
+    pythonCandidates(env).map(async (c) => ({ ...c, real: await onPath(c.command, env) })),
   );
   const seen = new Set<string>();
-  const unique = located.filter((c) => c.real && !seen.has(c.real) && seen.add(c.real));
+  // The py launcher is one file for every version: it is asked once per version it is given.
+  const unique = located.filter((c) => {
+    const key = `${c.real}\n${c.args.join(' ')}`;
+    return c.real && !seen.has(key) && seen.add(key);
+  });
   const found = await Promise.all(
-    unique.map(async ({ command }) => ({ command, version: await pythonVersion(command) })),
+    unique.map(async ({ command, args }) => ({
+      command,
+      ...(args.length ? { args } : {}),
+      version: await pythonVersion(command, args),
+    })),
   );
   const versions = new Set<string>();
   return found.filter((p): p is PythonInfo => {
@@ -70,7 +87,7 @@ export async function findPython(spec: string, env: NodeJS.ProcessEnv = process.
   const pythons = await availablePythons(env);
   const match = pythons.find((p) => satisfies(p.version, spec));
   if (!match) {
-    const have = pythons.map((p) => `${p.command} ${p.version}`).join(', ') || 'none';
+    const have = pythons.map((p) => `${pythonLabel(p)} ${p.version}`).join(', ') || 'none';
     throw new MhubError(
       'ENVIRONMENT',
       `no Python matching ${spec} was found (found: ${have})`,

@@ -57,7 +57,7 @@ const exists = (p: string) =>
 export async function ensureSource(
   record: CardRecord,
   source: SourceArchive,
-  python: string,
+  python: { command: string; args?: string[] },
   { progress, signal }: { progress: Progress; signal?: AbortSignal },
 ): Promise<void> {
   if (await exists(source.dir)) return;
@@ -81,14 +81,14 @@ export async function ensureSource(
 function unpack(
   record: CardRecord,
   source: SourceArchive,
-  python: string,
+  python: { command: string; args?: string[] },
   target: string,
   signal?: AbortSignal,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(
-      python,
-      ['-I', '-c', UNPACK_PY, source.archive, target],
+      python.command,
+      [...(python.args ?? []), '-I', '-c', UNPACK_PY, source.archive, target],
       { maxBuffer: 16 * 2 ** 20, signal },
       (error, stdout, stderr) => {
         if (!error) return resolve();

@@ -7,8 +7,6 @@ import shutil
 import tempfile
 import urllib.request
 
-DEFAULT_CATALOG_URL = "https://mhub-registry.github.io/api"
-
 
 def load_index(folder):
     """{"models": [card, ...], "segments": {id: resolved segment}} from models.json + terminology.json."""

@@ -67,8 +67,21 @@ def docker_supports_gpu(docker, run=subprocess.run):
     return isinstance(runtimes, dict) and "nvidia" in runtimes
 
 
-def use_gpu(card_gpu, force_cpu, detected):
-    """Whether to ask for a GPU: never when forced to CPU or the model does not support one."""
+def choose_device(platform, machine, backend, nvidia):
+    """src/platform gpuChoice: cuda where nvidia-smi answers (Linux, WSL2, Windows); on macOS none
+    in containers (they run in a VM) and mps for venv models on Apple Silicon."""
+    if platform == "darwin":
+        if backend == "docker":
+            return "none"
+        return "mps" if machine == "arm64" else "none"
+    return "cuda" if nvidia else "none"
+
+
+def use_gpu(card_gpu, force_cpu, detected, backend="docker", platform=None, machine=None):
+    """Whether to ask for a GPU: never when forced to CPU or the model does not support one, nor
+    where the backend gets none on this platform (Docker on macOS)."""
     if force_cpu or card_gpu == "unsupported":
         return False
-    return detected.get("kind") is not None
+    device = choose_device(platform or sys.platform, machine or platform_module.machine(), backend,
+                           detected.get("kind") == "cuda")
+    return device != "none"

@@ -227,8 +227,12 @@ class Launcher(object):
     def _docker_steps(self, runtime, input_dir, output_dir, force_cpu, name):
         client = docker.find_docker(self.docker_setting)
         if not client:
-            raise RunError("Docker was not found on PATH or in its usual install locations; install "
-                           "Docker or set its path in the module's settings")
+            raise RunError("Docker was not found on PATH or in its usual install locations: {}; or "
+                           "set its path in the module's settings, or choose the Python environment backend".format(
+                               docker.docker_fix(False)))
+        if not docker.engine_running(client):
+            raise RunError("Docker is installed but its engine is not running: {}; or choose the "
+                           "Python environment backend".format(docker.docker_fix(True)))
         run_id = uuid.uuid4().hex[:12]
         name = name or docker.container_name(self.spec["name"], run_id)
         user = docker.container_user()
@@ -241,22 +245,34 @@ class Launcher(object):
         else:
             # the caller's uid, which Docker Desktop may map to another: let it in
             os.chmod(output_dir, 0o777)
-        wants_gpu = gpu.use_gpu(self.spec.get("gpu"), force_cpu, self.gpu_info())
+        wants_gpu = gpu.use_gpu(self.spec.get("gpu"), force_cpu, self.gpu_info(), backend="docker")
         wants_gpu = wants_gpu and gpu.docker_supports_gpu(client)
         steps = []
         reference = runtime["reference"]
         if not docker.image_present(client, reference):
             steps.append(ProcessStep("pull " + reference, docker.pull_arguments(client, reference),
                                      env=self.environ))
-        values = {"name": name, "input": os.path.abspath(input_dir), "output": os.path.abspath(output_dir),
+        try:
+            mounts = docker.bind_source(os.path.abspath(input_dir)), docker.bind_source(os.path.abspath(output_dir))
+        except docker.MountPathError as error:
+            raise RunError("{}: {}".format(error, error.fix))
+        values = {"name": name, "input": mounts[0], "output": mounts[1],
                   "run": run_id, "model": self.spec["name"], "version": self.spec["version"], "user": user,
                   # host:pid, as the Node runner labels its containers: `mhub doctor --clean` removes
                   # the container of a Slicer that died mid-run.
                   "owner": "{}:{}".format(socket.gethostname(), os.getpid())}
+
+        def platform_notes():
+            # src/platform's emulation rule: an amd64-only image on Apple Silicon runs emulated
+            engine, image = docker.architectures(client, reference)
+            warning = docker.emulation_warning(engine, [image], reference)
+            return ["warning: " + warning] if warning else []
+
         steps.append(ContainerStep(
             "run " + self.spec["title"],
             docker.create_arguments(client, reference, runtime["command"], values, use_gpu=wants_gpu),
-            docker.start_arguments(client, name), docker.remove_arguments(client, name), env=self.environ))
+            docker.start_arguments(client, name), docker.remove_arguments(client, name), env=self.environ,
+            notes=platform_notes))
         if user == contract_gen.UNPRIVILEGED_USER and hasattr(os, "lchown"):
             steps.append(FunctionStep("take over the results", lambda log, c: _reclaim(output_dir)))
         return steps
@@ -277,7 +293,7 @@ class Launcher(object):
             leftovers.append(building)
             os.makedirs(os.path.dirname(env_dir), exist_ok=True)
             setup_env = venv.model_environment(self.environ, None, venv.weights_dir(building), False)
-            steps.append(ProcessStep("create the Python environment", [base, "-m", "venv", building],
+            steps.append(ProcessStep("create the Python environment", venv.python_argv(base) + ["-m", "venv", building],
                                      env=setup_env))
             steps.append(FunctionStep("write requirements", lambda log, c: venv.write_requirements(
                 building, runtime)))
@@ -292,8 +308,9 @@ class Launcher(object):
                 venv.publish(building, env_dir, runtime, cancelled)
 
             steps.append(FunctionStep("finish the environment", finish))
-        wants_gpu = gpu.use_gpu(self.spec.get("gpu"), force_cpu, self.gpu_info())
-        env = venv.model_environment(self.environ, source_dir, venv.weights_dir(env_dir), wants_gpu)
+        wants_gpu = gpu.use_gpu(self.spec.get("gpu"), force_cpu, self.gpu_info(), backend="venv")
+        device = (self.gpu_info().get("kind") or "none") if wants_gpu else "none"
+        env = venv.model_environment(self.environ, source_dir, venv.weights_dir(env_dir), device)
         args = [venv.venv_python(env_dir), "-m", runtime["entrypoint"], input_dir, output_dir]
         steps.append(ProcessStep("run " + self.spec["title"], args, env=env, cwd=output_dir,
                                  reports_progress=True))

@@ -9,19 +9,28 @@ import threading
 import time
 
 
-def _popen_options():
-    if sys.platform == "win32":
+def _popen_options(platform=None):
+    if (platform or sys.platform) == "win32":
         # a new process group lets taskkill /T find every child
         return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200)}
     # a new session: the child and its children share a process group we can signal at once
     return {"start_new_session": True}
 
 
+def kill_plan(pid, platform=None):
+    """src/platform killPlan: taskkill /T /F on Windows, the process group elsewhere. afterExit:
+    whether the kill still reaches leftovers once the started process has exited."""
+    if (platform or sys.platform) == "win32":
+        return {"kind": "taskkill", "command": "taskkill", "args": ["/PID", str(pid), "/T", "/F"],
+                "afterExit": False}
+    return {"kind": "group", "pid": -pid, "signals": ["SIGTERM", "SIGKILL"], "afterExit": True}
+
+
 def kill_tree(pid, grace=5.0, poll=None):
     """Terminates a process and all its children: SIGTERM, then SIGKILL after `grace` seconds."""
-    if sys.platform == "win32":
-        subprocess.call(["taskkill", "/PID", str(pid), "/T", "/F"],
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    plan = kill_plan(pid)
+    if plan["kind"] == "taskkill":
+        subprocess.call([plan["command"]] + plan["args"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return
     try:
         os.killpg(pid, signal.SIGTERM)

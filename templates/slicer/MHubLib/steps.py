@@ -79,9 +79,12 @@ class ContainerStep(object):
     step reports its result only once the container is gone.
     """
 
-    def __init__(self, label, create_args, start_args, remove_args, env=None):
+    def __init__(self, label, create_args, start_args, remove_args, env=None, notes=None):
+        """notes: called at start (after any pull), returns lines to show first (warnings)."""
         self.label = label
         self.reports_progress = True
+        self._notes_fn = notes
+        self._notes = []
         self._create = BackgroundProcess(create_args, env=env)
         self._start = BackgroundProcess(start_args, env=env)
         self._remove = BackgroundProcess(remove_args, env=env)
@@ -96,6 +99,8 @@ class ContainerStep(object):
 
     def start(self):
         self._phase = "create"
+        if self._notes_fn is not None:
+            self._notes = list(self._notes_fn())
         self._create.start()
 
     def _remove_then(self, result):
@@ -105,7 +110,7 @@ class ContainerStep(object):
         self._remove.start()
 
     def poll(self):
-        lines = []
+        lines, self._notes = self._notes, []
         if self._phase == "create":
             output, status = self._create.poll()
             if status is None:

@@ -85,22 +85,34 @@ def version_matches(version, specifier):
     return all(_clause_holds(version, v, c.strip()) for c in specifier.split(",") if c.strip())
 
 
+def python_commands(platform=None, user=None):
+    """src/platform pythonCommands: the interpreters to try, each as its argv prefix: the user's,
+    python3.14 .. python3.8, python3, python; on Windows python, then the py launcher per version."""
+    found = [[user]] if user else []
+    minors = range(14, 7, -1)
+    if (platform or sys.platform) == "win32":
+        return found + [["python"]] + [["py", "-3.{}".format(m)] for m in minors]
+    return found + [["python3.{}".format(m)] for m in minors] + [["python3"], ["python"]]
+
+
 def python_candidates(platform=None, which=shutil.which):
-    """Interpreters to try, newest first: python3.X on PATH, then python3 / python / the py launcher."""
-    names = ["python3.{}".format(minor) for minor in range(14, 8, -1)] + ["python3", "python"]
+    """python_commands found on PATH (the py launcher once per version)."""
     found = []
-    for name in names:
-        path = which(name)
-        if path and path not in found:
-            found.append(path)
-    if (platform or sys.platform) == "win32" and which("py"):
-        found.append(which("py"))
+    for command in python_commands(platform):
+        path = which(command[0])
+        if path and [path] + command[1:] not in found:
+            found.append([path] + command[1:])
     return found
+
+
+def python_argv(python):
+    """An interpreter as argv prefix: a path, or [launcher, -3.11]."""
+    return list(python) if isinstance(python, (list, tuple)) else [python]
 
 
 def interpreter_version(python, run=subprocess.run):
     try:
-        result = run([python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+        result = run(python_argv(python) + ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return None
@@ -136,6 +148,7 @@ def weights_dir(env_dir):
 
 
 def venv_python(env_dir, platform=None):
+    """src/platform venvPython: Scripts\\python.exe on Windows, bin/python elsewhere."""
     if (platform or sys.platform) == "win32":
         return os.path.join(env_dir, "Scripts", "python.exe")
     return os.path.join(env_dir, "bin", "python")
@@ -172,7 +185,7 @@ def is_ready(env_dir, runtime):
 def write_stamp(env_dir, runtime, python, version):
     """Written last: a missing or different stamp means half-built or outdated."""
     with open(os.path.join(env_dir, contract_gen.STAMP), "w") as handle:
-        json.dump({"hash": environment_hash(runtime["envKey"], version), "python": python,
+        json.dump({"hash": environment_hash(runtime["envKey"], version), "python": " ".join(python_argv(python)),
                    "version": version, "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, handle)
 
 
@@ -295,8 +308,18 @@ def fetch_weights(weights, weights_dir, log, cancelled, opener=urllib.request.ur
         os.replace(partial, target)
 
 
+def gpu_environment(device, base_env):
+    """src/platform gpuEnvironment: the model's GPU variables for cuda, mps or none."""
+    if device == "cuda":
+        return {"CUDA_VISIBLE_DEVICES": base_env.get("CUDA_VISIBLE_DEVICES", "0")}
+    if device == "mps":
+        return {"CUDA_VISIBLE_DEVICES": "", "PYTORCH_ENABLE_MPS_FALLBACK": "1"}
+    return {"CUDA_VISIBLE_DEVICES": ""}
+
+
 def model_environment(base_env, source_dir, weights_dir, use_gpu):
-    """The model's environment: the caller's, minus what points at the host's Python (Slicer's)."""
+    """The model's environment: the caller's, minus what points at the host's Python (Slicer's).
+    use_gpu: True (cuda), False (none) or a device name."""
     env = dict(base_env)
     for key in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONNOUSERSITE", "VIRTUAL_ENV"):
         env.pop(key, None)
@@ -304,6 +327,6 @@ def model_environment(base_env, source_dir, weights_dir, use_gpu):
         env["PYTHONPATH"] = source_dir
     env["PYTHONUNBUFFERED"] = "1"
     env[contract_gen.ENV_WEIGHTS] = weights_dir
-    if not use_gpu:
-        env["CUDA_VISIBLE_DEVICES"] = ""
+    device = ("cuda" if use_gpu else "none") if isinstance(use_gpu, bool) else use_gpu
+    env.update(gpu_environment(device, base_env))
     return env
