@@ -45,6 +45,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/listen.ts'),
   },
   {
+    name: 'doctor',
+    args: '[model]',
+    description: 'Check Docker, GPU, Python and disk; with a model, whether this machine can run it.',
+    load: () => import('./commands/doctor.ts'),
+  },
+  {
     name: 'bundle',
     args: '<model>',
     description:
@@ -56,12 +62,6 @@ export const COMMANDS: readonly CommandEntry[] = [
     args: '<file>',
     description: 'Check and install a bundle from mhub bundle (docker load, venv from its wheels) offline.',
     load: () => import('./commands/load.ts'),
-  },
-  {
-    name: 'doctor',
-    args: '[model]',
-    description: 'Check Docker, GPU, Python and disk; with a model, whether this machine can run it.',
-    load: () => import('./commands/doctor.ts'),
   },
   {
     name: 'convert',
