@@ -114,7 +114,7 @@ describe.runIf(hasDocker && venvPython())('offline bundle round trip', () => {
         { MHUB_HOME: online },
       );
       expect(r.stderr).not.toMatch(/error/i);
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
     }
     const want = niftiVoxels(path.join(work, 'online-docker/segmentation.nii.gz'));
     expect(niftiVoxels(path.join(work, 'online-venv/segmentation.nii.gz')).equals(want)).toBe(true);
@@ -124,7 +124,7 @@ describe.runIf(hasDocker && venvPython())('offline bundle round trip', () => {
     const made = await mhub(['bundle', 'classical_ct', '--registry', registry, '--out', bundle], {
       MHUB_HOME: online,
     });
-    expect(made.code).toBe(0);
+    expect(made.code, made.stderr).toBe(0);
     const bundleSeconds = (Date.now() - started) / 1000;
     const listing = execFileSync('tar', ['tf', bundle], { encoding: 'utf8' }).trim().split('\n');
     expect(listing).toEqual(
@@ -149,7 +149,7 @@ describe.runIf(hasDocker && venvPython())('offline bundle round trip', () => {
     closeSync(fd);
     const emptyHome = path.join(work, 'home-tampered');
     const refused = await mhub(['load', tampered], { ...offlineEnv, MHUB_HOME: emptyHome });
-    expect(refused.code).toBe(3);
+    expect(refused.code, refused.stderr).toBe(3);
     expect(refused.stderr).toMatch(
       new RegExp(
         `${tampered.replace(/[.]/g, '\\.')} was refused: card\\.md does not match its sha256 in manifest\\.json \\(expected [0-9a-f]{64}, got [0-9a-f]{64}\\); nothing was installed`,
@@ -164,7 +164,7 @@ describe.runIf(hasDocker && venvPython())('offline bundle round trip', () => {
     const loadStarted = Date.now();
     const loaded = await mhub(['load', bundle], { ...offlineEnv, MHUB_HOME: home });
     expect(loaded.stderr).not.toMatch(/error|warning/i);
-    expect(loaded.code).toBe(0);
+    expect(loaded.code, loaded.stderr).toBe(0);
     const loadSeconds = (Date.now() - loadStarted) / 1000;
     expect(imageGone()).toBe(false);
     const loadedRegistry = path.join(home, 'bundles/classical_ct/1.0.0/registry/models');
@@ -188,7 +188,7 @@ describe.runIf(hasDocker && venvPython())('offline bundle round trip', () => {
         { ...offlineEnv, MHUB_HOME: home },
       );
       expect(r.stderr).not.toMatch(/creating environment/); // built by load, from the wheels
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       expect(niftiVoxels(path.join(out, 'segmentation.nii.gz')).equals(want)).toBe(true);
     }
     const mb = statSync(bundle).size / 1e6;
@@ -237,7 +237,7 @@ describe.runIf(hasDocker && venvPython())('offline bundle round trip', () => {
         ],
         { MHUB_HOME: online },
       );
-      expect(first.code).toBe(0);
+      expect(first.code, first.stderr).toBe(0);
       const bundle = path.join(work, 'pinned.mhub.tar');
       const made = await mhub(
         ['bundle', 'classical_ct', '--registry', pinned, '--backend', 'docker', '--out', bundle],
@@ -245,7 +245,7 @@ describe.runIf(hasDocker && venvPython())('offline bundle round trip', () => {
           MHUB_HOME: online,
         },
       );
-      expect(made.code).toBe(0);
+      expect(made.code, made.stderr).toBe(0);
       // Offline from here: the registry stops, every reference to the image this test made goes.
       stopRegistries();
       const id = execFileSync('docker', ['image', 'inspect', pushed, '--format', '{{.Id}}'], {
@@ -259,7 +259,7 @@ describe.runIf(hasDocker && venvPython())('offline bundle round trip', () => {
       const home = path.join(work, 'home-pinned-offline');
       const loaded = await mhub(['load', bundle], { ...offlineEnv, MHUB_HOME: home });
       expect(loaded.stderr).not.toMatch(/error|warning/i);
-      expect(loaded.code).toBe(0);
+      expect(loaded.code, loaded.stderr).toBe(0);
       expect(
         JSON.parse(readFileSync(path.join(home, 'images', `${digest.replace(':', '-')}.json`), 'utf8')),
       ).toMatchObject({
@@ -283,7 +283,7 @@ describe.runIf(hasDocker && venvPython())('offline bundle round trip', () => {
         { ...offlineEnv, MHUB_HOME: home },
       );
       expect(r.stderr).not.toMatch(/pull/);
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       expect(
         niftiVoxels(path.join(out, 'segmentation.nii.gz')).equals(
           niftiVoxels(path.join(work, 'pinned-online/segmentation.nii.gz')),
