@@ -25,7 +25,7 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'mhub-bundle-tar-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const sha = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
-const MAKE = String.raw`
+const MAKE = `
 import io, json, sys, tarfile
 out, spec = sys.argv[1], json.loads(sys.argv[2])
 with tarfile.open(out, "w") as t:
