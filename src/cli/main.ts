@@ -58,6 +58,19 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/test.ts'),
   },
   {
+    name: 'bundle',
+    args: '<model>',
+    description:
+      'Pack a model for a machine without network: image and/or wheels, code, weights, card, sha256s.',
+    load: () => import('./commands/bundle.ts'),
+  },
+  {
+    name: 'load',
+    args: '<file>',
+    description: 'Check and install a bundle from mhub bundle (docker load, venv from its wheels) offline.',
+    load: () => import('./commands/load.ts'),
+  },
+  {
     name: 'convert',
     args: '<input>',
     description: 'Convert images and results between DICOM, NIfTI, NRRD, DICOM SEG and Slicer .seg.nrrd.',

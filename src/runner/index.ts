@@ -20,5 +20,6 @@ export type { Progress, ProgressEvent } from './progress-events.ts';
 export { chooseBackend, resolveModel, runModel } from './run.ts';
 export type { BackendName, GpuMode, OutputFormat, RunRequest, RunResult } from './types.ts';
 export { OUTPUT_FORMATS } from './types.ts';
-export { downloadVerified } from './venv/download.ts';
-export { mhubHome } from './venv/env.ts';
+export { downloadVerified, sha256File } from './venv/download.ts';
+export { type EnsureOptions, ensureEnv, type ModelEnv, mhubHome } from './venv/env.ts';
+export { type SourceArchive, sourceArchive } from './venv/source-archive.ts';

@@ -2,39 +2,29 @@
 // pulls by the card's digest with layer/byte progress, --pull missing|always|never, and clear
 // refusals: content whose digest differs (a tampered registry blob), a local tag with another
 // digest, an unknown image, a denied pull (a registry that wants a login), an unreachable one.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker, ensureImage, type ProgressEvent } from '../../src/runner/index.ts';
 import { runCli } from '../support/cli.ts';
-import { ensureImages, hasDocker, makePhantom, modelsDir, niftiVoxels, tempDir } from './support.ts';
+import {
+  ensureImages,
+  freePort,
+  hasDocker,
+  makePhantom,
+  modelsDir,
+  niftiVoxels,
+  registryAvailable,
+  startRegistry,
+  stopRegistries,
+  tempDir,
+} from './support.ts';
 
-const hasRegistry = (() => {
-  try {
-    execFileSync('docker-registry', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (process.env.CI) throw new Error('docker-registry is missing: scripts/ci/runner.sh installs it');
-    console.warn('[registry tests] skipped: the docker-registry package is not installed');
-    return false;
-  }
-})();
+const hasRegistry = registryAvailable();
 
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const registries: ChildProcess[] = [];
 let host: string;
 let store: string;
 let work: string;
@@ -75,30 +65,6 @@ function randomImage(name: string) {
   return { image: `${host}/mhub-test/${name}`, tag: '1.0.0', digest, interface: 'files' as const };
 }
 
-/** Starts docker-registry on a free 127.0.0.1 port, storing under `dir`; `extra`: config lines. */
-async function startRegistry(dir: string, extra = ''): Promise<string> {
-  const at = `127.0.0.1:${await freePort()}`;
-  const config = path.join(dir, 'config.yml');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    config,
-    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/store\nhttp:\n  addr: ${at}\n${extra}`,
-  );
-  registries.push(spawn('docker-registry', ['serve', config], { stdio: 'ignore' }));
-  for (let i = 0; i < 100; i++) {
-    // Any answer (200, or 401 from a registry with auth) means it is up.
-    if (
-      await fetch(`http://${at}/v2/`).then(
-        () => true,
-        () => false,
-      )
-    )
-      return at;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`docker-registry did not answer on ${at}`);
-}
-
 beforeAll(async () => {
   if (!hasDocker || !hasRegistry) return;
   ensureImages();
@@ -118,7 +84,7 @@ afterAll(() => {
       else if (digest && digest !== '<none>') docker('rmi', `${repo}@${digest}`);
     }
   }
-  for (const r of registries) r.kill();
+  stopRegistries();
 });
 
 describe.skipIf(!hasDocker || !hasRegistry)('images from a registry', () => {

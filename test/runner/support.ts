@@ -1,8 +1,9 @@
 // Shared helpers for the runner suites: real Docker (never silently skipped in CI), the
 // reference images, phantoms, a shared venv cache, and leftover checks by label / marker.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,6 +149,60 @@ export async function spawnMhub(
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   return { code, stderr };
+}
+
+/** Whether Debian's docker-registry is installed (asked only by the files that need it; CI must have it). */
+export function registryAvailable(): boolean {
+  try {
+    execFileSync('docker-registry', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    if (process.env.CI) throw new Error('docker-registry is missing: scripts/ci/runner.sh installs it');
+    console.warn('[registry tests] skipped: the docker-registry package is not installed');
+    return false;
+  }
+}
+
+/** A 127.0.0.1 port nothing listens on (taken, then released). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const registries: ChildProcess[] = [];
+
+/** Starts docker-registry on a free 127.0.0.1 port, storing under `dir`; `extra`: config lines. */
+export async function startRegistry(dir: string, extra = ''): Promise<string> {
+  const at = `127.0.0.1:${await freePort()}`;
+  const config = path.join(dir, 'config.yml');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    config,
+    `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/store\nhttp:\n  addr: ${at}\n${extra}`,
+  );
+  registries.push(spawn('docker-registry', ['serve', config], { stdio: 'ignore' }));
+  for (let i = 0; i < 100; i++) {
+    // Any answer (200, or 401 from a registry with auth) means it is up.
+    if (
+      await fetch(`http://${at}/v2/`).then(
+        () => true,
+        () => false,
+      )
+    )
+      return at;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`docker-registry did not answer on ${at}`);
+}
+
+/** Stops every registry this test file started. */
+export function stopRegistries(): void {
+  for (const r of registries.splice(0)) r.kill();
 }
 
 export { writePhantomDicom } from './phantom-dicom.ts';

@@ -10,6 +10,14 @@ export const VENVS_DIR = 'venvs';
 export const STAMP = '.mhub-stamp.json';
 export const LOCK_SUFFIX = '.lock';
 export const WEIGHTS_DIR = 'weights';
+/** Source archives (runtimes.venv.source.url), by sha256: `<sha>.archive` and the unpacked `<sha>/`. */
+export const SOURCES_DIR = 'sources';
+/**
+ * Images `mhub load` put on this machine for cards that pin a digest: `docker load` keeps the
+ * image id but not the registry digest, so `<image>@<digest>` is recorded here with the id the
+ * bundle's manifest gave and the load checked.
+ */
+export const IMAGES_DIR = 'images';
 /** Under the user's cache folder ($XDG_CACHE_HOME, else ~/.cache) when MHUB_HOME is not set. */
 export const CACHE_SUBDIR = 'mhub';
 
@@ -31,6 +39,16 @@ export function envPaths(home: string, name: string, version: string, p: path.Pl
   const base = p.join(home, VENVS_DIR, name);
   const root = p.join(base, version);
   return { root, lock: p.join(base, `${version}${LOCK_SUFFIX}`), weights: p.join(root, WEIGHTS_DIR) };
+}
+
+export function sourcePaths(home: string, sha256: string) {
+  const base = path.join(home, SOURCES_DIR);
+  return { archive: path.join(base, `${sha256}.archive`), dir: path.join(base, sha256) };
+}
+
+/** The record of an image loaded from a bundle for `image@digest`. */
+export function loadedImagePath(home: string, digest: string): string {
+  return path.join(home, IMAGES_DIR, `${digest.replace(':', '-')}.json`);
 }
 
 /** What defines an environment besides the Python minor version; carried to Slicer as `envKey`. */

@@ -9,8 +9,12 @@ export {
   envHash,
   envKey,
   envPaths,
+  IMAGES_DIR,
   LOCK_SUFFIX,
+  loadedImagePath,
+  SOURCES_DIR,
   STAMP,
+  sourcePaths,
   VENVS_DIR,
   WEIGHTS_DIR,
 } from './cache-layout.ts';

@@ -42,7 +42,7 @@ export function dockerBackend(): Backend {
       if (!runtime) throw new MhubError('INVALID_INPUT', `${ctx.record.file} has no runtimes.docker`);
       docker = (await connectDocker(ctx.dockerSocket)).docker;
       await removeDeadContainers(docker);
-      image = await ensureImage(docker, runtime, ctx.progress, ctx.pull);
+      image = await ensureImage(docker, runtime, ctx.progress, ctx.pull, ctx.home);
       const warning = await emulated(docker, image);
       if (warning) ctx.warn?.(warning);
     },

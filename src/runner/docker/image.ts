@@ -2,10 +2,12 @@
 // with layer/byte progress as the pull policy says (--pull missing | always | never). An image
 // is used only when it carries the card's digest: Docker checks what it pulls by digest, and a
 // local image found by tag alone (--pull never) is refused when its digest differs.
+
+import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { MhubError } from '../../errors.ts';
 import type { DockerRuntime } from '../../registry/index.ts';
-import { imageReference } from '../contract/index.ts';
+import { imageReference, loadedImagePath } from '../contract/index.ts';
 import type { Progress } from '../progress-events.ts';
 
 async function present(docker: Docker, ref: string): Promise<boolean> {
@@ -47,14 +49,37 @@ async function neverPulled(docker: Docker, runtime: DockerRuntime, ref: string):
   );
 }
 
+/** The id of the image `mhub load` recorded for `ref` (see loadedImagePath), if it is still here. */
+async function loadedImage(docker: Docker, home: string, runtime: DockerRuntime, ref: string) {
+  if (!runtime.digest) return undefined;
+  try {
+    const record = JSON.parse(await readFile(loadedImagePath(home, runtime.digest), 'utf8')) as {
+      ref?: string;
+      id?: string;
+    };
+    if (record.ref !== ref || !record.id) return undefined;
+    const info = await docker.getImage(record.id).inspect();
+    return info.Id === record.id ? record.id : undefined;
+  } catch {
+    return undefined; // no record, or the image was removed since
+  }
+}
+
+/**
+ * Returns what to create the container from: `image@digest` (or `image:tag`), or the id of the
+ * image a bundle loaded for it (`home` given: $MHUB_HOME).
+ */
 export async function ensureImage(
   docker: Docker,
   runtime: DockerRuntime,
   progress: Progress,
   policy: PullPolicy = 'missing',
+  home?: string,
 ): Promise<string> {
   const ref = imageReference(runtime);
   if (policy !== 'always' && (await present(docker, ref))) return ref;
+  const loaded = policy !== 'always' && home ? await loadedImage(docker, home, runtime, ref) : undefined;
+  if (loaded) return loaded;
   if (policy === 'never') throw await neverPulled(docker, runtime, ref);
   progress({ phase: 'pull', done: 0, message: ref });
   const layers = new Map<string, { current: number; total: number }>();

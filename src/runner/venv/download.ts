@@ -1,4 +1,5 @@
-// Downloads into the cache, checked by sha256 before the file is put in place.
+// The one downloader of the venv backend (weights, source archives): streamed into the cache with
+// progress, checked by sha256 before src/fsafe puts the file in place.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import path from 'node:path';
@@ -14,30 +15,48 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Why fetch failed, in words: undici hides the system error (ECONNREFUSED, ENOTFOUND) in `cause`. */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code === 'ECONNREFUSED') return 'connection refused (is the server up?)';
+  if (cause?.code === 'ENOTFOUND') return 'unknown host';
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
+export interface DownloadOptions {
+  progress: Progress;
+  signal?: AbortSignal;
+  /** Where the url comes from, put in front of every message: `card.md: runtimes.venv.source`. */
+  where?: string;
+  /** The card field holding the sha256, named when the download does not match it. */
+  shaField?: string;
+}
+
 export async function downloadVerified(
   url: string,
   target: string,
   sha256: string,
-  progress: Progress,
-  signal?: AbortSignal,
+  { progress, signal, where, shaField }: DownloadOptions,
 ): Promise<void> {
   const name = path.basename(target);
+  const at = where ? `${where}: ` : '';
   // src/fsafe publishes it (fsynced) only once the hash matched; a file in mhub's own cache is
   // replaced (force), a failed or partial download leaves nothing.
   await writeAtomic(
     target,
     async (temp) => {
       const response = await fetch(url, { signal: signal ?? null }).catch((error: unknown) => {
+        if (signal?.aborted) throw new MhubError('CANCELLED', `the download of ${url} was cancelled`);
         throw new MhubError(
           'ENVIRONMENT',
-          `cannot download ${url}: ${(error as Error).message}`,
-          'check the network',
+          `${at}cannot download ${url}: ${networkReason(error)}`,
+          'check the network, or the url in the card',
         );
       });
       if (!response.ok || !response.body) {
         throw new MhubError(
           'NOT_FOUND',
-          `cannot download ${url}: HTTP ${response.status}`,
+          `${at}cannot download ${url}: HTTP ${response.status}`,
           'check the url in the card',
         );
       }
@@ -55,7 +74,7 @@ export async function downloadVerified(
       if (actual !== sha256) {
         throw new MhubError(
           'RUN_FAILED',
-          `${url} does not match its sha256 (expected ${sha256}, got ${actual})`,
+          `${at}${url} does not match its sha256${shaField ? ` (${shaField})` : ''}: expected ${sha256}, got ${actual}`,
           'the file changed upstream or the download was corrupted: fix the sha256 in the card or the url',
         );
       }

@@ -24,6 +24,7 @@ import type { Progress } from '../progress-events.ts';
 import { downloadVerified, sha256File } from './download.ts';
 import { acquireLock } from './lock.ts';
 import { findPython, type PythonInfo, pythonLabel } from './python.ts';
+import { ensureSource, sourceArchive } from './source-archive.ts';
 
 export interface ModelEnv {
   root: string;
@@ -38,15 +39,8 @@ export function mhubHome(env: NodeJS.ProcessEnv = process.env): string {
   return cacheRoot(env, os.homedir());
 }
 
-/** The source folder named by the card, relative to the registry's repository root. */
+/** The source folder named by the card (source.path), relative to the registry's repository root. */
 export function sourceDir(record: CardRecord, runtime: VenvRuntime): string | undefined {
-  if (runtime.source?.url && !runtime.source.path) {
-    throw new MhubError(
-      'ENVIRONMENT',
-      `${record.file}: runtimes.venv.source.url (a code archive) is not supported by this mhub yet`,
-      'install the code as a hash-pinned requirement, or use --backend docker',
-    );
-  }
   if (!runtime.source?.path) return undefined;
   return modelSourceDir(
     path.resolve(path.dirname(record.file), '..', '..'),
@@ -95,6 +89,11 @@ export interface EnsureOptions {
   progress: Progress;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Build without network (`mhub load`): pip installs from the folder `wheels` only, and a file
+   * the card downloads by url is taken from `files/<sha256>` when it is there.
+   */
+  offline?: { wheels: string; files: string };
 }
 
 export async function ensureEnv(record: CardRecord, options: EnsureOptions): Promise<ModelEnv> {
@@ -111,8 +110,10 @@ export async function ensureEnv(record: CardRecord, options: EnsureOptions): Pro
       'write name==version --hash=sha256:<64 hex>, one requirement per list item',
     );
   }
-  const src = sourceDir(record, runtime);
-  if (src && !(await stat(src).catch(() => undefined))?.isDirectory()) {
+  // The code: a folder of the repository (source.path), or an archive unpacked into the cache.
+  const archive = sourceArchive(record, runtime, options.home);
+  const src = archive ? archive.dir : sourceDir(record, runtime);
+  if (!archive && src && !(await stat(src).catch(() => undefined))?.isDirectory()) {
     throw new MhubError(
       'INVALID_INPUT',
       `${record.file}: runtimes.venv.source.path ${runtime.source?.path} is not a folder (${src})`,
@@ -130,7 +131,8 @@ export async function ensureEnv(record: CardRecord, options: EnsureOptions): Pro
   if (
     stamp?.version &&
     stamp.hash === specHash(runtime, stamp.version) &&
-    satisfies(stamp.version, runtime.python)
+    satisfies(stamp.version, runtime.python) &&
+    (!archive || (await stat(archive.dir).catch(() => undefined)))
   ) {
     return result;
   }
@@ -143,8 +145,9 @@ export async function ensureEnv(record: CardRecord, options: EnsureOptions): Pro
     onWait: () => options.progress({ phase: 'install', done: 0, message: 'waiting for another mhub run' }),
   });
   try {
+    if (archive) await ensureSource(record, archive, python, options);
     if ((await readStamp(root))?.hash === hash) return result; // built meanwhile by the other run
-    await build(root, runtime, python, hash, options, src);
+    await build(record.file, root, runtime, python, hash, options, src);
     return result;
   } finally {
     await release();
@@ -157,11 +160,12 @@ async function copyShipped(from: string, to: string): Promise<void> {
 }
 
 async function build(
+  file: string,
   root: string,
   runtime: VenvRuntime,
   python: PythonInfo,
   hash: string,
-  { progress, signal }: EnsureOptions,
+  { progress, signal, offline }: EnsureOptions,
   src?: string,
 ): Promise<void> {
   const steps = 2 + (runtime.weights?.length ?? 0);
@@ -193,7 +197,17 @@ async function build(
       say('installing requirements');
       const pip = await exec(
         venvPython(root, { os: hostOs() }),
-        ['-m', 'pip', 'install', ...PIP_INSTALL_FLAGS, '--progress-bar', 'off', '-r', requirements],
+        [
+          '-m',
+          'pip',
+          'install',
+          ...PIP_INSTALL_FLAGS,
+          ...(offline ? ['--no-index', '--find-links', offline.wheels] : []),
+          '--progress-bar',
+          'off',
+          '-r',
+          requirements,
+        ],
         (line) => {
           if (/^(Collecting|Downloading|Installing|Successfully|Processing)/.test(line))
             say(line.slice(0, 100));
@@ -203,9 +217,17 @@ async function build(
       if (pip.code !== 0) throw pipError(pip.output);
     }
     step++;
-    for (const weight of runtime.weights ?? []) {
+    for (const [i, weight] of (runtime.weights ?? []).entries()) {
       const target = path.join(root, WEIGHTS_DIR, weight.path);
-      if (weight.url) await downloadVerified(weight.url, target, weight.sha256, progress, signal);
+      const bundled = offline && path.join(offline.files, weight.sha256);
+      if (weight.url && bundled && (await stat(bundled).catch(() => undefined)))
+        await copyShipped(bundled, target);
+      else if (weight.url)
+        await downloadVerified(weight.url, target, weight.sha256, {
+          progress,
+          signal,
+          where: `${file}: runtimes.venv.weights[${i}].url`,
+        });
       // Weights shipped in the model's source folder (no url, e.g. models/unet_ct/weights/).
       else if (src) await copyShipped(path.join(src, 'weights', weight.path), target);
       const actual = await sha256File(target).catch(() => undefined);
