@@ -108,7 +108,11 @@ async function localFile(record: CardRecord, source: Source, field: string, home
   try {
     await access(target);
   } catch {
-    await downloadVerified(source.url!, target, source.sha256!, () => {});
+    await downloadVerified(source.url!, target, source.sha256!, {
+      progress: () => {},
+      where: `${record.file}: ${field}.url`,
+      shaField: `${field}.sha256`,
+    });
   }
   return target;
 }
