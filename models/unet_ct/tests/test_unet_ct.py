@@ -99,3 +99,32 @@ class FilesInterfaceTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DeviceTest(unittest.TestCase):
+    """The network runs where torch sees a device the runner granted, else on the CPU."""
+
+    @staticmethod
+    def fake_torch(cuda, mps):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(
+            cuda=SimpleNamespace(is_available=lambda: cuda),
+            backends=SimpleNamespace(mps=SimpleNamespace(is_available=lambda: mps)),
+            device=lambda kind: SimpleNamespace(type=kind),
+        )
+
+    def test_device_follows_what_torch_sees_and_the_runner_asked_for(self):
+        saved = os.environ.pop("PYTORCH_ENABLE_MPS_FALLBACK", None)
+        try:
+            self.assertEqual(infer.choose_device(self.fake_torch(cuda=True, mps=False)).type, "cuda")
+            self.assertEqual(infer.choose_device(self.fake_torch(cuda=False, mps=True)).type, "cpu")
+            os.environ["PYTORCH_ENABLE_MPS_FALLBACK"] = "1"
+            self.assertEqual(infer.choose_device(self.fake_torch(cuda=False, mps=True)).type, "mps")
+            self.assertEqual(infer.choose_device(self.fake_torch(cuda=False, mps=False)).type, "cpu")
+            # This machine: the CPU wheels see no GPU.
+            self.assertEqual(infer.choose_device().type, "cpu")
+        finally:
+            os.environ.pop("PYTORCH_ENABLE_MPS_FALLBACK", None)
+            if saved is not None:
+                os.environ["PYTORCH_ENABLE_MPS_FALLBACK"] = saved

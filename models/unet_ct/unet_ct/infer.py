@@ -56,6 +56,18 @@ def load_model(path=None, expected_sha256=None):
     return model
 
 
+def choose_device(torch_module=torch):
+    """CUDA when torch sees a GPU (the runner leaves CUDA_VISIBLE_DEVICES empty unless it granted
+    one: Docker DeviceRequests, or a venv run with --gpu), else Apple's MPS when the runner asked
+    for it (PYTORCH_ENABLE_MPS_FALLBACK) and torch has it, else the CPU."""
+    if torch_module.cuda.is_available():
+        return torch_module.device("cuda")
+    mps = getattr(torch_module.backends, "mps", None)
+    if os.environ.get("PYTORCH_ENABLE_MPS_FALLBACK") and mps is not None and mps.is_available():
+        return torch_module.device("mps")
+    return torch_module.device("cpu")
+
+
 def logits_on_work_grid(model, work):
     """Network logits (5, X, Y, Z) for a (2, X, Y, Z) working-grid tensor of any size.
 
@@ -66,8 +78,9 @@ def logits_on_work_grid(model, work):
     m = geometry.MARGIN
     framed = torch.cat([F.pad(work[c : c + 1], (m,) * 6, value=float(v)) for c, v in enumerate(geometry.AIR)])
     padded = geometry.pad_to_multiple(framed, net.MULTIPLE, geometry.AIR)
+    device = next(model.parameters()).device
     with torch.inference_mode():
-        logits = model(padded[None])[0]
+        logits = model(padded[None].to(device))[0].cpu()
     return logits[:, m : m + shape[0], m : m + shape[1], m : m + shape[2]]
 
 
@@ -77,8 +90,9 @@ def segment(model, hu, affine, progress=lambda step, message: None):
     hu_ras = orient.to_ras(np.asarray(hu))
     progress(2, "resampling to %.0f mm" % geometry.WORK_SPACING)
     work = geometry.to_work_grid(hu_ras, orient.spacing)
-    progress(3, "running the network")
-    logits = logits_on_work_grid(model, work)
+    device = choose_device()
+    progress(3, "running the network on the %s" % ("GPU (%s)" % device.type if device.type != "cpu" else "CPU"))
+    logits = logits_on_work_grid(model.to(device), work)
     progress(4, "resampling to the input grid")
     # Interpolating logits, not labels, keeps boundaries smooth at the input's resolution.
     labels_ras = geometry.resample(logits, hu_ras.shape).argmax(dim=0).to(torch.uint8).numpy()
