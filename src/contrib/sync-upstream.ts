@@ -8,6 +8,7 @@ import { createTwoFilesPatch } from 'diff';
 import { parse as parseToml } from 'smol-toml';
 import { parse } from 'yaml';
 import { isMhubError } from '../errors.ts';
+import { pool } from '../pool.ts';
 import type { ModelCard, Terminology } from '../registry/index.ts';
 import {
   formatCard,
@@ -37,20 +38,6 @@ export interface UpstreamSnapshot {
   sha: string;
   date: string;
   models: UpstreamModel[];
-}
-
-/** Runs `work` over items with at most `limit` at a time (the API dislikes bursts). */
-async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 export async function readUpstream(

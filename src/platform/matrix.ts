@@ -36,6 +36,17 @@ export interface PlatformInfo {
   checks: string[];
 }
 
+// Where Docker is looked for on a Mac, Apple Silicon and Intel alike (src/platform/docker-endpoint.ts).
+const MAC_ENGINES = [
+  'DOCKER_HOST',
+  'current Docker context',
+  '/var/run/docker.sock',
+  'Docker Desktop (~/.docker/run/docker.sock)',
+  'Colima (~/.colima/default/docker.sock)',
+  'Rancher Desktop (~/.rd/docker.sock)',
+  'OrbStack (~/.orbstack/run/docker.sock)',
+];
+
 export const PLATFORMS: readonly PlatformInfo[] = [
   {
     id: 'linux',
@@ -100,15 +111,7 @@ export const PLATFORMS: readonly PlatformInfo[] = [
   {
     id: 'macos-arm64',
     name: 'macOS on Apple Silicon',
-    engines: [
-      'DOCKER_HOST',
-      'current Docker context',
-      '/var/run/docker.sock',
-      'Docker Desktop (~/.docker/run/docker.sock)',
-      'Colima (~/.colima/default/docker.sock)',
-      'Rancher Desktop (~/.rd/docker.sock)',
-      'OrbStack (~/.orbstack/run/docker.sock)',
-    ],
+    engines: MAC_ENGINES,
     gpuFix: 'use --backend venv (the Apple GPU through MPS), or run with --gpu off if the model allows it',
     installDocker:
       'install Docker Desktop (https://docs.docker.com/desktop/setup/install/mac-install/) or Colima (brew install colima docker)',
@@ -124,15 +127,7 @@ export const PLATFORMS: readonly PlatformInfo[] = [
   {
     id: 'macos-x64',
     name: 'macOS on Intel',
-    engines: [
-      'DOCKER_HOST',
-      'current Docker context',
-      '/var/run/docker.sock',
-      'Docker Desktop (~/.docker/run/docker.sock)',
-      'Colima (~/.colima/default/docker.sock)',
-      'Rancher Desktop (~/.rd/docker.sock)',
-      'OrbStack (~/.orbstack/run/docker.sock)',
-    ],
+    engines: MAC_ENGINES,
     gpuFix: 'a Mac on Intel has no GPU models can use: run with --gpu off if the model allows it',
     installDocker:
       'install Docker Desktop (https://docs.docker.com/desktop/setup/install/mac-install/) or Colima (brew install colima docker)',

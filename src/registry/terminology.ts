@@ -119,6 +119,9 @@ export class Terminology {
 /** Checks terminology files: schema, code references, ids defined twice. */
 export function checkTerminology(entries: { file: string; data: unknown }[]): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
+  // Terminology files are JSON: diagnostics name the field path, not a line.
+  const error = (file: string, path: string, message: string, hint: string) =>
+    diagnostics.push({ severity: 'error', file, line: 0, column: 0, path, message, hint });
   const where = new Map<string, string>();
   const codeIds = new Set<string>();
   /** scheme:value -> the first code id defining it; code id -> scheme:value. */
@@ -148,15 +151,12 @@ export function checkTerminology(entries: { file: string; data: unknown }[]): Di
         const value = `${code.scheme}:${code.value}`;
         const first = codeOwner.get(value);
         if (first && first.id !== id)
-          diagnostics.push({
-            severity: 'error',
+          error(
             file,
-            line: 0,
-            column: 0,
-            path: `${table === t.categories ? 'categories' : table === t.types ? 'types' : 'modifiers'}.${id}`,
-            message: `code ${code.scheme} ${code.value} is already defined as '${first.id}' in ${first.file}`,
-            hint: `refer to '${first.id}' instead of defining the code again`,
-          });
+            `${table === t.categories ? 'categories' : table === t.types ? 'types' : 'modifiers'}.${id}`,
+            `code ${code.scheme} ${code.value} is already defined as '${first.id}' in ${first.file}`,
+            `refer to '${first.id}' instead of defining the code again`,
+          );
         else codeOwner.set(value, { id, file });
         codeValues.set(id, value);
       }
@@ -165,26 +165,20 @@ export function checkTerminology(entries: { file: string; data: unknown }[]): Di
   for (const { file, data } of valid) {
     for (const [id, names] of Object.entries(data.synonyms ?? {})) {
       if (!segmentIds.has(id))
-        diagnostics.push({
-          severity: 'error',
+        error(
           file,
-          line: 0,
-          column: 0,
-          path: `synonyms.${id}`,
-          message: `names synonyms of '${id}', which no terminology file defines`,
-          hint: 'give synonyms of an existing segment id, or define the segment',
-        });
+          `synonyms.${id}`,
+          `names synonyms of '${id}', which no terminology file defines`,
+          'give synonyms of an existing segment id, or define the segment',
+        );
       for (const name of names)
         if (segmentIds.has(name) && name !== id)
-          diagnostics.push({
-            severity: 'error',
+          error(
             file,
-            line: 0,
-            column: 0,
-            path: `synonyms.${id}`,
-            message: `'${name}' is a segment id of its own, not a synonym of '${id}'`,
-            hint: `remove '${name}' from the synonyms`,
-          });
+            `synonyms.${id}`,
+            `'${name}' is a segment id of its own, not a synonym of '${id}'`,
+            `remove '${name}' from the synonyms`,
+          );
     }
   }
   for (const { file, data } of valid) {
@@ -198,15 +192,12 @@ export function checkTerminology(entries: { file: string; data: unknown }[]): Di
         const key = `${group}:${id}`;
         const first = where.get(key);
         if (first) {
-          diagnostics.push({
-            severity: 'error',
+          error(
             file,
-            line: 0,
-            column: 0,
-            path: `${group}.${id}`,
-            message: `'${id}' is already defined in ${first}`,
-            hint: 'define each id once; change the existing entry instead',
-          });
+            `${group}.${id}`,
+            `'${id}' is already defined in ${first}`,
+            'define each id once; change the existing entry instead',
+          );
         } else where.set(key, file);
       }
     }
@@ -218,27 +209,21 @@ export function checkTerminology(entries: { file: string; data: unknown }[]): Di
         .join('|');
       const twin = concepts.get(key);
       if (twin && twin.file !== file && !key.includes('undefined'))
-        diagnostics.push({
-          severity: 'error',
+        error(
           file,
-          line: 0,
-          column: 0,
-          path: `segments.${id}`,
-          message: `has the codes of '${twin.id}' (${twin.file}): the same concept under a second id`,
-          hint: `use '${twin.id}' in cards (add '${id}' to synonyms: { ${twin.id}: [...] } if cards upstream call it that), or correct the codes`,
-        });
+          `segments.${id}`,
+          `has the codes of '${twin.id}' (${twin.file}): the same concept under a second id`,
+          `use '${twin.id}' in cards (add '${id}' to synonyms: { ${twin.id}: [...] } if cards upstream call it that), or correct the codes`,
+        );
       else if (!twin) concepts.set(key, { id, file });
       for (const ref of [segment.category, segment.type, segment.modifier]) {
         if (ref && !codeIds.has(ref)) {
-          diagnostics.push({
-            severity: 'error',
+          error(
             file,
-            line: 0,
-            column: 0,
-            path: `segments.${id}`,
-            message: `refers to code '${ref}', which no terminology file defines`,
-            hint: `add '${ref}' to categories, types or modifiers with its SNOMED CT code`,
-          });
+            `segments.${id}`,
+            `refers to code '${ref}', which no terminology file defines`,
+            `add '${ref}' to categories, types or modifiers with its SNOMED CT code`,
+          );
         }
       }
     }

@@ -145,18 +145,12 @@ describe.runIf(hasOrthanc && venvPython() && numpyPython())(
       expect(existsSync(path.join(home, 'dicomweb'))).toBe(false);
     });
 
+    // The batch every test here runs: the reference model over the CT query, venv backend.
+    const batchOverQuery = () =>
+      runCli(['batch', 'classical_ct', '--inputs', query, '--out', out, '--backend', 'venv', '-q']);
+
     it('runs the model on each CT study (3 done, the MR study not included); same label maps as a local run; no credential written', async () => {
-      const r = await runCli([
-        'batch',
-        'classical_ct',
-        '--inputs',
-        query,
-        '--out',
-        out,
-        '--backend',
-        'venv',
-        '-q',
-      ]);
+      const r = await batchOverQuery();
       writeFileSync(log(), `${r.out}\n${r.err}\n`);
       expect(r.code, r.err).toBe(0);
       expect(r.out).toMatch(/3\/3 done/);
@@ -189,17 +183,7 @@ describe.runIf(hasOrthanc && venvPython() && numpyPython())(
     }, 600_000);
 
     it('the same command again skips the finished studies; a CT study added since runs alone, retrieved when it starts', async () => {
-      const rerun = await runCli([
-        'batch',
-        'classical_ct',
-        '--inputs',
-        query,
-        '--out',
-        out,
-        '--backend',
-        'venv',
-        '-q',
-      ]);
+      const rerun = await batchOverQuery();
       expect(rerun.code, rerun.err).toBe(0);
       expect(rerun.out).toMatch(/3\/3 done.*\(3 already done/);
       expect(readLedger(out).filter((e) => e.state === 'running')).toHaveLength(3);

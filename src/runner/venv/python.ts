@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { MhubError } from '../../errors.ts';
 import { executableNames, hostOs, pythonCommands } from '../../platform/index.ts';
+import { pool } from '../../pool.ts';
 import { ENV, satisfies } from '../contract/index.ts';
 
 const run = promisify(execFile);
@@ -44,24 +45,6 @@ export async function pythonVersion(command: string, args: string[] = []): Promi
   }
 }
 
-/** Maps `items` through `fn` with at most `limit` calls in flight, keeping their order. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 /** Candidates for this OS (src/platform): $MHUB_PYTHON first, then what is usually on PATH. */
 export function pythonCandidates(env: NodeJS.ProcessEnv = process.env) {
   return pythonCommands({ os: hostOs(), env }, env[ENV.python]);
@@ -96,7 +79,7 @@ export async function availablePythons(env: NodeJS.ProcessEnv = process.env): Pr
     const key = `${c.real}\n${c.args.join(' ')}`;
     return c.real && !seen.has(key) && seen.add(key);
   });
-  const found = await mapLimited(unique, PROBES_AT_ONCE, async ({ command, args }) => ({
+  const found = await pool(unique, PROBES_AT_ONCE, async ({ command, args }) => ({
     command,
     ...(args.length ? { args } : {}),
     version: await pythonVersion(command, args),
