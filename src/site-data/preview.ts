@@ -49,7 +49,7 @@ function patientAxes(v: Volume): { axis: number; forward: boolean }[] {
 }
 
 /** How strongly a segment's colour covers the image under it. */
-const ALPHA = 0.55;
+export const ALPHA = 0.55;
 /** The longer side of a preview, in pixels: small samples are enlarged, big ones reduced. */
 const MIN_SIDE = 256;
 const MAX_SIDE = 384;

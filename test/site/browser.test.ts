@@ -8,9 +8,11 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectLinks } from '../../src/registry/project.ts';
+import { loadTerminology } from '../../src/registry/terminology.ts';
 import { loadRegistry } from '../../src/registry/validate.ts';
 import { API_ENDPOINTS } from '../../src/site-data/api-endpoints.ts';
 import { type BackendsData, backendCharts, mebibytes, seconds } from '../../src/site-data/backends-charts.ts';
+import { ALPHA as PREVIEW_ALPHA } from '../../src/site-data/preview.ts';
 import { requirement } from '../support/requirements.ts';
 import { chromiumAvailable } from './browser.ts';
 import { artifacts, openSite, repo, type SiteFixture, watchedPage } from './site-fixture.ts';
@@ -384,6 +386,55 @@ run('catalog site in Chromium', () => {
     const image = page.match(/<meta property="og:image" content="([^"]+)"/)![1]!;
     const png = await fetch(`${site.server.url}/${image.slice(catalog.length)}`);
     expect(png.headers.get('content-type')).toMatch(/image\/png/);
+  });
+
+  it("previews the sample with the reference segmentation in the card's colours", async () => {
+    const record = (await loadRegistry()).find((r) => r.card.name === 'classical_ct')!;
+    const output = record.card.outputs.find((o) => o.type === 'segmentation')!;
+    const terminology = loadTerminology();
+    const colours = (output.type === 'segmentation' ? output.segments : []).map(
+      (id) => terminology.resolve(id)!.color,
+    );
+    expect(colours.length).toBe(4);
+    const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { page, problems: seen } = await watchedPage(context);
+    await page.goto(`${site.server.url}/models/classical_ct/`);
+    await page.locator('figure.preview').scrollIntoViewIfNeeded();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('figure.preview img')].every(
+        (i) => i.complete && i.naturalWidth > 0,
+      ),
+    );
+    // Pixels drawn in a colour c over grey g are round(alpha c + (1 - alpha) g): undoing the blend
+    // for the right colour leaves a grey (equal channels); for another colour it does not.
+    const found = await page.evaluate(
+      ({ colours, alpha }) => {
+        const counts = colours.map(() => 0);
+        for (const img of document.querySelectorAll<HTMLImageElement>('figure.preview img')) {
+          const canvas = document.createElement('canvas');
+          canvas.width = img.naturalWidth;
+          canvas.height = img.naturalHeight;
+          const ctx = canvas.getContext('2d')!;
+          ctx.drawImage(img, 0, 0);
+          const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+          for (let i = 0; i < px.length; i += 4)
+            colours.forEach((c, k) => {
+              const g = [0, 1, 2].map((ch) => (px[i + ch]! - alpha * c[ch]!) / (1 - alpha));
+              if (Math.max(...g) - Math.min(...g) <= 3 && Math.min(...g) >= -2) counts[k]!++;
+            });
+        }
+        return counts;
+      },
+      { colours, alpha: PREVIEW_ALPHA },
+    );
+    for (const [k, n] of found.entries())
+      expect(n, `segment ${k + 1} (${colours[k]}) drawn`).toBeGreaterThan(20);
+    const swatches = await page
+      .locator('figure.preview .legend .swatch')
+      .evaluateAll((els) => els.map((el) => getComputedStyle(el).backgroundColor));
+    expect(swatches).toEqual(colours.map(([r, g, b]) => `rgb(${r}, ${g}, ${b})`));
+    problems.push(...seen);
+    await context.close();
   });
 
   it('never scrolls sideways: every page at 390 px and at 1280 px', async () => {
