@@ -1,0 +1,108 @@
+// Where DICOMweb retrieval time goes (issue 15 profiling aid, not a benchmark of record): against a
+// local Orthanc holding the bench's 512x512x300 CT (run bench/pacs.bench.ts once first to write it),
+// times and CPU of: curl to a file, node:http read and discarded, + the multipart parse, and the
+// whole retrieveSeries. Usage: node bench/pacs-parts.ts [--reps 5]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { listSeries, retrieveSeries } from '../src/pacs/index.ts';
+import { boundaryOf, readMultipart } from '../src/pacs/multipart.ts';
+import { startOrthanc } from '../test/pacs/orthanc.ts';
+
+const argv = process.argv.slice(2);
+const reps = Number(argv[argv.indexOf('--reps') + 1]) || 5;
+// --profile FILE: a V8 CPU profile of the timed runs only (not the upload), for chrome://inspect.
+const profile = argv.includes('--profile') ? argv[argv.indexOf('--profile') + 1] : undefined;
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1]!.split(',') : undefined;
+const STUDY = '1.2.826.0.1.3680043.8.498.9001';
+const SERIES = '1.2.826.0.1.3680043.8.498.9002';
+const source = path.join(tmpdir(), 'mhub-bench-pacs-ct');
+const files = readdirSync(source)
+  .filter((f) => !f.startsWith('.'))
+  .map((f) => path.join(source, f));
+const orthanc = await startOrthanc();
+const work = mkdtempSync(path.join(tmpdir(), 'mhub-bench-parts-'));
+const ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*';
+const curlCpu: number[] = [];
+const agent = new http.Agent({ keepAlive: true });
+const get = (url: string) =>
+  new Promise<http.IncomingMessage>((resolve, reject) =>
+    http.get(url, { headers: { Accept: ACCEPT }, agent }, resolve).once('error', reject),
+  );
+try {
+  await orthanc.upload(files);
+  const base = `${orthanc.http}/dicom-web`;
+  const url = `${base}/studies/${STUDY}/series/${SERIES}`;
+  const variants: Record<string, (rep: number) => Promise<void>> = {
+    curl: async (rep) => {
+      // curl's own CPU (user + system) from GNU time, printed on stderr.
+      const r = spawnSync(
+        '/usr/bin/time',
+        ['-f', '%U %S', 'curl', '-sSf', '-o', path.join(work, `c${rep}`), '-H', `Accept: ${ACCEPT}`, url],
+        { encoding: 'utf8' },
+      );
+      const [u, s] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+      curlCpu.push(u! + s!);
+      rmSync(path.join(work, `c${rep}`));
+    },
+    discard: async () => {
+      const res = await get(url);
+      await new Promise((r) => {
+        res.on('data', () => {});
+        res.on('end', r);
+      });
+    },
+    parse: async () => {
+      const res = await get(url);
+      await readMultipart(res, boundaryOf(res.headers['content-type'] ?? null), {
+        begin() {},
+        data() {},
+        end() {},
+      });
+    },
+    mhub: async (rep) => {
+      const [info] = await listSeries({ base }, STUDY);
+      const dir = path.join(work, `m${rep}`);
+      await retrieveSeries({ base }, STUDY, SERIES, dir, () => {}, info?.instances);
+    },
+  };
+  const names = Object.keys(variants).filter((n) => !only || only.includes(n));
+  const times = new Map<string, number[]>(names.map((n) => [n, []]));
+  const cpu = new Map<string, number[]>(names.map((n) => [n, []]));
+  const session = profile ? new Session() : undefined;
+  session?.connect();
+  await session?.post('Profiler.enable');
+  for (let rep = 0; rep <= reps; rep++) {
+    if (rep === 1) await session?.post('Profiler.start');
+    for (const name of rep % 2 ? [...names].reverse() : names) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await variants[name]!(rep);
+      const s = (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(c0);
+      rmSync(path.join(work, `m${rep}`), { recursive: true, force: true });
+      if (rep === 0) continue;
+      times.get(name)!.push(s);
+      cpu.get(name)!.push(name === 'curl' ? curlCpu.at(-1)! : (c.user + c.system) / 1e6);
+    }
+  }
+  if (session) {
+    const { profile: p } = await session.post('Profiler.stop');
+    writeFileSync(profile!, JSON.stringify(p));
+  }
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  for (const n of names)
+    console.log(
+      `${n.padEnd(8)} median ${median(times.get(n)!).toFixed(2)} s (all ${times
+        .get(n)!
+        .map((t) => t.toFixed(2))
+        .join(' ')}), CPU ${median(cpu.get(n)!).toFixed(2)} s`,
+    );
+} finally {
+  await orthanc.stop();
+  rmSync(work, { recursive: true, force: true });
+}
