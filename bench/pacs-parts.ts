@@ -1,14 +1,25 @@
 // Where DICOMweb retrieval time goes (issue 15 profiling aid, not a benchmark of record): against a
 // local Orthanc holding the bench's 512x512x300 CT (run bench/pacs.bench.ts once first to write it),
-// times and CPU of: curl to a file, node:http read and discarded, + the multipart parse, and the
+// times and CPU (run with node --expose-gc, so each starts with a clean heap) of: curl to a file, node:http read and discarded, + the multipart parse, and the
 // whole retrieveSeries. Usage: node bench/pacs-parts.ts [--reps 5]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { writeAll } from '../src/fsafe/index.ts';
+import { bodyChunks } from '../src/pacs/http.ts';
 import { listSeries, retrieveSeries } from '../src/pacs/index.ts';
 import { boundaryOf, readMultipart } from '../src/pacs/multipart.ts';
 import { startOrthanc } from '../test/pacs/orthanc.ts';
@@ -17,6 +28,11 @@ const argv = process.argv.slice(2);
 const reps = Number(argv[argv.indexOf('--reps') + 1]) || 5;
 // --profile FILE: a V8 CPU profile of the timed runs only (not the upload), for chrome://inspect.
 const profile = argv.includes('--profile') ? argv[argv.indexOf('--profile') + 1] : undefined;
+// --base CHECKOUT: also time that checkout's retrieveSeries (variant "base"), alternated with this one.
+const baseCheckout = argv.includes('--base') ? argv[argv.indexOf('--base') + 1] : undefined;
+const baseLib = baseCheckout
+  ? ((await import(path.resolve(baseCheckout, 'src/pacs/index.ts'))) as typeof import('../src/pacs/index.ts'))
+  : undefined;
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1]!.split(',') : undefined;
 const STUDY = '1.2.826.0.1.3680043.8.498.9001';
 const SERIES = '1.2.826.0.1.3680043.8.498.9002';
@@ -56,7 +72,7 @@ try {
         res.on('end', r);
       });
     },
-    parse: async () => {
+    parseiter: async () => {
       const res = await get(url);
       await readMultipart(res, boundaryOf(res.headers['content-type'] ?? null), {
         begin() {},
@@ -64,6 +80,53 @@ try {
         end() {},
       });
     },
+    parse: async () => {
+      const res = await get(url);
+      await readMultipart(bodyChunks(res), boundaryOf(res.headers['content-type'] ?? null), {
+        begin() {},
+        data() {},
+        end() {},
+      });
+    },
+    curlnull: async () => {
+      const r = spawnSync(
+        '/usr/bin/time',
+        ['-f', '%U %S', 'curl', '-sSf', '-o', '/dev/null', '-H', `Accept: ${ACCEPT}`, url],
+        { encoding: 'utf8' },
+      );
+      const [u, s] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+      curlCpu.push(u! + s!);
+    },
+    syncw: async (rep) => {
+      const dir = path.join(work, `m${rep}`);
+      mkdirSync(dir);
+      const res = await get(url);
+      let fd = -1;
+      let n = 0;
+      let name = '';
+      await readMultipart(bodyChunks(res), boundaryOf(res.headers['content-type'] ?? null), {
+        begin() {
+          name = path.join(dir, `.${n++}.tmp`);
+          fd = openSync(name, 'wx', 0o644);
+        },
+        data(chunk) {
+          writeAll(fd, chunk, name);
+        },
+        end() {
+          closeSync(fd);
+          renameSync(name, path.join(dir, `${n}.dcm`));
+        },
+      });
+    },
+    ...(baseLib
+      ? {
+          base: async (rep: number) => {
+            const [info] = await baseLib.listSeries({ base }, STUDY);
+            const dir = path.join(work, `m${rep}`);
+            await baseLib.retrieveSeries({ base }, STUDY, SERIES, dir, () => {}, info?.instances);
+          },
+        }
+      : {}),
     mhub: async (rep) => {
       const [info] = await listSeries({ base }, STUDY);
       const dir = path.join(work, `m${rep}`);
@@ -79,6 +142,8 @@ try {
   for (let rep = 0; rep <= reps; rep++) {
     if (rep === 1) await session?.post('Profiler.start');
     for (const name of rep % 2 ? [...names].reverse() : names) {
+      // The garbage of the variant before is collected now, not on this one's CPU time.
+      (globalThis as { gc?: () => void }).gc?.();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       await variants[name]!(rep);
@@ -87,7 +152,7 @@ try {
       rmSync(path.join(work, `m${rep}`), { recursive: true, force: true });
       if (rep === 0) continue;
       times.get(name)!.push(s);
-      cpu.get(name)!.push(name === 'curl' ? curlCpu.at(-1)! : (c.user + c.system) / 1e6);
+      cpu.get(name)!.push(name.startsWith('curl') ? curlCpu.at(-1)! : (c.user + c.system) / 1e6);
     }
   }
   if (session) {

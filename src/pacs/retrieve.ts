@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { MhubError } from '../errors.ts';
 import { type Progress, throttle } from '../progress.ts';
-import { networkError, request, type Server } from './http.ts';
+import { bodyChunks, networkError, request, type Server } from './http.ts';
 import { boundaryOf, MultipartError, multipartFailure, readMultipart } from './multipart.ts';
 import { metaUid, sopInstanceUid } from './part10.ts';
 import { listInstances } from './qido.ts';
@@ -78,7 +78,7 @@ export async function retrieveSeries(
     const writer = instanceWriter(dir, state, tick);
     try {
       const boundary = boundaryOf(response.headers['content-type'] ?? null);
-      await readMultipart(response.body, boundary, writer);
+      await readMultipart(bodyChunks(response.body), boundary, writer);
       await writer.flush();
     } catch (error) {
       await writer.abort();
@@ -153,8 +153,12 @@ function instanceWriter(dir: string, state: { done: number; bytes: number }, tic
   const temps = new Set<string>();
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
+  // Temporary names: one random tag per response, then a counter (no random bytes per instance).
+  const tag = `.${process.pid}-${randomBytes(6).toString('hex')}`;
+  let made = 0;
+  const tempName = () => path.join(dir, `${tag}-${made++}.tmp`);
   const create = async () => {
-    const name = path.join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+    const name = tempName();
     temps.add(name);
     return { name, file: await open(name, 'wx', 0o644) };
   };
@@ -212,7 +216,7 @@ function instanceWriter(dir: string, state: { done: number; bytes: number }, tic
       const parts = chunks;
       chunks = [];
       const job = (async () => {
-        const name = path.join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+        const name = tempName();
         temps.add(name);
         // Callback-style fs: a FileHandle per instance costs more CPU than the write itself.
         const fd = await fsOpen(name, 'wx', 0o644);
@@ -243,10 +247,16 @@ function instanceWriter(dir: string, state: { done: number; bytes: number }, tic
   };
 }
 
-/** The first 64 KiB of a part (where the file meta information is), copying no more than that. */
+/**
+ * The start of a part, where the file meta information is: its first chunk as it is when that
+ * holds the whole header (nearly always), else the first 64 KiB joined.
+ */
 function headOf(parts: Buffer[]): Buffer {
+  const first = parts[0] ?? Buffer.alloc(0);
+  if (parts.length < 2 || first.length >= 64 * 1024 || metaUid(first)) return first;
   let n = 0;
-  while (n < parts.length && parts.slice(0, n).reduce((a, b) => a + b.length, 0) < 64 * 1024) n++;
+  let size = 0;
+  while (n < parts.length && size < 64 * 1024) size += parts[n++]!.length;
   return Buffer.concat(parts.slice(0, n)).subarray(0, 64 * 1024);
 }
 
