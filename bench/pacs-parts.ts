@@ -44,6 +44,7 @@ const orthanc = await startOrthanc();
 const work = mkdtempSync(path.join(tmpdir(), 'mhub-bench-parts-'));
 const ACCEPT = 'multipart/related; type="application/dicom"; transfer-syntax=*';
 const curlCpu: number[] = [];
+const curlSys: number[] = [];
 const agent = new http.Agent({ keepAlive: true });
 const get = (url: string) =>
   new Promise<http.IncomingMessage>((resolve, reject) =>
@@ -63,6 +64,7 @@ try {
       );
       const [u, s] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
       curlCpu.push(u! + s!);
+      curlSys.push(s!);
       rmSync(path.join(work, `c${rep}`));
     },
     discard: async () => {
@@ -77,6 +79,20 @@ try {
       await readMultipart(res, boundaryOf(res.headers['content-type'] ?? null), {
         begin() {},
         data() {},
+        end() {},
+      });
+    },
+    // Parsed and every part held in memory until the response ends (no file): the cost of the
+    // buffers themselves.
+    hold: async () => {
+      const res = await get(url);
+      const held: Buffer[] = [];
+      await readMultipart(bodyChunks(res), boundaryOf(res.headers['content-type'] ?? null), {
+        begin() {},
+        data(chunk) {
+          held.push(chunk);
+          if (held.length > 512) held.splice(0, 256);
+        },
         end() {},
       });
     },
@@ -96,6 +112,7 @@ try {
       );
       const [u, s] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
       curlCpu.push(u! + s!);
+      curlSys.push(s!);
     },
     syncw: async (rep) => {
       const dir = path.join(work, `m${rep}`);
@@ -136,6 +153,7 @@ try {
   const names = Object.keys(variants).filter((n) => !only || only.includes(n));
   const times = new Map<string, number[]>(names.map((n) => [n, []]));
   const cpu = new Map<string, number[]>(names.map((n) => [n, []]));
+  const sys = new Map<string, number[]>(names.map((n) => [n, []]));
   const session = profile ? new Session() : undefined;
   session?.connect();
   await session?.post('Profiler.enable');
@@ -153,6 +171,7 @@ try {
       if (rep === 0) continue;
       times.get(name)!.push(s);
       cpu.get(name)!.push(name.startsWith('curl') ? curlCpu.at(-1)! : (c.user + c.system) / 1e6);
+      sys.get(name)!.push(name.startsWith('curl') ? curlSys.at(-1)! : c.system / 1e6);
     }
   }
   if (session) {
@@ -160,12 +179,20 @@ try {
     writeFileSync(profile!, JSON.stringify(p));
   }
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  // Per round, each variant's time over curl's in the same round (neighbours in time share the
+  // machine's load): the median of those ratios is steadier than a ratio of medians.
+  const paired = (n: string) =>
+    times.has('curl') && n !== 'curl'
+      ? `, time/curl per round: median ${median(times.get(n)!.map((t, i) => t / times.get('curl')![i]!)).toFixed(2)}`
+      : '';
   for (const n of names)
     console.log(
       `${n.padEnd(8)} median ${median(times.get(n)!).toFixed(2)} s (all ${times
         .get(n)!
         .map((t) => t.toFixed(2))
-        .join(' ')}), CPU ${median(cpu.get(n)!).toFixed(2)} s`,
+        .join(
+          ' ',
+        )}), CPU ${median(cpu.get(n)!).toFixed(2)} s (system ${median(sys.get(n)!).toFixed(2)} s)${paired(n)}`,
     );
 } finally {
   await orthanc.stop();
