@@ -15,4 +15,4 @@ export { refuseOverlap } from './guard.ts';
 export { acquireLock, type LockOptions } from './lock.ts';
 export { type Owner, ownerIsDead, ownerLabel, parseOwner, thisOwner } from './owner.ts';
 export { hasSymlinks, realFiles, type TreeFile } from './tree.ts';
-export { fsyncTree, writeAll, writeFileChecked } from './write.ts';
+export { fsyncTree, writeAll, writeFileChecked, writevAll } from './write.ts';

@@ -241,6 +241,13 @@ export async function runWithPacs(request: PacsRunRequest): Promise<PacsRunResul
 }
 
 export type { Listener, ListenOptions, SeriesOutcome } from './listen.ts';
+export {
+  type ListenerSettings,
+  type SeriesState,
+  type SpoolSeries,
+  type SpoolStatus,
+  spoolStatus,
+} from './spool.ts';
 
 /** `mhub listen`'s DICOM node (see listen.ts); dcmjs-dimse is loaded only when one starts. */
 export async function startListener(

@@ -1,13 +1,18 @@
 // `mhub listen`: a DICOM node that segments what it receives. Instances go to a queue on disk
-// (<spool>/incoming/<study>/<series>/), a series counts as complete after a quiet period, complete
-// series that fit the model's input run one at a time, and the results go to --forward (C-STORE or
-// STOW-RS). A restart picks up every series still in incoming/: nothing received is lost.
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+// (<spool>/incoming/<study>/<series>/, layout in spool.ts), a series counts as complete after a
+// quiet period, complete series that fit the model's input run up to --concurrency at a time (in
+// the order they completed), and the results go to --forward (C-STORE or STOW-RS). A restart picks
+// up every series still in incoming/ or running/: nothing received is lost.
+
+import { mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { createServer, type Server as HttpServer } from 'node:http';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
+import { acquireLock, writeFileAtomic } from '../fsafe/index.ts';
 import { type RunRequest, resolveModel, runModel } from '../runner/index.ts';
 import { authorizationFor } from './auth.ts';
 import { type DimseTarget, parseDimseUrl, type ReceivedInstance, startReceiver, storeScu } from './dimse.ts';
+import { type DoneRecord, type ListenerSettings, spoolPaths, spoolStatus } from './spool.ts';
 import { dicomFiles, storeInstances } from './stow.ts';
 import { isDicomwebUrl, parseDicomwebUrl } from './url.ts';
 
@@ -23,6 +28,10 @@ export interface ListenOptions {
   spool: string;
   /** A series is complete after this long without a new instance. */
   quietMs?: number;
+  /** At most this many series run (model and forward) at once; default 1. */
+  concurrency?: number;
+  /** Serve GET /status (the spool's status as JSON) on 127.0.0.1:<statusPort>; 0 picks a port. */
+  statusPort?: number;
   registry?: readonly string[];
   backend?: RunRequest['backend'];
   log?: (line: string) => void;
@@ -40,6 +49,8 @@ export interface SeriesOutcome {
 
 export interface Listener {
   port: number;
+  /** The status endpoint's port, when one was asked for. */
+  statusPort?: number;
   /** Resolves when every queued series has been handled. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -60,6 +71,10 @@ export async function startListener(
   }
   const log = options.log ?? (() => {});
   const quietMs = options.quietMs ?? 5000;
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new MhubError('USAGE', `--concurrency ${concurrency} is not a whole number >= 1`);
+  }
   const record = await resolveModel(options.model, options.registry);
   const card = record.card;
   if (card.inputs.length !== 1) {
@@ -71,30 +86,63 @@ export async function startListener(
   }
   const input = card.inputs[0]!;
   const forward = await forwarder(options.forward, options.ae);
-  const incoming = path.join(options.spool, 'incoming');
-  const results = path.join(options.spool, 'results');
-  const failed = path.join(options.spool, 'failed');
+  const spool = spoolPaths(options.spool);
+  const { incoming, results, failed } = spool;
   await mkdir(incoming, { recursive: true, mode: 0o700 });
+  await mkdir(spool.running, { recursive: true, mode: 0o700 });
+  // One listener per spool: two would run the same series twice.
+  const unlock = await acquireLock(spool.lock, {
+    waitMs: 0,
+    busy: (owner) =>
+      new MhubError(
+        'ENVIRONMENT',
+        `another mhub listen${owner ? ` (${owner.host}, pid ${owner.pid})` : ''} uses the spool ${options.spool}`,
+        'stop it, or give this one another --spool',
+      ),
+  });
 
   const timers = new Map<string, NodeJS.Timeout>();
   const queue: string[] = [];
-  let working: Promise<void> | undefined;
+  const running = new Map<string, Promise<void>>();
   let closing = false;
   const idleWaiters: (() => void)[] = [];
+  const isIdle = () => timers.size === 0 && queue.length === 0 && running.size === 0;
 
+  // Starts queued series while slots are free, first completed first; a series already running
+  // (more of it arrived meanwhile) waits for its own run to end.
+  const pump = () => {
+    while (!closing && running.size < concurrency) {
+      const at = queue.findIndex((k) => !running.has(k));
+      if (at < 0) break;
+      const key = queue.splice(at, 1)[0]!;
+      const job = handle(key)
+        .catch((error: unknown) => log(`series ${key}: ${error instanceof Error ? error.message : error}`))
+        .finally(() => {
+          running.delete(key);
+          pump();
+          if (isIdle()) for (const w of idleWaiters.splice(0)) w();
+        });
+      running.set(key, job);
+    }
+  };
   const enqueue = (key: string) => {
     if (!queue.includes(key)) queue.push(key);
-    working ??= drain().finally(() => {
-      working = undefined;
-      if (timers.size === 0 && queue.length === 0) for (const w of idleWaiters.splice(0)) w();
-    });
-  };
-  const drain = async () => {
-    while (queue.length > 0 && !closing) await handle(queue.shift()!);
+    pump();
   };
   const handle = async (key: string) => {
     const [study, series] = key.split('/') as [string, string];
-    const dir = path.join(incoming, study, series);
+    const waiting = path.join(incoming, study, series);
+    // Out of incoming/ by rename: instances arriving during the run start a new incoming folder
+    // (run next), and a stop or crash now leaves the series in running/, queued again on restart.
+    const dir = path.join(spool.running, study, series);
+    await mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
+    try {
+      await rename(waiting, dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // handled already
+      throw error;
+    }
+    await removeEmpty(path.join(incoming, study));
     const meta = JSON.parse(await readFile(path.join(dir, '.series.json'), 'utf8').catch(() => '{}')) as {
       modality?: string;
     };
@@ -103,7 +151,6 @@ export async function startListener(
       if (!(input.modality as readonly string[]).includes(String(meta.modality ?? '').toUpperCase())) {
         outcome.status = 'skipped';
         outcome.message = `${meta.modality ?? 'unknown'} series; ${card.name} reads ${input.modality.join('/')}`;
-        await rm(dir, { recursive: true, force: true });
       } else {
         const out = path.join(results, study, series);
         await rm(out, { recursive: true, force: true }); // results of an earlier, interrupted attempt
@@ -119,8 +166,18 @@ export async function startListener(
         outcome.runMs = result.durationMs;
         const files = await dicomFiles(result.outputs);
         if (forward && files.length > 0) await forward(files);
-        await rm(dir, { recursive: true, force: true });
       }
+      const done: DoneRecord = {
+        status: outcome.status as DoneRecord['status'],
+        finished: new Date().toISOString(),
+        outputs: outcome.outputs,
+        ...(outcome.message ? { message: outcome.message } : {}),
+        ...(outcome.runMs === undefined ? {} : { runMs: outcome.runMs }),
+      };
+      await writeFileAtomic(path.join(spool.done, study, `${series}.json`), `${JSON.stringify(done)}\n`, {
+        force: true,
+      });
+      await rm(dir, { recursive: true, force: true });
     } catch (error) {
       outcome.status = 'failed';
       outcome.message = error instanceof Error ? error.message : String(error);
@@ -129,11 +186,11 @@ export async function startListener(
       await mkdir(path.dirname(aside), { recursive: true, mode: 0o700 });
       await rm(aside, { recursive: true, force: true });
       await rename(dir, aside).catch(() => {});
-      await writeFile(path.join(aside, '.reason.txt'), `${outcome.message}\n`).catch(() => {});
+      await writeFileAtomic(path.join(aside, '.reason.txt'), `${outcome.message}\n`, { force: true }).catch(
+        () => {},
+      );
     }
-    const study0 = path.join(incoming, study);
-    if ((await readdir(study0).catch(() => ['x'])).length === 0)
-      await rm(study0, { recursive: true, force: true });
+    await removeEmpty(path.join(spool.running, study));
     log(`series ${series}: ${outcome.status}${outcome.message ? ` (${outcome.message})` : ''}`);
     onSeries?.(outcome);
   };
@@ -148,23 +205,52 @@ export async function startListener(
       }, quietMs),
     );
   };
-  const receiver = await startReceiver({
+  let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
+  let status: HttpServer | undefined;
+  try {
+    receiver = await startReceiver({
+      ae: options.ae,
+      host: options.host ?? '127.0.0.1',
+      port: options.port,
+      async folderFor(instance: ReceivedInstance) {
+        const dir = path.join(incoming, instance.study, instance.series);
+        await mkdir(dir, { recursive: true, mode: 0o755 });
+        const meta = path.join(dir, '.series.json');
+        // Written once per series (the first instance); later ones find it and leave it.
+        await writeFileAtomic(meta, JSON.stringify({ modality: instance.modality })).catch(() => {});
+        return dir;
+      },
+      received(instance) {
+        arm(`${instance.study}/${instance.series}`);
+      },
+      log,
+    });
+    if (options.statusPort !== undefined) status = await serveStatus(options.spool, options.statusPort);
+  } catch (error) {
+    await receiver?.close();
+    await unlock();
+    throw error;
+  }
+  const dimse = receiver;
+  const settings: ListenerSettings = {
     ae: options.ae,
     host: options.host ?? '127.0.0.1',
-    port: options.port,
-    async folderFor(instance: ReceivedInstance) {
-      const dir = path.join(incoming, instance.study, instance.series);
-      await mkdir(dir, { recursive: true, mode: 0o755 });
-      const meta = path.join(dir, '.series.json');
-      await writeFile(meta, JSON.stringify({ modality: instance.modality }), { flag: 'wx' }).catch(() => {});
-      return dir;
-    },
-    received(instance) {
-      arm(`${instance.study}/${instance.series}`);
-    },
-    log,
-  });
-  // Series received before a restart: complete as far as anyone knows; queue them again.
+    port: dimse.port,
+    model: card.name,
+    concurrency,
+    quietMs,
+    pid: process.pid,
+    started: new Date().toISOString(),
+  };
+  await writeFileAtomic(spool.settings, `${JSON.stringify(settings)}\n`, { force: true });
+  // Series received before a restart (waiting, or cut off in their run): complete as far as anyone
+  // knows; queued again.
+  for (const study of await readdir(spool.running)) {
+    for (const series of await readdir(path.join(spool.running, study)).catch(() => [])) {
+      await requeue(path.join(spool.running, study, series), path.join(incoming, study, series));
+    }
+    await removeEmpty(path.join(spool.running, study));
+  }
   for (const study of await readdir(incoming)) {
     for (const series of await readdir(path.join(incoming, study)).catch(() => [])) {
       // An instance cut off by the stop was never acknowledged: the sender still has it.
@@ -174,21 +260,74 @@ export async function startListener(
       arm(`${study}/${series}`);
     }
   }
-  log(`listening as ${options.ae} on ${options.host ?? '127.0.0.1'}:${receiver.port} for ${card.name}`);
+  const statusPort = status ? (status.address() as { port: number }).port : undefined;
+  log(
+    `listening as ${options.ae} on ${settings.host}:${dimse.port} for ${card.name}, ${concurrency} at once${statusPort === undefined ? '' : `; status on http://127.0.0.1:${statusPort}/status`}`,
+  );
   return {
-    port: receiver.port,
-    idle: () =>
-      timers.size === 0 && queue.length === 0 && !working
-        ? Promise.resolve()
-        : new Promise((r) => idleWaiters.push(r)),
+    port: dimse.port,
+    ...(statusPort === undefined ? {} : { statusPort }),
+    idle: () => (isIdle() ? Promise.resolve() : new Promise((r) => idleWaiters.push(r))),
     async close() {
       closing = true;
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
-      await receiver.close();
-      await working;
+      await dimse.close();
+      await Promise.allSettled(running.values());
+      if (status) await new Promise((r) => status!.close(r));
+      await unlock();
     },
   };
+}
+
+/** Removes a folder if it is empty (a study with no series left). */
+async function removeEmpty(dir: string): Promise<void> {
+  await rmdir(dir).catch(() => {});
+}
+
+/** Moves a series interrupted in its run back to incoming/, merging with instances received since. */
+async function requeue(from: string, to: string): Promise<void> {
+  await mkdir(path.dirname(to), { recursive: true, mode: 0o700 });
+  try {
+    await rename(from, to);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw error;
+  }
+  for (const name of await readdir(from)) {
+    if (name.endsWith('.tmp')) continue;
+    // Same name in both: the same SOP instance (or the same series' modality) received again.
+    await rename(path.join(from, name), path.join(to, name));
+  }
+  await rm(from, { recursive: true, force: true });
+}
+
+/** GET /status: the spool's status (spool.ts) as JSON, on 127.0.0.1 only. */
+async function serveStatus(spool: string, port: number): Promise<HttpServer> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/status') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /status\n');
+      return;
+    }
+    spoolStatus(spool).then(
+      (s) => res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(s)}\n`),
+      (error: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${error.message}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new MhubError(
+          'ENVIRONMENT',
+          `cannot serve the status on 127.0.0.1:${port} (${error.code ?? error.message})`,
+          'choose another --status-port',
+        ),
+      ),
+    );
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return server;
 }
 
 async function forwarder(

@@ -3,13 +3,14 @@
 // complete, so after an interruption the folder holds whole instances only and a second run
 // fetches just the missing ones (one request each) instead of the whole series again.
 import { randomBytes } from 'node:crypto';
-import { close as closeCb, open as openCb, writev as writevCb } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { close as closeCb, open as openCb } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MhubError } from '../errors.ts';
+import { writevAll } from '../fsafe/index.ts';
 import { type Progress, throttle } from '../progress.ts';
-import { networkError, request, type Server } from './http.ts';
+import { bodyChunks, networkError, request, type Server } from './http.ts';
 import { boundaryOf, MultipartError, multipartFailure, readMultipart } from './multipart.ts';
 import { metaUid, sopInstanceUid } from './part10.ts';
 import { listInstances } from './qido.ts';
@@ -78,7 +79,7 @@ export async function retrieveSeries(
     const writer = instanceWriter(dir, state, tick);
     try {
       const boundary = boundaryOf(response.headers['content-type'] ?? null);
-      await readMultipart(response.body, boundary, writer);
+      await readMultipart(bodyChunks(response.body), boundary, writer);
       await writer.flush();
     } catch (error) {
       await writer.abort();
@@ -137,7 +138,6 @@ export async function retrieveSeries(
 const BUFFERED_PART_BYTES = 32 * 2 ** 20;
 
 const fsOpen = promisify(openCb);
-const fsWritev = promisify(writevCb);
 const fsClose = promisify(closeCb);
 
 // At most this many finished parts are being written while the next ones arrive: the network and
@@ -146,18 +146,18 @@ const WRITES_IN_FLIGHT = 32;
 
 /** Writes each part to a temporary file, then renames it to its SOP Instance UID. */
 function instanceWriter(dir: string, state: { done: number; bytes: number }, tick: () => void) {
-  let handle: FileHandle | undefined;
+  // The open temporary file of a part too big to keep in memory.
+  let fd: number | undefined;
   let temp = '';
   let chunks: Buffer[] = [];
   let size = 0;
   const temps = new Set<string>();
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
-  const create = async () => {
-    const name = path.join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
-    temps.add(name);
-    return { name, file: await open(name, 'wx', 0o644) };
-  };
+  // Temporary names: one random tag per response, then a counter (no random bytes per instance).
+  const tag = `.${process.pid}-${randomBytes(6).toString('hex')}`;
+  let made = 0;
+  const tempName = () => path.join(dir, `${tag}-${made++}.tmp`);
   // Names the complete instance after its SOP Instance UID (read from its first bytes).
   const keep = async (name: string, head: Buffer | undefined) => {
     const uid = head ? metaUid(head) : await sopInstanceUid(name);
@@ -186,40 +186,45 @@ function instanceWriter(dir: string, state: { done: number; bytes: number }, tic
       chunks = [];
       size = 0;
     },
-    async data(chunk: Buffer) {
+    // Not async while the part fits in memory: no promise per chunk for the parser to await.
+    data(chunk: Buffer): Promise<void> | undefined {
       size += chunk.length;
       state.bytes += chunk.length;
-      if (handle) await handle.write(chunk);
-      else {
-        chunks.push(chunk);
-        if (size > BUFFERED_PART_BYTES) {
-          const created = await create();
-          handle = created.file;
-          temp = created.name;
-          await handle.writev(chunks);
-          chunks = [];
-        }
-      }
       tick();
+      if (fd === undefined) {
+        chunks.push(chunk);
+        if (size <= BUFFERED_PART_BYTES) return undefined;
+      }
+      return (async () => {
+        if (fd === undefined) {
+          temp = tempName();
+          temps.add(temp);
+          fd = await fsOpen(temp, 'wx', 0o644);
+          const held = chunks;
+          chunks = [];
+          await writevAll(fd, held, temp);
+        } else await writevAll(fd, [chunk], temp);
+      })();
     },
     async end() {
-      if (handle) {
-        await handle.close();
-        handle = undefined;
+      if (fd !== undefined) {
+        const open = fd;
+        fd = undefined;
+        await fsClose(open);
         await keep(temp, undefined);
         return;
       }
       const parts = chunks;
       chunks = [];
       const job = (async () => {
-        const name = path.join(dir, `.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+        const name = tempName();
         temps.add(name);
         // Callback-style fs: a FileHandle per instance costs more CPU than the write itself.
-        const fd = await fsOpen(name, 'wx', 0o644);
+        const file = await fsOpen(name, 'wx', 0o644);
         try {
-          await fsWritev(fd, parts);
+          await writevAll(file, parts, name);
         } finally {
-          await fsClose(fd);
+          await fsClose(file);
         }
         await keep(name, headOf(parts));
       })().catch((error: unknown) => {
@@ -234,8 +239,8 @@ function instanceWriter(dir: string, state: { done: number; bytes: number }, tic
     flush: settle,
     /** After a failure: waits for the writes, removes every temporary file. */
     async abort() {
-      await handle?.close().catch(() => {});
-      handle = undefined;
+      if (fd !== undefined) await fsClose(fd).catch(() => {});
+      fd = undefined;
       await Promise.allSettled(inFlight);
       for (const name of temps) await rm(name, { force: true });
       temps.clear();
@@ -243,10 +248,16 @@ function instanceWriter(dir: string, state: { done: number; bytes: number }, tic
   };
 }
 
-/** The first 64 KiB of a part (where the file meta information is), copying no more than that. */
+/**
+ * The start of a part, where the file meta information is: its first chunk as it is when that
+ * holds the whole header (nearly always), else the first 64 KiB joined.
+ */
 function headOf(parts: Buffer[]): Buffer {
+  const first = parts[0] ?? Buffer.alloc(0);
+  if (parts.length < 2 || first.length >= 64 * 1024 || metaUid(first)) return first;
   let n = 0;
-  while (n < parts.length && parts.slice(0, n).reduce((a, b) => a + b.length, 0) < 64 * 1024) n++;
+  let size = 0;
+  while (n < parts.length && size < 64 * 1024) size += parts[n++]!.length;
   return Buffer.concat(parts.slice(0, n)).subarray(0, 64 * 1024);
 }
 

@@ -56,7 +56,16 @@ describe('the "Run models on your PACS" guide', () => {
     expect(help.out).toMatch(/--push <url>/);
     expect(html).toMatch(/--push +dicomweb\+https:\/\//);
     const listen = await runCli(['listen', '--help']);
-    for (const option of ['--ae', '--port', '--model', '--forward', '--host', '--quiet-period']) {
+    for (const option of [
+      '--ae',
+      '--port',
+      '--model',
+      '--forward',
+      '--host',
+      '--quiet-period',
+      '--concurrency',
+      '--status-port',
+    ]) {
       expect(listen.out).toContain(option);
       expect(html).toContain(option);
     }

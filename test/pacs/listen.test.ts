@@ -2,7 +2,8 @@
 // (Docker) and C-STOREs the SEG back, which Orthanc files in the same study; DCMTK's storescu is an
 // independent sender for the AE title check and for a series received before a restart.
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +11,8 @@ import {
   listSeries,
   retrieveSeries,
   type SeriesOutcome,
+  type SpoolStatus,
+  spoolStatus,
   startListener,
 } from '../../src/pacs/index.ts';
 import { ensureImages, hasDocker } from '../runner/support.ts';
@@ -53,10 +56,12 @@ describe.runIf(hasOrthanc && hasDocker && hasStorescu)('mhub listen with Orthanc
   let port: number;
   let study: string;
   let ct: string;
+  let phantomFiles: string[];
   beforeAll(async () => {
     ensureImages();
     const phantom = await ctPhantomStudy();
     const files = phantom.files;
+    phantomFiles = files;
     study = phantom.study;
     ct = phantom.series;
     port = await freePort();
@@ -175,6 +180,151 @@ d.SOPInstanceUID = d.file_meta.MediaStorageSOPInstanceUID = d.SOPInstanceUID + '
     const outcome = await seen.next();
     expect(outcome.status).toBe('skipped');
     expect(outcome.message).toMatch(/MR series; classical_ct_mhub reads CT/);
+  });
+
+  it('a series cut off in its run is queued again on restart; a second listener on the spool is refused', async () => {
+    await listener?.close();
+    listener = undefined;
+    const spool = tempDir('pacs-spool3');
+    // What a crash during a run leaves: the series in running/ (moved there from incoming/).
+    const cut = path.join(spool, 'running', '1.2.3', '1.2.3.4');
+    mkdirSync(path.dirname(cut), { recursive: true });
+    const mr = makeSeries(path.join(tempDir('pacs-listen-mr3'), 'mr'), { modality: 'MR', size: [16, 16, 2] });
+    cpSync(path.dirname(mr[0]!), cut, { recursive: true });
+    writeFileSync(path.join(cut, '.series.json'), JSON.stringify({ modality: 'MR' }));
+    const before = await spoolStatus(spool);
+    expect(before.listening).toBe(false);
+    expect(before.counts).toMatchObject({ queued: 1, running: 0 });
+    expect(before.series[0]).toMatchObject({
+      series: '1.2.3.4',
+      state: 'queued',
+      interrupted: true,
+      instances: 2,
+    });
+    const seen = outcomes();
+    listener = await startListener(
+      { ae: 'MHUB', port, model: 'classical_ct_mhub', spool, quietMs: 200 },
+      seen.on,
+    );
+    await expect(
+      startListener({ ae: 'MHUB', port: await freePort(), model: 'classical_ct_mhub', spool }),
+    ).rejects.toThrow(new RegExp(`another mhub listen \\(.*pid ${process.pid}\\) uses the spool`));
+    const outcome = await seen.next();
+    expect(outcome).toMatchObject({ status: 'skipped', series: '1.2.3.4' });
+    await listener.idle();
+    const after = await spoolStatus(spool);
+    expect(after.listening).toBe(true);
+    expect(after.counts).toMatchObject({ queued: 0, running: 0, skipped: 1 });
+    expect(filesIn(path.join(spool, 'running'))).toEqual([]);
+    await listener.close();
+    listener = undefined;
+    expect((await spoolStatus(spool)).listening).toBe(false);
+  });
+
+  it('--concurrency 2 runs two series at once; the status (library, HTTP, CLI) follows them', async () => {
+    // A second CT series in the study: the phantom with new series and instance UIDs.
+    const second = `2.25.${BigInt(`0x${randomBytes(15).toString('hex')}`)}`;
+    const copy = tempDir('pacs-listen-ct2');
+    const relabel = `import sys, os, pydicom
+from pydicom.uid import generate_uid
+for i, f in enumerate(sys.argv[3:]):
+    d = pydicom.dcmread(f); d.SeriesInstanceUID = sys.argv[2]; d.SeriesNumber = 2
+    d.SOPInstanceUID = d.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    d.save_as(os.path.join(sys.argv[1], f'{i}.dcm'))`;
+    const sources = filesIn(path.dirname(phantomFiles[0]!));
+    const made = spawnSync(PYTHON, ['-c', relabel, copy, second, ...sources], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    await orthanc.upload(filesIn(copy));
+    const ids: string[] = [];
+    for (const uid of [ct, second]) {
+      const found = (await (await orthanc.rest('/tools/lookup', { method: 'POST', body: uid })).json()) as {
+        ID: string;
+        Type: string;
+      }[];
+      ids.push(found.find((f) => f.Type === 'Series')!.ID);
+    }
+    const segsBefore = (await listSeries({ base: `${orthanc.http}/dicom-web` }, study)).filter(
+      (s) => s.modality === 'SEG',
+    ).length;
+
+    const spool = tempDir('pacs-spool4');
+    const seen = outcomes();
+    listener = await startListener(
+      {
+        ae: 'MHUB',
+        port,
+        model: 'classical_ct_mhub',
+        forward: `dimse://${orthanc.aet}@127.0.0.1:${orthanc.dicomPort}`,
+        spool,
+        quietMs: 1000,
+        concurrency: 2,
+        statusPort: 0,
+      },
+      seen.on,
+    );
+    const sent = await orthanc.rest('/modalities/mhub/store', {
+      method: 'POST',
+      body: JSON.stringify({ Resources: ids }),
+    });
+    expect(sent.status, await sent.text()).toBe(200);
+    // Orthanc's store returned: every instance is acknowledged, so on disk.
+    const received = await spoolStatus(spool);
+    expect(received.counts.receiving + received.counts.queued + received.counts.running).toBe(2);
+    expect(received.series.every((s) => s.instances === sources.length)).toBe(true);
+
+    const done: SeriesOutcome[] = [];
+    const finished = (async () => {
+      done.push(await seen.next());
+      done.push(await seen.next());
+    })();
+    let both: SpoolStatus | undefined;
+    let viaHttp: SpoolStatus | undefined;
+    while (done.length < 2) {
+      const now = await spoolStatus(spool);
+      if (now.counts.running === 2 && !both) {
+        both = now;
+        viaHttp = (await (
+          await fetch(`http://127.0.0.1:${listener.statusPort}/status`)
+        ).json()) as SpoolStatus;
+      }
+      await Promise.race([finished, new Promise((r) => setTimeout(r, 50))]);
+    }
+    await finished;
+    // Both ran at the same time, and the status said so while they did.
+    expect(both?.series.map((s) => [s.series, s.state]).sort()).toEqual(
+      [
+        [ct, 'running'],
+        [second, 'running'],
+      ].sort(),
+    );
+    expect(viaHttp?.listening).toBe(true);
+    expect(viaHttp?.listener).toMatchObject({ ae: 'MHUB', concurrency: 2, pid: process.pid });
+    expect(viaHttp?.counts.running).toBeGreaterThanOrEqual(1);
+    expect(done.map((o) => [o.series, o.status]).sort()).toEqual(
+      [
+        [ct, 'done'],
+        [second, 'done'],
+      ].sort(),
+    );
+    const segs = (await listSeries({ base: `${orthanc.http}/dicom-web` }, study)).filter(
+      (s) => s.modality === 'SEG',
+    );
+    expect(segs.length).toBe(segsBefore + 2);
+    await listener.close();
+    listener = undefined;
+
+    const { runCli } = await import('../support/cli.ts');
+    const json = await runCli(['listen', 'status', '--spool', spool, '--json']);
+    expect(json.code).toBe(0);
+    const after = JSON.parse(json.out) as SpoolStatus;
+    expect(after.listening).toBe(false);
+    expect(after.counts).toEqual({ receiving: 0, queued: 0, running: 0, done: 2, skipped: 0, failed: 0 });
+    for (const s of after.series)
+      expect(s.outputs!.some((f) => f.endsWith('.seg.dcm') && existsSync(f))).toBe(true);
+    const text = await runCli(['listen', 'status', '--spool', spool]);
+    expect(text.out).toMatch(/no listener running/);
+    expect(text.out).toMatch(/0 receiving, 0 queued, 0 running, 2 done, 0 skipped, 0 failed/);
+    expect(text.out).toContain(`done ${study}/${second}`);
   });
 });
 
