@@ -9,10 +9,19 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readNifti, type Vec3, type Volume, writeDicomSeries, writeNifti } from '../../src/io/index.ts';
+import {
+  readDicomSeg,
+  readNifti,
+  type Vec3,
+  type Volume,
+  writeDicomSeries,
+  writeNifti,
+} from '../../src/io/index.ts';
 import { indexToPoint } from '../../src/io/volume.ts';
+import { LABEL_PREFIX } from '../../src/runner/contract/index.ts';
+import { runModel } from '../../src/runner/run.ts';
 import { numpyPython, requirement } from '../support/requirements.ts';
-import { repo, tempDir } from './support.ts';
+import { ensureImages, hasDocker, repo, tempDir } from './support.ts';
 
 const RIGHT_LUNG = 2;
 const LEFT_LUNG = 3;
@@ -47,7 +56,10 @@ function phantom(iAxis: Vec3): Volume {
 
 /** Mean LPS x (mm) of the voxels labelled `label`, from src/io's reading of the file. */
 async function lpsCentroidX(file: string, label: number): Promise<{ x: number; voxels: number }> {
-  const v = await readNifti(file);
+  return centroidX(await readNifti(file), label);
+}
+
+function centroidX(v: Volume, label: number): { x: number; voxels: number } {
   let sum = 0;
   let voxels = 0;
   for (let k = 0; k < v.size[2]; k++)
@@ -134,5 +146,21 @@ describe.runIf(numpyPython())("classical_ct puts RIGHT_LUNG on the patient's rig
     const right = await lpsCentroidX(seg, RIGHT_LUNG);
     expect(right.x).toBeCloseTo(-LUNG_X, 0);
     expect(rasCentroidX(seg, RIGHT_LUNG).x).toBeCloseTo(LUNG_X, 0);
+  });
+
+  it.runIf(hasDocker)('classical_ct_mhub (DICOM in, DICOM SEG out) in Docker', async () => {
+    ensureImages();
+    const dir = await tempDir('lat-mhub');
+    await writeDicomSeries(path.join(dir, 'dicom'), phantom([1, 0, 0]));
+    const result = await runModel({
+      model: 'classical_ct_mhub',
+      input: path.join(dir, 'dicom'),
+      output: path.join(dir, 'out'),
+      labels: { [`${LABEL_PREFIX}test-session`]: `laterality-${process.pid}` },
+    });
+    const seg = await readDicomSeg(result.outputs[0]!);
+    const value = (name: string) => seg.labels.find((l) => l.name === name)?.value ?? -1;
+    expect(centroidX(seg.labelMap, value('Right lung')).x).toBeCloseTo(-LUNG_X, 0);
+    expect(centroidX(seg.labelMap, value('Left lung')).x).toBeCloseTo(LUNG_X, 0);
   });
 });
