@@ -27,7 +27,11 @@ const RIGHT_LUNG = 2;
 const LEFT_LUNG = 3;
 const LUNG_X = 45; // mm from the midline, LPS: the right lung at x = -45, the left at x = +45
 
-const env = { ...process.env, PYTHONPATH: path.join(repo, 'models/classical_ct'), PYTHONDONTWRITEBYTECODE: '1' };
+const env = {
+  ...process.env,
+  PYTHONPATH: path.join(repo, 'models/classical_ct'),
+  PYTHONDONTWRITEBYTECODE: '1',
+};
 
 /** A chest phantom defined in LPS millimetres; `iAxis` is the LPS direction of voxel axis i. */
 function phantom(iAxis: Vec3): Volume {
@@ -36,7 +40,9 @@ function phantom(iAxis: Vec3): Volume {
   const jAxis: Vec3 = [0, 1, 0];
   const axes: [Vec3, Vec3, Vec3] = [iAxis, jAxis, [0, 0, 1]];
   // Centre voxel (23.5, 19.5, 11.5) at the world origin.
-  const origin = [0, 1, 2].map((r) => -(axes[0][r]! * 4 * 23.5 + axes[1][r]! * 4 * 19.5 + axes[2][r]! * 5 * 11.5));
+  const origin = [0, 1, 2].map(
+    (r) => -(axes[0][r]! * 4 * 23.5 + axes[1][r]! * 4 * 19.5 + axes[2][r]! * 5 * 11.5),
+  );
   const volume: Volume = { size, spacing, origin: origin as Vec3, axes, data: new Int16Array(48 * 40 * 24) };
   for (let k = 0; k < size[2]; k++)
     for (let j = 0; j < size[1]; j++)
@@ -96,7 +102,10 @@ print(float(x.mean()), ('LR', 'PA', 'IS')[r][int(col[r] > 0)])
 
 /** Runs classical_ct on the folder holding ct.nii.gz; returns its segmentation file. */
 function segment(dir: string): string {
-  const run = spawnSync('python3', ['-m', 'classical_ct', dir, path.join(dir, 'out')], { env, encoding: 'utf8' });
+  const run = spawnSync('python3', ['-m', 'classical_ct', dir, path.join(dir, 'out')], {
+    env,
+    encoding: 'utf8',
+  });
   expect(run.status, run.stderr).toBe(0);
   return path.join(dir, 'out/segmentation.nii.gz');
 }
