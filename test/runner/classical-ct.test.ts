@@ -43,7 +43,7 @@ describe.runIf(numpyPython())('classical_ct reference model', () => {
 import numpy as np
 from classical_ct import phantom, segment
 ct, expected, affine = phantom.make()
-# Same voxels, x axis no longer flipped: the patient's left is now at large i.
+# Same voxels, x axis no longer flipped: the patient's right (RAS +x) is now at large i.
 flipped = affine.copy(); flipped[0, 0] = -flipped[0, 0]
 labels = segment.segment(ct, flipped)
 swapped = expected.copy(); swapped[expected == 2] = 3; swapped[expected == 3] = 2
@@ -53,12 +53,12 @@ bridged = ct.copy(); bridged[20:44, 20:24, 18:22] = -850
 labels = segment.segment(bridged, affine)
 i = np.broadcast_to(np.arange(ct.shape[0])[:, None, None], ct.shape)
 print(int((labels == 2).sum() > 4000), int((labels == 3).sum() > 4000))
-print(int(((labels == 2) & (i < 32)).sum()), int(((labels == 3) & (i >= 32)).sum()))
+print(int(((labels == 2) & (i >= 32)).sum()), int(((labels == 3) & (i < 32)).sum()))
 `);
     const [mismatch, both, sides] = out.trim().split('\n');
     expect(mismatch).toBe('0');
     expect(both).toBe('1 1');
-    expect(sides).toBe('0 0'); // right lung only at i >= 32 (patient right), left only below
+    expect(sides).toBe('0 0'); // x flipped: right lung only at i < 32 (RAS x > 0), left only above
   });
 
   it('reads an uncompressed ct.nii and keeps the geometry', async () => {

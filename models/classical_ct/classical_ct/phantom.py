@@ -1,8 +1,8 @@
 """A synthetic chest CT phantom with known geometry, and its expected label map.
 
 `python -m classical_ct.phantom <dir> [--size small|large]` writes <dir>/ct.nii.gz and
-<dir>/expected.nii.gz. The affine flips x (voxel i runs towards the patient's right, as in
-NIfTI files converted from DICOM), so a model that ignores orientation swaps the lungs.
+<dir>/expected.nii.gz. The affine flips x (RAS x falls as voxel i grows, so i runs towards
+the patient's LEFT, as DICOM's LPS x does), so a model that ignores orientation swaps the lungs.
 """
 
 import os
@@ -23,11 +23,12 @@ def make(shape=SIZES["small"]):
     i, j, k = np.meshgrid(
         (np.arange(nx) + 0.5) / nx, (np.arange(ny) + 0.5) / ny, (np.arange(nz) + 0.5) / nz, indexing="ij"
     )
-    # Body: elliptic cylinder along z. Lungs: two ellipsoids; the one at larger i is the
-    # patient's right (x is flipped). Spine: a cylinder behind the lungs.
+    # Body: elliptic cylinder along z. Lungs: two ellipsoids; the one at smaller i has the larger
+    # RAS x, the patient's right (RAS +x points to the patient's right; x is flipped here, so the
+    # right lung is at small i). Spine: a cylinder behind the lungs.
     body = ((i - 0.5) / 0.42) ** 2 + ((j - 0.5) / 0.38) ** 2 <= 1.0
-    right = ((i - 0.68) / 0.13) ** 2 + ((j - 0.45) / 0.2) ** 2 + ((k - 0.5) / 0.36) ** 2 <= 1.0
-    left = ((i - 0.32) / 0.13) ** 2 + ((j - 0.45) / 0.2) ** 2 + ((k - 0.5) / 0.36) ** 2 <= 1.0
+    right = ((i - 0.32) / 0.13) ** 2 + ((j - 0.45) / 0.2) ** 2 + ((k - 0.5) / 0.36) ** 2 <= 1.0
+    left = ((i - 0.68) / 0.13) ** 2 + ((j - 0.45) / 0.2) ** 2 + ((k - 0.5) / 0.36) ** 2 <= 1.0
     spine = ((i - 0.5) / 0.06) ** 2 + ((j - 0.75) / 0.08) ** 2 <= 1.0
     expected = np.zeros(shape, dtype=np.uint8)
     expected[body] = segment.BODY

@@ -18,7 +18,8 @@ MIN_BONE_ML = 0.5  # drop isolated dense specks (calcifications, noise)
 
 
 def _axis_codes(affine):
-    """For each voxel axis, the RAS world axis it runs closest to, and its sign."""
+    """For each voxel axis, the RAS world axis it runs closest to, and its sign (+1: the index
+    grows towards the patient's right, anterior or superior)."""
     rot = np.asarray(affine)[:3, :3]
     world = np.argmax(np.abs(rot), axis=0)
     sign = np.sign(rot[world, np.arange(3)])
@@ -46,23 +47,24 @@ def segment(hu, affine, progress=lambda step, message: None):
     lungs = [int(k) for k in order[:2] if counts[k] * voxel_ml >= MIN_LUNG_ML]
     labelmap = np.zeros(hu.shape, dtype=np.uint8)
     labelmap[body] = BODY
-    # RAS: +x is the patient's left. Two separate lungs are told apart by their centroids;
-    # one merged air region is split at the body's left-right midline.
+    # NIfTI world coordinates are RAS: +x points to the patient's RIGHT (DICOM's LPS has +x
+    # towards the patient's left). `lr` grows towards the patient's right. Two separate lungs are
+    # told apart by their centroids; one merged air region is split at the body's midline.
     coords = np.arange(hu.shape[lr_axis], dtype=np.float64) * sign[lr_axis]
     shape = [1, 1, 1]
     shape[lr_axis] = -1
     lr = coords.reshape(shape)
     if len(lungs) == 2 and counts[lungs[1]] >= 0.2 * counts[lungs[0]]:
         centroid = [float((np.broadcast_to(lr, hu.shape)[labels == k]).mean()) for k in lungs]
-        left, right = (lungs[0], lungs[1]) if centroid[0] > centroid[1] else (lungs[1], lungs[0])
+        right, left = (lungs[0], lungs[1]) if centroid[0] > centroid[1] else (lungs[1], lungs[0])
         labelmap[labels == right] = RIGHT_LUNG
         labelmap[labels == left] = LEFT_LUNG
     elif lungs:
         lung = labels == lungs[0]
         midline = float(np.broadcast_to(lr, hu.shape)[body].mean())
-        is_left = np.broadcast_to(lr > midline, hu.shape)
-        labelmap[lung & ~is_left] = RIGHT_LUNG
-        labelmap[lung & is_left] = LEFT_LUNG
+        is_right = np.broadcast_to(lr > midline, hu.shape)
+        labelmap[lung & is_right] = RIGHT_LUNG
+        labelmap[lung & ~is_right] = LEFT_LUNG
 
     progress(3, "bone")
     dense, count = components.label(body & (hu > BONE_HU))

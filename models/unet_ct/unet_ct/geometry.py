@@ -1,7 +1,7 @@
 """Orientation and resampling: any NIfTI grid <-> the network's working grid.
 
 The network always sees the patient the same way: voxel axes along RAS (index grows towards
-the patient's left, anterior, superior) at WORK_SPACING mm, whatever the file's axis order,
+the patient's right, anterior, superior) at WORK_SPACING mm, whatever the file's axis order,
 flips and spacing. Left and right therefore come from the affine, as in classical_ct.
 """
 
