@@ -53,13 +53,16 @@ def main() -> int:
     for step in script:
         deadline = time.time() + timeout
         pattern = re.compile(step["expect"])
-        while not pattern.search(pending):
+        match = pattern.search(pending)
+        while not match:
             if time.time() > deadline or read(0.2) == "eof":
                 sys.stdout.write(transcript)
                 sys.stdout.write(f"\n[pty_drive] timed out waiting for {step['expect']!r}\n")
                 os.kill(pid, 9)
                 return 98
-        pending = ""
+            match = pattern.search(pending)
+        # Only what was matched is used up: the next prompt may have come in the same read.
+        pending = pending[match.end() :]
         time.sleep(0.05)
         for ch in step["send"]:
             os.write(fd, ch.encode())
