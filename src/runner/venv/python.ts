@@ -28,20 +28,22 @@ export const pythonLabel = (p: { command: string; args?: string[] }) =>
 const PROBE_TIMEOUT_MS = 30_000;
 const PROBES_AT_ONCE = 2;
 
-/** Commands whose version probe did not answer in time (named in findPython's error). */
-const silent = new Set<string>();
+interface Probe {
+  version?: string;
+  /** The interpreter did not answer within PROBE_TIMEOUT_MS (named in findPython's error). */
+  timedOut: boolean;
+}
 
-export async function pythonVersion(command: string, args: string[] = []): Promise<string | undefined> {
+async function probe(command: string, args: string[]): Promise<Probe> {
   try {
     const { stdout } = await run(
       command,
       [...args, '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'],
       { timeout: PROBE_TIMEOUT_MS },
     );
-    return stdout.trim() || undefined;
+    return { version: stdout.trim() || undefined, timedOut: false };
   } catch (error) {
-    if ((error as { killed?: boolean }).killed) silent.add(pythonLabel({ command, args }));
-    return undefined;
+    return { timedOut: Boolean((error as { killed?: boolean }).killed) };
   }
 }
 
@@ -69,7 +71,8 @@ async function onPath(command: string, env: NodeJS.ProcessEnv): Promise<string |
   return undefined;
 }
 
-export async function availablePythons(env: NodeJS.ProcessEnv = process.env): Promise<PythonInfo[]> {
+/** The distinct Pythons found, and the candidates that did not answer in time. */
+async function probePythons(env: NodeJS.ProcessEnv): Promise<{ pythons: PythonInfo[]; silent: string[] }> {
   const located = await Promise.all(
     pythonCandidates(env).map(async (c) => ({ ...c, real: await onPath(c.command, env) })),
   );
@@ -82,24 +85,30 @@ export async function availablePythons(env: NodeJS.ProcessEnv = process.env): Pr
   const found = await pool(unique, PROBES_AT_ONCE, async ({ command, args }) => ({
     command,
     ...(args.length ? { args } : {}),
-    version: await pythonVersion(command, args),
+    ...(await probe(command, args)),
   }));
   const versions = new Set<string>();
-  return found.filter((p): p is PythonInfo => {
-    if (!p.version || versions.has(p.version)) return false;
-    versions.add(p.version);
-    return true;
-  });
+  const pythons = found
+    .filter((p): p is typeof p & { version: string } => {
+      if (!p.version || versions.has(p.version)) return false;
+      versions.add(p.version);
+      return true;
+    })
+    .map(({ timedOut: _t, ...p }) => p);
+  return { pythons, silent: found.filter((p) => p.timedOut).map(pythonLabel) };
+}
+
+export async function availablePythons(env: NodeJS.ProcessEnv = process.env): Promise<PythonInfo[]> {
+  return (await probePythons(env)).pythons;
 }
 
 export async function findPython(spec: string, env: NodeJS.ProcessEnv = process.env): Promise<PythonInfo> {
-  silent.clear();
-  const pythons = await availablePythons(env);
+  const { pythons, silent } = await probePythons(env);
   const match = pythons.find((p) => satisfies(p.version, spec));
   if (!match) {
     const have = pythons.map((p) => `${pythonLabel(p)} ${p.version}`).join(', ') || 'none';
-    const slow = silent.size
-      ? `; ${[...silent].join(', ')} did not answer within ${PROBE_TIMEOUT_MS / 1000} s (a busy machine?)`
+    const slow = silent.length
+      ? `; ${silent.join(', ')} did not answer within ${PROBE_TIMEOUT_MS / 1000} s (a busy machine?)`
       : '';
     throw new MhubError(
       'ENVIRONMENT',
