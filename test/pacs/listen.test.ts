@@ -262,12 +262,33 @@ for i, f in enumerate(sys.argv[3:]):
       },
       seen.on,
     );
-    const sent = await orthanc.rest('/modalities/mhub/store', {
-      method: 'POST',
-      body: JSON.stringify({ Resources: ids }),
-    });
-    expect(sent.status, await sent.text()).toBe(200);
-    // Orthanc's store returned: every instance is acknowledged, so on disk.
+    // One asynchronous store job per series, side by side (Orthanc runs 2 jobs at once by
+    // default, ConcurrentJobs): both series finish arriving together, so their quiet periods end
+    // together and the two runs overlap for a whole run, not for the gap between two series sent
+    // one after the other (about a run's length here, which made the overlap a race).
+    const jobs = await Promise.all(
+      ids.map(async (id) => {
+        const r = await orthanc.rest('/modalities/mhub/store', {
+          method: 'POST',
+          body: JSON.stringify({ Resources: [id], Synchronous: false }),
+        });
+        expect(r.status).toBe(200);
+        return ((await r.json()) as { ID: string }).ID;
+      }),
+    );
+    for (const job of jobs) {
+      let state = '';
+      while (state !== 'Success') {
+        const info = (await (await orthanc.rest(`/jobs/${job}`)).json()) as {
+          State: string;
+          ErrorDescription?: string;
+        };
+        state = info.State;
+        expect(state, info.ErrorDescription).not.toBe('Failure');
+        if (state !== 'Success') await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    // Both store jobs succeeded: every instance is acknowledged, so on disk.
     const received = await spoolStatus(spool);
     expect(received.counts.receiving + received.counts.queued + received.counts.running).toBe(2);
     expect(received.series.every((s) => s.instances === sources.length)).toBe(true);
