@@ -1,5 +1,7 @@
 // The model card body (Markdown from a pull request) as safe HTML: raw HTML in the body is shown
-// as text, links and images only keep http(s), mailto and relative targets, headings get ids.
+// as text, links and images only keep http(s), mailto and relative targets, headings get ids,
+// and fenced code is the site's code box (components/CodeBlock.astro's markup: wraps inside its
+// box, Copy button wired by scripts/copy.ts).
 import { Marked, type Tokens } from 'marked';
 
 const escapeHtml = (s: string) =>
@@ -23,6 +25,7 @@ export interface RenderedBody {
 // One parser for all cards (building a Marked instance per card costs more than parsing);
 // `sections` collects the headings of the card being rendered.
 let sections: { id: string; title: string }[] = [];
+let codeBlocks = 0;
 const marked = new Marked({
   gfm: true,
   renderer: {
@@ -40,6 +43,15 @@ const marked = new Marked({
       const t = title ? ` title="${escapeHtml(title)}"` : '';
       return `<a href="${escapeHtml(safeUrl(href))}"${t} rel="noopener">${this.parser.parseInline(tokens)}</a>`;
     },
+    code({ text, lang }: Tokens.Code) {
+      const id = `card-code-${++codeBlocks}`;
+      const label = escapeHtml(lang?.trim().split(/\s+/)[0] || 'Code');
+      return (
+        `<div class="codeblock"><div class="codeblock-head"><span id="${id}-label">${label}</span>` +
+        `<button type="button" class="copy" data-copy="${id}" aria-describedby="${id}-label">Copy</button></div>` +
+        `<pre id="${id}" tabindex="0" aria-labelledby="${id}-label"><code>${escapeHtml(text)}</code></pre></div>\n`
+      );
+    },
     image({ href, title, text }: Tokens.Image) {
       const t = title ? ` title="${escapeHtml(title)}"` : '';
       return `<img src="${escapeHtml(safeUrl(href))}" alt="${escapeHtml(text)}"${t} loading="lazy">`;
@@ -49,6 +61,7 @@ const marked = new Marked({
 
 export function renderCardBody(markdown: string): RenderedBody {
   sections = [];
+  codeBlocks = 0;
   const html = marked.parse(markdown, { async: false });
   return { html, sections };
 }

@@ -192,6 +192,21 @@ run('catalog site in Chromium', () => {
     await context.close();
   });
 
+  it("copies a code block of the card's own text with its Copy button", async () => {
+    const context = await site.browser.newContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: site.server.url });
+    const { page, problems: seen } = await watchedPage(context);
+    await page.goto(`${site.server.url}/models/unet_ct/`);
+    const button = page.locator('#model-card button[data-copy="card-code-1"]');
+    await button.click();
+    await expect.poll(() => button.textContent()).toBe('Copied');
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied.split('\n')[0]).toMatch(/^V=\$\(bash models\/unet_ct\/ensure-venv\.sh\)/);
+    expect(copied).toContain('bash models/unet_ct/build-image.sh');
+    problems.push(...seen);
+    await context.close();
+  });
+
   it('passes an axe accessibility audit and works from the keyboard', async () => {
     const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     for (const scheme of ['light', 'dark'] as const) {

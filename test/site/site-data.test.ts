@@ -235,6 +235,19 @@ describe('card body and citation', () => {
     expect(sections).toEqual([{ id: 'card-intended-use', title: 'Intended Use' }]);
   });
 
+  it('puts fenced code in the code box with a Copy button, escaped, with ids unique per card', () => {
+    const body = '## Reproduce\n\n```bash\necho "<b>" && make\n```\n\n```\nsecond\n```\n';
+    const { html } = renderCardBody(body);
+    expect(html).toContain('<span id="card-code-1-label">bash</span>');
+    expect(html).toContain('data-copy="card-code-1"');
+    expect(html).toContain('<pre id="card-code-1" tabindex="0" aria-labelledby="card-code-1-label">');
+    expect(html).toContain('echo &quot;&lt;b&gt;&quot; &amp;&amp; make');
+    expect(html).toContain('<span id="card-code-2-label">Code</span>');
+    expect(html.match(/class="copy"/g)).toHaveLength(2);
+    // The numbering starts again for the next card (each page holds one card body).
+    expect(renderCardBody(body).html).toContain('id="card-code-1"');
+  });
+
   it('builds BibTeX from the cite text', () => {
     const bib = toBibtex(card({ cite: 'Ada Lovelace and Alan Turing (1950). On {Machines}. J. 1:1' }))!;
     expect(bib).toContain('@misc{demo_model,');
