@@ -39,11 +39,24 @@ export interface TestExtras {
   previews?: Record<string, PreviewImages>;
 }
 
+export interface PreviewImage {
+  src: string;
+  alt: string;
+}
+
+/**
+ * A model's preview. `thumbnail` is the one image both the model page and the result card lead
+ * with, whichever source filled it: the card's contributed image, else the generated axial slice.
+ */
 export interface PreviewView {
-  axial: string;
-  coronal: string;
-  /** The segments the two slices show, in the colours drawn. */
-  legend: { label: number; name: string; color: string }[];
+  thumbnail: PreviewImage;
+  /** The generated slices with the reference segmentation; absent for a contributed image. */
+  slices?: {
+    axial: PreviewImage;
+    coronal: PreviewImage;
+    /** The segments the two slices show, in the colours drawn. */
+    legend: { label: number; name: string; color: string }[];
+  };
 }
 
 export const previewUrl = (name: string, plane: 'axial' | 'coronal') => `/previews/${name}-${plane}.png`;
@@ -87,17 +100,25 @@ export function previewView(
 ): PreviewView | undefined {
   const output = card.outputs.find((o) => o.type === 'segmentation');
   if (!preview || output?.type !== 'segmentation') return undefined;
+  const slice = (plane: 'axial' | 'coronal') => ({
+    src: previewUrl(card.name, plane),
+    alt: `${plane === 'axial' ? 'Axial' : 'Coronal'} slice of the sample input with the reference segmentation of ${card.name}`,
+  });
+  const axial = slice('axial');
   return {
-    axial: previewUrl(card.name, 'axial'),
-    coronal: previewUrl(card.name, 'coronal'),
-    legend: preview.labels.map((label) => {
-      const segment = terminology.resolve(output.segments[label - 1] ?? '');
-      return {
-        label,
-        name: segment?.name ?? `label ${label}`,
-        color: hex(segment?.color ?? [128, 128, 128]),
-      };
-    }),
+    thumbnail: axial,
+    slices: {
+      axial,
+      coronal: slice('coronal'),
+      legend: preview.labels.map((label) => {
+        const segment = terminology.resolve(output.segments[label - 1] ?? '');
+        return {
+          label,
+          name: segment?.name ?? `label ${label}`,
+          color: hex(segment?.color ?? [128, 128, 128]),
+        };
+      }),
+    },
   };
 }
 

@@ -164,17 +164,27 @@ describe('the model page preview', () => {
     const records = await loadRegistry();
     const data = buildSiteData(buildIndex(records, terminology), terminology, undefined, extras);
     const page = data.pages.find((p) => p.entry.name === 'classical_ct')!;
+    const axial = {
+      src: '/previews/classical_ct-axial.png',
+      alt: 'Axial slice of the sample input with the reference segmentation of classical_ct',
+    };
     expect(page.preview).toEqual({
-      axial: '/previews/classical_ct-axial.png',
-      coronal: '/previews/classical_ct-coronal.png',
-      legend: ['BODY', 'RIGHT_LUNG', 'LEFT_LUNG', 'BONE'].map((id, i) => {
-        const s = terminology.resolve(id)!;
-        return {
-          label: i + 1,
-          name: s.name,
-          color: `#${s.color.map((c) => c.toString(16).padStart(2, '0')).join('')}`,
-        };
-      }),
+      thumbnail: axial,
+      slices: {
+        axial,
+        coronal: {
+          src: '/previews/classical_ct-coronal.png',
+          alt: 'Coronal slice of the sample input with the reference segmentation of classical_ct',
+        },
+        legend: ['BODY', 'RIGHT_LUNG', 'LEFT_LUNG', 'BONE'].map((id, i) => {
+          const s = terminology.resolve(id)!;
+          return {
+            label: i + 1,
+            name: s.name,
+            color: `#${s.color.map((c) => c.toString(16).padStart(2, '0')).join('')}`,
+          };
+        }),
+      },
     });
     expect(data.pages.find((p) => p.entry.name === 'totalsegmentator')!.preview).toBeUndefined();
   });
