@@ -234,7 +234,12 @@ export function buildSiteData(
     const entry = entryOf(model, structures);
     const bibtex = toBibtex(card);
     const sample = sampleView(card, extras.samples[card.name]);
-    const preview = previewView(card, extras.previews?.[card.name], terminology);
+    const preview = previewView(
+      card,
+      extras.previews?.[card.name],
+      terminology,
+      extras.contributed?.[card.name],
+    );
     pages.push({
       entry,
       card,
