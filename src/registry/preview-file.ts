@@ -98,7 +98,7 @@ export async function previewFileProblem(
   const header = imageHeader(await readFile(file));
   if (!header)
     return {
-      message: `'${rel}' is not a PNG, JPEG or WebP image (its first bytes are none of theirs)`,
+      message: `'${rel}' is not a PNG, JPEG or WebP image (judged by its content, not its name)`,
       hint: 'export the preview as PNG, JPEG or WebP; renaming a file does not convert it',
     };
   const { width, height } = header;
