@@ -129,6 +129,8 @@ function keepLocal(imported: ModelCard, local: Partial<ModelCard> | undefined): 
   if (local.runtimes?.venv) card.runtimes.venv = local.runtimes.venv;
   if (local.requirements && local.requirements.gpu !== 'unknown') card.requirements = local.requirements;
   if (local.sampleData && !card.sampleData) card.sampleData = local.sampleData;
+  // A contributed preview exists only in the registry: a re-import must not drop it.
+  if (local.preview) card.preview = local.preview;
   if (local.status) card.status = local.status;
   return card;
 }

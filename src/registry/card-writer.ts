@@ -26,6 +26,7 @@ const ORDER: (keyof ModelCard)[] = [
   'runtimes',
   'sampleData',
   'tests',
+  'preview',
   'upstream',
 ];
 

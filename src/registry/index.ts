@@ -27,7 +27,8 @@ export {
   type MhubWorkflows,
 } from './import-mhub.ts';
 export { type ImportedFile, importMhubFiles, writeCards } from './import-mhub-files.ts';
-export { defaultModelsDir, modelSourceDir, repoRoot } from './paths.ts';
+export { cardRepo, defaultModelsDir, modelSourceDir, repoRoot } from './paths.ts';
+export { imageHeader, type PreviewFormat } from './preview-file.ts';
 export { type ProjectLinks, projectLinks } from './project.ts';
 export { describeAge, type RegistryLookup, type ResolvedRegistry, resolveRegistry } from './source.ts';
 export {

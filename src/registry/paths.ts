@@ -7,6 +7,9 @@ import { MhubError } from '../errors.ts';
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const defaultModelsDir = fileURLToPath(new URL('../../registry/models/', import.meta.url));
 
+/** The repository a card's paths are relative to: <repo>/registry/models/<name>.md. */
+export const cardRepo = (cardFile: string): string => path.resolve(path.dirname(cardFile), '..', '..');
+
 /**
  * Why `runtimes.venv.source.path` would reach outside its model's folder, or undefined. The
  * folder is copied into environments and published by `generate slicer` and `site build`, so

@@ -193,6 +193,16 @@ export interface ModelCard {
    */
   tests?: [ModelTest, ...ModelTest[]];
   /**
+   * A contributed preview image (PNG, JPEG or WebP in this repository, at most 1 MB), shown on the model page and as the result card's thumbnail instead of the slices generated from the test data.
+   */
+  preview?: {
+    path: RepoPath;
+    /**
+     * What the image shows, for readers who cannot see it (the img alt text).
+     */
+    alt: string;
+  };
+  /**
    * Where an imported card came from.
    */
   upstream?: {

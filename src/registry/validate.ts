@@ -6,6 +6,7 @@ import { readCardText } from './card-file.ts';
 import { checkCard, reporter } from './checks.ts';
 import { type Diagnostic, formatDiagnostic, hasErrors } from './diagnostics.ts';
 import { defaultModelsDir } from './paths.ts';
+import { previewFileProblem } from './preview-file.ts';
 import { schemaDiagnostics, validators } from './schema.ts';
 import { loadTerminology, type Terminology } from './terminology.ts';
 import type { ModelCard } from './types.gen.ts';
@@ -96,6 +97,27 @@ export async function validateCards(
     if (id) byId.set(id, file);
     result.cards.push(record);
   });
+  // The one check that reads a file the card names, located at the card's preview.path line; a
+  // card failing it is left out like any invalid card.
+  const kept: CardRecord[] = [];
+  for (const record of result.cards) {
+    const rel = record.card.preview?.path;
+    const problem = rel === undefined ? undefined : await previewFileProblem(record.file, rel);
+    if (!problem) {
+      kept.push(record);
+      continue;
+    }
+    const { source } = readCardText(texts[files.indexOf(record.file)]!, record.file);
+    const at = source?.locate(['preview', 'path']) ?? { line: 0, column: 0 };
+    result.diagnostics.push({
+      severity: 'error',
+      file: record.file,
+      ...at,
+      path: 'preview.path',
+      ...problem,
+    });
+  }
+  result.cards = kept;
   return result;
 }
 

@@ -50,44 +50,59 @@ export interface Chart {
 const COLORS: Record<string, string> = { docker: '#1d63ed', venv: '#d97706' };
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** A horizontal bar chart: one group per model, one bar per backend, optional min-max whisker. */
+const FONT = 14;
+/** Wide enough for a rounded system-ui glyph at FONT (digits ~0.55 em, "M" ~0.85 em): errs large. */
+const textWidth = (text: string) => [...text].reduce((w, c) => w + (/[MW–—]/.test(c) ? 0.9 : 0.62), 0) * FONT;
+/**
+ * The SVG's natural width. It is drawn at this size and shrinks with the column on a phone
+ * (max-width: 100%): 400 keeps the text at 12 px or more in the 350 px column at 390 px.
+ */
+const MIN_WIDTH = 400;
+
+/**
+ * A horizontal bar chart: one group per model, and per backend a line of text (backend and
+ * value) above its bar, with an optional min-max whisker. Text sits on its own line rather than
+ * beside the bar, so no label competes with the bars for width and none is cut at any scale;
+ * the width grows when the longest line would not fit.
+ */
 export function barChart(title: string, groups: { label: string; bars: Bar[] }[]): string {
-  const width = 640;
-  const left = 150;
-  const right = 170;
-  const barH = 18;
-  const gap = 6;
-  const groupGap = 18;
-  const top = 10;
+  const labelW = Math.max(...groups.flatMap((g) => g.bars.map((b) => textWidth(b.label)))) + 10;
+  const lines = groups.flatMap((g) => [textWidth(g.label), ...g.bars.map((b) => labelW + textWidth(b.text))]);
+  const width = Math.ceil(Math.max(MIN_WIDTH, ...lines));
+  const line = FONT + 6;
+  const barH = 14;
+  const gap = 10;
+  const groupGap = 12;
   const max = Math.max(...groups.flatMap((g) => g.bars.map((b) => b.max ?? b.value)), 1e-9);
-  const scale = (v: number) => ((width - left - right) * v) / max;
+  // Whisker caps are 1.5 px strokes: the scale stops short of the edge so they stay inside.
+  const scale = (v: number) => ((width - 2) * v) / max;
   const parts: string[] = [];
-  let y = top;
+  let y = 0;
   for (const group of groups) {
-    parts.push(`<text x="0" y="${y + barH - 4}" font-weight="600">${esc(group.label)}</text>`);
+    y += line;
+    parts.push(`<text x="0" y="${y - 5}" font-weight="600">${esc(group.label)}</text>`);
     for (const bar of group.bars) {
-      const w = Math.max(scale(bar.value), 1);
+      y += line;
       const fill = COLORS[bar.label] ?? '#6b7280';
       parts.push(
-        `<text x="${left - 8}" y="${y + barH - 4}" text-anchor="end">${esc(bar.label)}</text>`,
-        `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${fill}"><title>${esc(`${group.label}, ${bar.label}: ${bar.text}`)}</title></rect>`,
+        `<text x="0" y="${y - 5}">${esc(bar.label)}</text>`,
+        `<text x="${labelW.toFixed(0)}" y="${y - 5}">${esc(bar.text)}</text>`,
+        `<rect x="0" y="${y}" width="${Math.max(scale(bar.value), 1).toFixed(1)}" height="${barH}" fill="${fill}"><title>${esc(`${group.label}, ${bar.label}: ${bar.text}`)}</title></rect>`,
       );
       if (bar.min !== undefined && bar.max !== undefined) {
-        const x1 = left + scale(bar.min);
-        const x2 = left + scale(bar.max);
+        const x1 = scale(bar.min).toFixed(1);
+        const x2 = scale(bar.max).toFixed(1);
         const cy = y + barH / 2;
         parts.push(
-          `<path d="M${x1.toFixed(1)} ${cy}H${x2.toFixed(1)}M${x1.toFixed(1)} ${cy - 5}V${cy + 5}M${x2.toFixed(1)} ${cy - 5}V${cy + 5}" stroke="currentColor" stroke-width="1.5" fill="none"/>`,
+          `<path d="M${x1} ${cy}H${x2}M${x1} ${cy - 5}V${cy + 5}M${x2} ${cy - 5}V${cy + 5}" stroke="currentColor" stroke-width="1.5" fill="none"/>`,
         );
       }
-      const end = left + scale(bar.max ?? bar.value);
-      parts.push(`<text x="${(end + 6).toFixed(1)}" y="${y + barH - 4}">${esc(bar.text)}</text>`);
       y += barH + gap;
     }
     y += groupGap;
   }
-  const height = y - groupGap + top;
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${esc(title)}" font-family="system-ui, sans-serif" font-size="13" fill="currentColor">${parts.join('')}</svg>`;
+  const height = y - groupGap - gap + 2;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" style="max-width:100%;height:auto" role="img" aria-label="${esc(title)}" font-family="system-ui, sans-serif" font-size="${FONT}" fill="currentColor">${parts.join('')}</svg>`;
 }
 
 function chart(

@@ -3,10 +3,19 @@
 // the line that runs the model on it, and the files the site serves for both.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CardRecord, ModelCard, Terminology } from '../registry/index.ts';
+import { MhubError } from '../errors.ts';
+import { writeFileChecked } from '../fsafe/index.ts';
+import {
+  type CardRecord,
+  imageHeader,
+  type ModelCard,
+  type PreviewFormat,
+  type Terminology,
+} from '../registry/index.ts';
 import {
   readReport,
   referencePath,
+  repoFile,
   type SampleInput,
   sampleInput,
   type TestReport,
@@ -37,16 +46,40 @@ export interface TestExtras {
   reports: Record<string, TestReport>;
   samples: Record<string, SampleInput>;
   previews?: Record<string, PreviewImages>;
+  /** Cards' own preview images (card.preview), validated when the registry was loaded. */
+  contributed?: Record<string, ContributedPreview>;
 }
 
+export interface ContributedPreview {
+  file: string;
+  format: PreviewFormat;
+}
+
+export interface PreviewImage {
+  src: string;
+  alt: string;
+}
+
+/**
+ * A model's preview. `thumbnail` is the one image both the model page and the result card lead
+ * with, whichever source filled it: the card's contributed image, else the generated axial slice.
+ */
 export interface PreviewView {
-  axial: string;
-  coronal: string;
-  /** The segments the two slices show, in the colours drawn. */
-  legend: { label: number; name: string; color: string }[];
+  thumbnail: PreviewImage;
+  /** The generated slices with the reference segmentation; absent for a contributed image. */
+  slices?: {
+    axial: PreviewImage;
+    coronal: PreviewImage;
+    /** The segments the two slices show, in the colours drawn. */
+    legend: { label: number; name: string; color: string }[];
+  };
 }
 
 export const previewUrl = (name: string, plane: 'axial' | 'coronal') => `/previews/${name}-${plane}.png`;
+const EXTENSION: Record<PreviewFormat, string> = { png: 'png', jpeg: 'jpg', webp: 'webp' };
+/** Named by the format read from the file, so the server's content type matches the bytes. */
+export const contributedUrl = (name: string, format: PreviewFormat) =>
+  `/previews/${name}-contributed.${EXTENSION[format]}`;
 const hex = (rgb: readonly number[]) => `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
 
 export const reportUrl = (name: string) => `/reports/${name}.json`;
@@ -61,13 +94,26 @@ export async function testExtras(
   records: readonly CardRecord[],
   terminology?: Terminology,
 ): Promise<TestExtras> {
-  const extras: TestExtras = { reports: {}, samples: {}, previews: {} };
+  const extras: TestExtras = { reports: {}, samples: {}, previews: {}, contributed: {} };
   for (const record of records) {
     const name = record.card.name;
     const report = await readReport(record);
     if (report) extras.reports[name] = report;
     const sample = await sampleInput(record);
     if (sample) extras.samples[name] = sample;
+    if (record.card.preview) {
+      // The card's own image replaces the generated slices: none are rendered for it.
+      const file = repoFile(record, record.card.preview.path, 'preview.path');
+      const header = imageHeader(await readFile(file));
+      if (!header)
+        throw new MhubError(
+          'VALIDATION',
+          `${record.file}: preview.path '${record.card.preview.path}' is not a PNG, JPEG or WebP image`,
+          'run mhub registry validate and export the preview as PNG, JPEG or WebP',
+        );
+      extras.contributed![name] = { file, format: header.format };
+      continue;
+    }
     const reference = referencePath(record);
     const output = record.card.outputs.find((o) => o.id === reference?.output);
     if (terminology && sample && sample.kind !== 'url' && reference && output?.type === 'segmentation') {
@@ -84,20 +130,31 @@ export function previewView(
   card: ModelCard,
   preview: PreviewImages | undefined,
   terminology: Terminology,
+  contributed?: ContributedPreview,
 ): PreviewView | undefined {
+  if (card.preview && contributed)
+    return { thumbnail: { src: contributedUrl(card.name, contributed.format), alt: card.preview.alt } };
   const output = card.outputs.find((o) => o.type === 'segmentation');
   if (!preview || output?.type !== 'segmentation') return undefined;
+  const slice = (plane: 'axial' | 'coronal') => ({
+    src: previewUrl(card.name, plane),
+    alt: `${plane === 'axial' ? 'Axial' : 'Coronal'} slice of the sample input with the reference segmentation of ${card.name}`,
+  });
+  const axial = slice('axial');
   return {
-    axial: previewUrl(card.name, 'axial'),
-    coronal: previewUrl(card.name, 'coronal'),
-    legend: preview.labels.map((label) => {
-      const segment = terminology.resolve(output.segments[label - 1] ?? '');
-      return {
-        label,
-        name: segment?.name ?? `label ${label}`,
-        color: hex(segment?.color ?? [128, 128, 128]),
-      };
-    }),
+    thumbnail: axial,
+    slices: {
+      axial,
+      coronal: slice('coronal'),
+      legend: preview.labels.map((label) => {
+        const segment = terminology.resolve(output.segments[label - 1] ?? '');
+        return {
+          label,
+          name: segment?.name ?? `label ${label}`,
+          color: hex(segment?.color ?? [128, 128, 128]),
+        };
+      }),
+    },
   };
 }
 
@@ -166,10 +223,13 @@ export async function writeTestFiles(
   await mkdir(reportsOut, { recursive: true });
   if (previewsOut) {
     await mkdir(previewsOut, { recursive: true });
+    const site = path.dirname(previewsOut);
     for (const [name, p] of Object.entries(extras.previews ?? {})) {
-      await writeFile(path.join(previewsOut, `${name}-axial.png`), p.axial);
-      await writeFile(path.join(previewsOut, `${name}-coronal.png`), p.coronal);
+      writeFileChecked(path.join(site, previewUrl(name, 'axial')), p.axial);
+      writeFileChecked(path.join(site, previewUrl(name, 'coronal')), p.coronal);
     }
+    for (const [name, c] of Object.entries(extras.contributed ?? {}))
+      writeFileChecked(path.join(site, contributedUrl(name, c.format)), await readFile(c.file));
   }
   for (const [name, sample] of Object.entries(extras.samples)) {
     if (sample.kind === 'url') continue;

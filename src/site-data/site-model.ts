@@ -23,6 +23,7 @@ import {
   modalityName,
   StructureGrouper,
 } from './facets.ts';
+import { firstModel, type GetStartedView, installCommands } from './get-started.ts';
 import { type CommercialUse, commercialUse } from './licence.ts';
 import { type RenderedBody, renderCardBody } from './markdown.ts';
 import { type RunInstructions, runInstructions } from './run-commands.ts';
@@ -105,6 +106,8 @@ export interface SiteData {
   search: SearchRecord[];
   /** Where links to the project lead (package.json "repository" and "homepage"). */
   project: ProjectAddresses;
+  /** The Get started page: README's install block and the model to run first. */
+  start: GetStartedView;
 }
 
 /** The link-preview image every page names (og:image), written by the site build. */
@@ -234,7 +237,12 @@ export function buildSiteData(
     const entry = entryOf(model, structures);
     const bibtex = toBibtex(card);
     const sample = sampleView(card, extras.samples[card.name]);
-    const preview = previewView(card, extras.previews?.[card.name], terminology);
+    const preview = previewView(
+      card,
+      extras.previews?.[card.name],
+      terminology,
+      extras.contributed?.[card.name],
+    );
     pages.push({
       entry,
       card,
@@ -265,6 +273,7 @@ export function buildSiteData(
   }
   pages.sort((a, b) => a.entry.title.localeCompare(b.entry.title));
   const models = pages.map((p) => p.entry);
+  const first = firstModel(pages, modelUrl);
   const counts: FacetCounts = facetCounts(models.map((m) => m.facets));
   const structureSynonyms: Record<string, string[]> = {};
   for (const v of structures.seen.values())
@@ -275,6 +284,10 @@ export function buildSiteData(
     facets: FACETS.map((f) => ({ key: f.key, label: f.label, values: counts[f.key] })),
     structureSynonyms,
     search: pages.map((p) => searchRecord(index.models[p.entry.name]!, p.entry)),
+    start: {
+      install: installCommands(),
+      ...(first ? { first } : {}),
+    },
     project: {
       repository: project.repository,
       cloneUrl: project.cloneUrl,

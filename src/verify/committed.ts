@@ -3,11 +3,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MhubError } from '../errors.ts';
-import type { CardRecord } from '../registry/index.ts';
+import { type CardRecord, cardRepo } from '../registry/index.ts';
 import type { TestReport } from './run-tests.ts';
 
 /** The repository a card's paths are relative to: <repo>/registry/models/<name>.md. */
-export const repoOf = (record: CardRecord): string => path.resolve(path.dirname(record.file), '..', '..');
+export const repoOf = (record: CardRecord): string => cardRepo(record.file);
 
 /** Where a card's committed report lives: registry/reports/<name>.json beside registry/models. */
 export const reportFile = (record: CardRecord): string =>

@@ -2,7 +2,14 @@
 // compares each output with the reference (label geometry, per-segment Dice, voxel mismatch,
 // numeric tolerance); reports in JSON or Markdown; the catalog's one-line verification.
 
-export { readReport, referencePath, reportFile, type SampleInput, sampleInput } from './committed.ts';
+export {
+  readReport,
+  referencePath,
+  repoFile,
+  reportFile,
+  type SampleInput,
+  sampleInput,
+} from './committed.ts';
 export {
   type Comparison,
   compareFiles,

@@ -1,6 +1,6 @@
 // scripts/sync-upstream against a FAKE GitHub API: MHubAI/models at a ref, imported with the
 // registry's importer, compared with our cards, proposed as one PR.
-import { copyFile, mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -90,6 +90,20 @@ describe('sync-upstream', () => {
     expect(diff).toMatch(/^\+title: CaSuSt \(v2\)$/m);
     expect(diff).toMatch(/^\+ {2}ref: MHubAI\/models@main 9d3c0ff \(2026-11-02\)$/m);
     expect(diff).toContain('--- /dev/null\n+++ b/registry/models/lungmask.md');
+  });
+
+  it("keeps a card's contributed preview, which exists only in the registry", async () => {
+    const gh = fakeGitHub(upstreamRoutes);
+    const snapshot = await readUpstream(createOctokit({ fetch: gh.fetch }), 'main');
+    const dir = await modelsDir();
+    const file = path.join(dir, 'casust.md');
+    const preview =
+      'preview:\n  path: models/casust/preview.png\n  alt: Cardiac CT slice with the substructures\n';
+    await writeFile(file, (await readFile(file, 'utf8')).replace(/\n---\n\n/, `\n${preview}---\n\n`));
+    const p = await planSync(snapshot, dir, loadTerminology());
+    const casust = p.changes.find((c) => c.path === 'registry/models/casust.md')!;
+    expect(casust.before).toContain(preview);
+    expect(casust.after).toContain(preview);
   });
 
   it('opens a PR on a new branch, then updates branch and PR on the next run', async () => {

@@ -1,12 +1,13 @@
 // The catalog's view of the cards' tests: the "Tested" line read from the committed reports,
 // the sample download with its run line, and the files the site serves for them.
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLabelMap } from '../../src/io/index.ts';
 import { buildIndex, loadRegistry, loadTerminology, type Terminology } from '../../src/registry/index.ts';
+import { encodePng } from '../../src/site-data/preview.ts';
 import { type TestExtras, testExtras, writeTestFiles } from '../../src/site-data/samples.ts';
 import { buildSiteData, type SiteData } from '../../src/site-data/site-model.ts';
 
@@ -164,18 +165,65 @@ describe('the model page preview', () => {
     const records = await loadRegistry();
     const data = buildSiteData(buildIndex(records, terminology), terminology, undefined, extras);
     const page = data.pages.find((p) => p.entry.name === 'classical_ct')!;
+    const axial = {
+      src: '/previews/classical_ct-axial.png',
+      alt: 'Axial slice of the sample input with the reference segmentation of classical_ct',
+    };
     expect(page.preview).toEqual({
-      axial: '/previews/classical_ct-axial.png',
-      coronal: '/previews/classical_ct-coronal.png',
-      legend: ['BODY', 'RIGHT_LUNG', 'LEFT_LUNG', 'BONE'].map((id, i) => {
-        const s = terminology.resolve(id)!;
-        return {
-          label: i + 1,
-          name: s.name,
-          color: `#${s.color.map((c) => c.toString(16).padStart(2, '0')).join('')}`,
-        };
-      }),
+      thumbnail: axial,
+      slices: {
+        axial,
+        coronal: {
+          src: '/previews/classical_ct-coronal.png',
+          alt: 'Coronal slice of the sample input with the reference segmentation of classical_ct',
+        },
+        legend: ['BODY', 'RIGHT_LUNG', 'LEFT_LUNG', 'BONE'].map((id, i) => {
+          const s = terminology.resolve(id)!;
+          return {
+            label: i + 1,
+            name: s.name,
+            color: `#${s.color.map((c) => c.toString(16).padStart(2, '0')).join('')}`,
+          };
+        }),
+      },
     });
     expect(data.pages.find((p) => p.entry.name === 'totalsegmentator')!.preview).toBeUndefined();
+  });
+});
+
+describe('a contributed preview', () => {
+  it('replaces the generated slices on the page and is copied into the site as is', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'mhub-contributed-'));
+    try {
+      await mkdir(path.join(root, 'registry', 'models'), { recursive: true });
+      await mkdir(path.join(root, 'models', 'classical_ct'), { recursive: true });
+      const image = encodePng(64, 48, new Uint8Array(64 * 48 * 3).fill(200));
+      await writeFile(path.join(root, 'models/classical_ct/preview.png'), image);
+      const card = path.join(root, 'registry/models/classical_ct.md');
+      const alt = 'Axial CT slice with the lungs outlined';
+      const text = (await readFile('registry/models/classical_ct.md', 'utf8')).replace(
+        /\n---\n\n/,
+        `\npreview:\n  path: models/classical_ct/preview.png\n  alt: ${alt}\n---\n\n`,
+      );
+      await writeFile(card, text);
+      const terminology = loadTerminology();
+      const records = await loadRegistry([card]);
+      const extras = await testExtras(records, terminology);
+      // The committed sample and reference would give generated slices: none are made.
+      expect(extras.previews).toEqual({});
+      const data = buildSiteData(buildIndex(records, terminology), terminology, undefined, extras);
+      const src = '/previews/classical_ct-contributed.png';
+      expect(data.pages[0]!.preview).toEqual({ thumbnail: { src, alt } });
+      const site = path.join(root, 'site');
+      await writeTestFiles(
+        extras,
+        path.join(site, 'samples'),
+        path.join(site, 'reports'),
+        path.join(site, 'previews'),
+      );
+      expect(await readFile(path.join(site, src))).toEqual(image);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
