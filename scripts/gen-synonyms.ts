@@ -28,6 +28,8 @@ export interface SynonymTable {
   broader: Record<string, string[]>;
   /** Segment id -> the words its terms add, less those its own texts contain (what the site reads). */
   segments: Record<string, string[]>;
+  /** Word -> its other spellings (tumour <-> tumor): applied to the free text of every model. */
+  spellings: Record<string, string[]>;
 }
 
 /** A segment's own texts: its name, the terminology's synonyms for it, its type's SNOMED CT meaning. */
@@ -240,7 +242,31 @@ export function synonymTable(terminology: Terminology, wn: WordNet): SynonymTabl
     terms: sortedRows(terms),
     broader: sortedRows(broader),
     segments: sortedRows(segments),
+    spellings: spellings(wn),
   };
+}
+
+/** British spellings in their American form: ae and oe as e, our as or, -ise/-isation as -ize/-ization. */
+const american = (w: string) =>
+  w
+    .replace(/ae|oe/g, 'e')
+    .replace(/our\b/g, 'or')
+    .replace(/is(e|ed|es|ing|ation|ations)\b/g, 'iz$1');
+
+/**
+ * The British and American spellings WordNet gives as lemmas of one body or condition sense
+ * (tumour/tumor, oesophagus/esophagus, haemorrhage/hemorrhage), each way. Single words: a
+ * phrase's spellings differ in one of them.
+ */
+export function spellings(wn: WordNet): Record<string, string[]> {
+  const rows: Record<string, Set<string>> = {};
+  for (const s of wn.synsets()) {
+    if (!(isNoun(s) ? NOUN_FILES.has(s.lexFile) : pertainsTo(wn, s).length > 0)) continue;
+    const single = [...new Set(s.words)].filter((w) => /^[a-z]+$/.test(w));
+    for (const a of single)
+      for (const b of single) if (a !== b && american(a) === american(b)) (rows[a] ??= new Set()).add(b);
+  }
+  return sortedRows(Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, [...v].sort()])));
 }
 
 /** Non-empty rows in code-point order of their keys: the file is stable across runs and locales. */

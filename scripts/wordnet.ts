@@ -32,6 +32,8 @@ export interface Synset {
 
 export interface WordNet {
   synset(key: string): Synset | undefined;
+  /** Every noun and adjective synset. */
+  synsets(): Iterable<Synset>;
   /**
    * Synsets of a lemma (any case, spaces or underscores): nouns first, then adjectives, each in
    * WordNet's sense order (most frequent sense first, as the index files list them).
@@ -120,6 +122,7 @@ export function loadWordNet(dir = WORDNET_DIR): WordNet {
   }
   return {
     synset: (key) => synsets.get(key),
+    synsets: () => synsets.values(),
     count: (lemma, s) => {
       const i = s.words.indexOf(lemma.toLowerCase().replaceAll('_', ' '));
       return i < 0 ? 0 : (counts.get(s.senseKeys[i]!) ?? 0);
