@@ -264,7 +264,8 @@ export function spellings(wn: WordNet): Record<string, string[]> {
     if (!(isNoun(s) ? NOUN_FILES.has(s.lexFile) : pertainsTo(wn, s).length > 0)) continue;
     const single = [...new Set(s.words)].filter((w) => /^[a-z]+$/.test(w));
     for (const a of single)
-      for (const b of single) if (a !== b && american(a) === american(b)) (rows[a] ??= new Set()).add(b);
+      for (const b of single)
+        if (a !== b && american(a) === american(b)) rows[a] = (rows[a] ?? new Set()).add(b);
   }
   return sortedRows(Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, [...v].sort()])));
 }
