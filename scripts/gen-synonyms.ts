@@ -111,7 +111,16 @@ export function senseOf(wn: WordNet, lemma: string): Synset | undefined {
   const tags = (list: Synset[]) => list.reduce((sum, s) => sum + wn.count(lemma, s), 0);
   const nouns = senses.filter(isNoun);
   const adjectives = senses.filter((s) => !isNoun(s));
-  const usual = nouns.length > 0 && tags(nouns) >= tags(adjectives) ? nouns : adjectives;
+  const [nounTags, adjectiveTags] = [tags(nouns), tags(adjectives)];
+  // Untagged either way ("hepatic" is also a liverwort): the part of speech with a sense of ours.
+  const usual =
+    nounTags !== adjectiveTags
+      ? nounTags > adjectiveTags
+        ? nouns
+        : adjectives
+      : nouns.some((s) => inDomain(wn, s))
+        ? nouns
+        : adjectives;
   const [first, second] = usual.filter((s) => inDomain(wn, s));
   if (!first) return undefined;
   const top = Math.max(...usual.map((s) => wn.count(lemma, s)));

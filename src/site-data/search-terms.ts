@@ -41,10 +41,16 @@ export function segmentSearchWords(id: string, synonyms: SearchSynonyms): string
   return [...new Set(id.split('+').flatMap((part) => synonyms.segments[part] ?? []))];
 }
 
-/** The other spellings of the words of a free text ("tumour" in a description adds "tumor"). */
+/**
+ * The other spellings of the words of a free text ("tumour" in a description adds "tumor"; the
+ * table holds singular nouns, so "tumours" adds "tumors").
+ */
 export function spellingVariants(text: string, synonyms: SearchSynonyms): string[] {
   const out = new Set<string>();
-  for (const word of text.toLowerCase().match(/[a-z]+/g) ?? [])
+  for (const word of text.toLowerCase().match(/[a-z]+/g) ?? []) {
     for (const variant of synonyms.spellings[word] ?? []) out.add(variant);
+    if (word.endsWith('s'))
+      for (const variant of synonyms.spellings[word.slice(0, -1)] ?? []) out.add(`${variant}s`);
+  }
   return [...out];
 }
