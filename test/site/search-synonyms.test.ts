@@ -1,7 +1,9 @@
 // The search synonyms table (scripts/gen-synonyms.ts) on the real terminology and WordNet 3.0:
 // the rules give tumour for tumor, hepatic for the liver, neoplasm for a carcinoma, and not the
 // noise WordNet also holds (organ, lymph node for any node, the lung for the pulmonary artery).
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   extrasOf,
@@ -121,5 +123,19 @@ run('search synonyms from the terminology and WordNet', () => {
     expect(spellingVariants('Tumours of the oesophagus', synonyms)).toEqual(
       expect.arrayContaining(['tumors', 'esophagus']),
     );
+  });
+});
+
+describe('the search synonyms table as the site reads it', () => {
+  it('names the file and the fix when the table is missing or malformed', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mhub-synonyms-'));
+    expect(() => loadSearchSynonyms(dir)).toThrow(
+      expect.objectContaining({
+        message: expect.stringContaining(path.join(dir, SEARCH_SYNONYMS_FILE)),
+        hint: expect.stringContaining('node scripts/gen-synonyms.ts'),
+      }),
+    );
+    await writeFile(path.join(dir, SEARCH_SYNONYMS_FILE), JSON.stringify({ segments: { LIVER: 'hepatic' } }));
+    expect(() => loadSearchSynonyms(dir)).toThrow("field 'segments' is not a table of word lists");
   });
 });
