@@ -42,7 +42,9 @@ run('search synonyms from the terminology and WordNet', () => {
 
   it('is committed as the generator writes it (node scripts/gen-synonyms.ts)', async () => {
     const committed = await readFile(`${defaultTerminologyDir}${SEARCH_SYNONYMS_FILE}`, 'utf8');
-    expect(committed).toBe(`${JSON.stringify(table, null, 2)}\n`);
+    expect(committed, `${SEARCH_SYNONYMS_FILE} is out of date: run node scripts/gen-synonyms.ts`).toBe(
+      `${JSON.stringify(table, null, 2)}\n`,
+    );
     expect(table.source).toContain('WordNet 3.0');
   });
 
