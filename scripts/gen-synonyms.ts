@@ -3,8 +3,7 @@
 // found in WordNet 3.0 (Debian's wordnet-base) for the terminology's own names and SNOMED CT
 // meanings. The catalog adds them to its search index. `--check` fails when the file is stale.
 // Usage: node scripts/gen-synonyms.ts [--check]
-import { loadTerminology, type Terminology } from '../src/registry/index.ts';
-import { SEARCH_SYNONYMS_FILE } from '../src/registry/terminology.ts';
+import { loadTerminology, SEARCH_SYNONYMS_FILE, type Terminology } from '../src/registry/index.ts';
 import { writeOrCheck } from './generated-file.ts';
 import { loadWordNet, type Synset, type WordNet } from './wordnet.ts';
 
