@@ -36,6 +36,7 @@ export {
   defaultTerminologyDir,
   loadTerminology,
   type ResolvedSegment,
+  SEARCH_SYNONYMS_FILE,
   Terminology,
 } from './terminology.ts';
 export type * from './types.gen.ts';

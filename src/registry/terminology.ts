@@ -14,6 +14,12 @@ export type { Code };
 /** The terminology file scripts/import-segdb.ts writes from MHub's SegDB. */
 export const SEGDB_FILE = 'segdb.json';
 
+/**
+ * The catalog's search synonyms, generated from this folder's vocabulary by
+ * scripts/gen-synonyms.ts: a table about the terminology, not a terminology file.
+ */
+export const SEARCH_SYNONYMS_FILE = 'search-synonyms.json';
+
 export const defaultTerminologyDir = fileURLToPath(new URL('../../registry/terminology/', import.meta.url));
 
 /** A segment id resolved to its codes, ready for DICOM SEG, Slicer and the catalog. */
@@ -233,7 +239,7 @@ export function checkTerminology(entries: { file: string; data: unknown }[]): Di
 
 export function readTerminologyFiles(dir: string): { file: string; data: unknown }[] {
   const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith('.json') && f !== SEARCH_SYNONYMS_FILE)
     .sort();
   return files.map((f) => {
     const file = path.join(dir, f);

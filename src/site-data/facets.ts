@@ -1,9 +1,11 @@
 // The catalog's facets: which values a model has for each, as shown on the page, put in the
 // search index (Pagefind filters) and in the URL. Structures are grouped by their SNOMED CT
 // code, so different segment ids for one concept (LEFT_KIDNEY, RIGHT_KIDNEY, KIDNEY) are one
-// value, and every name and meaning that maps to it is kept as a synonym.
+// value, and every name and meaning that maps to it is kept as a synonym, with the words the
+// search synonyms table adds for its segments (hepatic for the liver).
 import type { IndexedModel, ResolvedSegment, Terminology } from '../registry/index.ts';
 import { commercialUse } from './licence.ts';
+import { type SearchSynonyms, segmentSearchWords } from './search-terms.ts';
 
 export const FACETS = [
   { key: 'modality', label: 'Input modality' },
@@ -68,7 +70,10 @@ export class StructureGrouper {
   private readonly baseNames = new Map<string, string>();
   readonly seen = new Map<string, StructureValue>();
 
-  constructor(terminology: Terminology) {
+  private readonly searchSynonyms?: SearchSynonyms;
+
+  constructor(terminology: Terminology, searchSynonyms?: SearchSynonyms) {
+    this.searchSynonyms = searchSynonyms;
     for (const id of terminology.ids()) {
       const s = terminology.resolve(id);
       if (!s || s.modifier || s.region) continue;
@@ -87,7 +92,8 @@ export class StructureGrouper {
       entry = { label, code: key, synonyms: [] };
       this.seen.set(key, entry);
     }
-    for (const synonym of [segment.name, segment.type.meaning, plainMeaning(segment.type.meaning)])
+    const extra = this.searchSynonyms ? segmentSearchWords(segment.id, this.searchSynonyms) : [];
+    for (const synonym of [segment.name, segment.type.meaning, plainMeaning(segment.type.meaning), ...extra])
       if (synonym !== entry.label && !entry.synonyms.includes(synonym)) entry.synonyms.push(synonym);
     return entry;
   }

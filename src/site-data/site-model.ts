@@ -36,6 +36,12 @@ import {
   type TestedView,
   testedView,
 } from './samples.ts';
+import {
+  loadSearchSynonyms,
+  type SearchSynonyms,
+  segmentSearchWords,
+  spellingVariants,
+} from './search-terms.ts';
 
 export interface CatalogEntry {
   name: string;
@@ -189,12 +195,12 @@ function entryOf(model: IndexedModel, structures: StructureGrouper): CatalogEntr
   };
 }
 
-function searchRecord(model: IndexedModel, entry: CatalogEntry): SearchRecord {
+function searchRecord(model: IndexedModel, entry: CatalogEntry, synonyms: SearchSynonyms): SearchRecord {
   const segments = Object.values(model.segmentDetails).flat();
   const words = new Set<string>();
   for (const s of segments)
     for (const code of [s.type, s.region, s.modifier]) if (code) words.add(code.meaning);
-  const content = [
+  const text = [
     model.title,
     model.name.replaceAll('_', ' '),
     model.description,
@@ -202,6 +208,11 @@ function searchRecord(model: IndexedModel, entry: CatalogEntry): SearchRecord {
     segments.map((s) => s.name).join('. '),
     [...words].join('. '),
   ].join('\n');
+  // What the model is also searched by: its structures' synonyms (hepatic, tumour, neoplasm) and
+  // the other spellings of the words above.
+  const also = new Set(segments.flatMap((s) => segmentSearchWords(s.id, synonyms)));
+  for (const w of spellingVariants(text, synonyms)) also.add(w);
+  const content = also.size > 0 ? `${text}\n${[...also].join('. ')}` : text;
   return {
     url: entry.url,
     content,
@@ -228,8 +239,9 @@ export function buildSiteData(
   terminology: Terminology,
   project: ProjectLinks = projectLinks(),
   extras: TestExtras = { reports: {}, samples: {} },
+  synonyms: SearchSynonyms = loadSearchSynonyms(),
 ): SiteData {
-  const structures = new StructureGrouper(terminology);
+  const structures = new StructureGrouper(terminology, synonyms);
   const pages: ModelPageView[] = [];
   for (const model of Object.values(index.models)) {
     const { body, segmentDetails: _details, ...indexed } = model;
@@ -283,7 +295,7 @@ export function buildSiteData(
     pages,
     facets: FACETS.map((f) => ({ key: f.key, label: f.label, values: counts[f.key] })),
     structureSynonyms,
-    search: pages.map((p) => searchRecord(index.models[p.entry.name]!, p.entry)),
+    search: pages.map((p) => searchRecord(index.models[p.entry.name]!, p.entry, synonyms)),
     start: {
       install: installCommands(),
       ...(first ? { first } : {}),

@@ -93,6 +93,56 @@ run('catalog site in Chromium', () => {
     await context.close();
   });
 
+  it('finds a structure by its synonyms and spellings: tumour as tumor, hepatic, neoplasm', async () => {
+    const cards = (await loadRegistry()).map((r) => r.card);
+    // The models whose segments (or compound segments' parts) match, as Pagefind URLs.
+    const segmenting = (pattern: RegExp) =>
+      cards
+        .filter((c) =>
+          c.outputs.some((o) => o.type === 'segmentation' && o.segments.some((s) => pattern.test(s))),
+        )
+        .map((c) => `/models/${c.name}/`);
+    const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { page, problems: seen } = await watchedPage(context);
+    await page.goto(`${site.server.url}/`);
+    // Pagefind's own API on the built index: the URLs a query finds. A script text, because the
+    // test runner rewrites import() inside functions it compiles.
+    const found = (query: string): Promise<string[]> =>
+      page.evaluate(`(async () => {
+        const pagefind = await import('/pagefind/pagefind.js');
+        const search = await pagefind.search(${JSON.stringify(query)});
+        const data = await Promise.all(search.results.map((r) => r.data()));
+        return data.map((d) => d.url).sort();
+      })()`);
+    expect(segmenting(/NEOPLASM|TUMOR|CARCINOMA/).length).toBeGreaterThan(1);
+    const tumor = await found('tumor');
+    expect(tumor).toEqual(expect.arrayContaining(segmenting(/NEOPLASM|TUMOR|CARCINOMA/)));
+    expect(await found('tumour')).toEqual(tumor);
+    const liver = segmenting(/(^|\+)LIVER($|\+)/);
+    expect(liver.length).toBeGreaterThan(1);
+    expect(await found('liver')).toEqual(expect.arrayContaining(liver));
+    const hepatic = await found('hepatic');
+    expect(hepatic).toEqual(expect.arrayContaining(liver));
+    expect(hepatic).not.toContain('/models/lungmask/');
+    expect(await found('neoplasm')).toEqual(expect.arrayContaining(segmenting(/NEOPLASM|TUMOR|CARCINOMA/)));
+    expect(await found('renal')).toEqual(expect.arrayContaining(segmenting(/KIDNEY/)));
+
+    // The same in the search box: tumour lists the models tumor lists.
+    const search = page.getByLabel('Search models');
+    await search.fill('tumor');
+    await waitForResults(page, /found/);
+    const titles = (await resultTitles(page)).sort();
+    expect(titles.length).toBe(tumor.length);
+    // Another list in between, so that the tumour list cannot be the tumor one left on screen.
+    await search.fill('lungmask');
+    await expect.poll(async () => (await resultTitles(page)).length).toBeLessThan(titles.length);
+    await search.fill('tumour');
+    await page.waitForURL((u) => u.searchParams.get('q') === 'tumour');
+    await expect.poll(async () => (await resultTitles(page)).sort(), { timeout: 10_000 }).toEqual(titles);
+    problems.push(...seen);
+    await context.close();
+  });
+
   it('narrows results with a facet, keeps it in the URL, and Back undoes it', async () => {
     const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const { page, problems: seen } = await watchedPage(context);

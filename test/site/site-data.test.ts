@@ -304,6 +304,28 @@ describe('site data from the real registry', () => {
     expect(lungmask.card.dates!.weights).toEqual({ text: '17/02/20' });
   });
 
+  it('searches each model by its structures synonyms and both spellings of its words', () => {
+    const content = (name: string) => data.search.find((r) => r.meta.name === name)!.content;
+    const words = (name: string) =>
+      new Set(
+        content(name)
+          .toLowerCase()
+          .split(/[^a-z]+/),
+      );
+    // The liver models are found as hepatic, and so is the liver in the structure facet's box.
+    for (const liver of ['nnunet_liver', 'bamf_nnunet_ct_liver', 'totalsegmentator'])
+      expect(words(liver), liver).toContain('hepatic');
+    expect(data.structureSynonyms.Liver).toContain('hepatic');
+    expect(words('lungmask')).not.toContain('hepatic');
+    expect(words('lungmask')).toContain('pulmonary');
+    // Every record that says tumor says tumour too, and the other way round.
+    for (const record of data.search) {
+      const ws = new Set(record.content.toLowerCase().split(/[^a-z]+/));
+      expect(ws.has('tumor'), record.meta.name).toBe(ws.has('tumour'));
+    }
+    expect([...words('bamf_pet_ct_lung_tumor')]).toEqual(expect.arrayContaining(['tumour', 'neoplasm']));
+  });
+
   it('has one entry, page and search record per card', () => {
     expect(data.models.length).toBe(cards);
     expect(data.pages.length).toBe(cards);

@@ -2,13 +2,18 @@
 // breaks, ${...}, #, ), markup, unicode, control characters) must stay data in every target
 // language: Python (compiles; ast shows the values only as string constants), CMake
 // (configures; the values round-trip), JSON, CSV and Markdown.
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderExtension } from '../../src/generator/index.ts';
 import { writeFiles } from '../../src/generator/write.ts';
 import { parseCsv } from '../../src/registry/csv.ts';
-import { defaultTerminologyDir, loadTerminology } from '../../src/registry/terminology.ts';
+import {
+  defaultTerminologyDir,
+  loadTerminology,
+  readTerminologyFiles,
+} from '../../src/registry/terminology.ts';
+import type { TerminologyFile } from '../../src/registry/types.gen.ts';
 import { type CardRecord, loadRegistry } from '../../src/registry/validate.ts';
 import {
   checkGenerated,
@@ -40,9 +45,11 @@ beforeAll(async () => {
   // hostile segment names and code meanings, through the real terminology loader
   const termDir = tempDir('term');
   cpSync(defaultTerminologyDir, termDir, { recursive: true });
-  for (const file of readdirSync(termDir)) {
-    const full = path.join(termDir, file);
-    const data = JSON.parse(readFileSync(full, 'utf8'));
+  // The folder's terminology files as the loader reads them (not the search synonyms table).
+  for (const { file: full, data } of readTerminologyFiles(termDir) as {
+    file: string;
+    data: TerminologyFile;
+  }[]) {
     const rename: Record<string, string> = {
       BODY: H.triple,
       RIGHT_LUNG: H.cmake,
