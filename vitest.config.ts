@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 600_000,
     reporters: ['default', './test/support/closing-line-reporter.ts'],
+    // Tests reach no network: torch's +cpu wheels come from pip's own configuration here (the
+    // machine's local index), not from download.pytorch.org, unless the caller names a mirror.
+    env: { MHUB_TORCH_INDEX: process.env.MHUB_TORCH_INDEX ?? '' },
   },
 });

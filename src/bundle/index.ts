@@ -15,6 +15,7 @@ import { checkOutput, moveAtomic, writeAtomic, writeFileAtomic } from '../fsafe/
 import type { CardRecord } from '../registry/index.ts';
 import {
   connectDocker,
+  ENV,
   ensureEnv,
   envPaths,
   imageReference,
@@ -22,6 +23,7 @@ import {
   mhubHome,
   PIP_INSTALL_FLAGS,
   type Progress,
+  packageIndexFlags,
   resolveModel,
   sha256File,
   sourceArchive,
@@ -144,6 +146,7 @@ export async function bundleModel(request: BundleRequest): Promise<BundleResult>
             'pip',
             'download',
             ...PIP_INSTALL_FLAGS,
+            ...packageIndexFlags(venv.requirements, process.env[ENV.torchIndex]),
             '--progress-bar',
             'off',
             '-d',

@@ -15,6 +15,7 @@ import {
   LABELS,
   LOCK_SUFFIX,
   OUTPUT_MOUNT,
+  PACKAGE_INDEX_RULES,
   PIDS_LIMIT,
   PIP_INSTALL_FLAGS,
   PROJECT_LABEL_KEYS,
@@ -83,6 +84,7 @@ export function contractPython(): string {
     ['ENV_HOME', ENV.home],
     ['ENV_PYTHON', ENV.python],
     ['ENV_WEIGHTS', ENV.weights],
+    ['ENV_TORCH_INDEX', ENV.torchIndex],
     ['LABELS', { ...LABELS }],
     ['PROJECT_LABEL_KEYS', [...PROJECT_LABEL_KEYS]],
     ['CONTAINER_NAME', containerName('{model}', '{run}')],
@@ -99,6 +101,7 @@ export function contractPython(): string {
     ['LOCK_SUFFIX', LOCK_SUFFIX],
     ['WEIGHTS_DIR', WEIGHTS_DIR],
     ['PIP_INSTALL_FLAGS', [...PIP_INSTALL_FLAGS]],
+    ['PACKAGE_INDEX_RULES', PACKAGE_INDEX_RULES.map((r) => ({ ...r }))],
     // src/platform's table: per platform, the fix when Docker is missing and when it is stopped.
     [
       'DOCKER_FIXES',

@@ -17,6 +17,7 @@ import {
   envPaths,
   imageReference,
   PIP_INSTALL_FLAGS,
+  packageIndexFlags,
 } from '../runner/index.ts';
 import { slicerZipPath } from './slicer-downloads.ts';
 
@@ -84,13 +85,6 @@ export function venvFolder(card: ModelCard): string {
   return envPaths(`~/.cache/${CACHE_SUBDIR}`, card.name, card.version).root;
 }
 
-/** Package indexes a requirement list needs beyond PyPI: PyTorch's CPU wheels (`+cpu`) are only there. */
-export function extraIndexes(requirements: readonly string[]): string[] {
-  return requirements.some((r) => /^\s*torch[a-z]*==[^\s;]*\+cpu\b/i.test(r))
-    ? ['https://download.pytorch.org/whl/cpu']
-    : [];
-}
-
 /** Where the recipe clones the registry when the model's code is a folder of it. */
 const CLONE_DIR = 'mhub-registry';
 
@@ -120,7 +114,7 @@ export function venvSteps(
     `cat > requirements.txt <<'EOF'\n${venv.requirements.join('\n')}\nEOF`,
     [
       `${dir}/bin/pip install ${PIP_INSTALL_FLAGS.join(' ')}`,
-      ...extraIndexes(venv.requirements).map((u) => `--extra-index-url ${u}`),
+      ...packageIndexFlags(venv.requirements),
       '-r requirements.txt',
     ].join(' '),
   );

@@ -14,7 +14,7 @@ from unittest import mock
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.environ["MHUB_LIB"])
 
-from MHubLib import contract, docker, launcher, venv  # noqa: E402
+from MHubLib import contract, contract_gen, docker, launcher, venv  # noqa: E402
 
 with open(os.path.join(HERE, "vectors.json")) as handle:
     VECTORS = json.load(handle)
@@ -49,6 +49,15 @@ class VectorsTest(unittest.TestCase):
                 self.assertEqual(docker.create_arguments("docker", s["image"], s["cmd"], values, s["gpu"])[:2],
                                  ["docker", "create"])
         self.assertEqual(docker.container_name("classical_ct", "abc"), "mhub-classical_ct-abc")
+
+    def test_package_indexes(self):
+        for v in VECTORS["packageIndexes"]:
+            with self.subTest(why=v["why"]):
+                self.assertEqual(venv.package_indexes(v["requirements"], v["mirror"]), v["indexes"])
+                environ = {} if v["mirror"] is None else {contract_gen.ENV_TORCH_INDEX: v["mirror"]}
+                argv = venv.install_arguments("/e", "/e/requirements.txt", v["requirements"], environ)
+                flags = [argv[i + 1] for i, a in enumerate(argv) if a == "--extra-index-url"]
+                self.assertEqual(flags, v["indexes"])
 
     # The vectors are POSIX paths: os.path is posixpath here, so they hold on Windows too.
     @mock.patch.object(launcher.os, "path", posixpath)

@@ -17,6 +17,7 @@ import {
   expectedOutputs,
   LABELS,
   missingOutputs,
+  packageIndexes,
   satisfies,
 } from '../../src/runner/contract/index.ts';
 import { parseProgressLine } from '../../src/runner/progress-events.ts';
@@ -75,6 +76,17 @@ describe('contract vectors (TypeScript)', () => {
         Tty: true,
       } as never),
     ).toThrow(/no CLI spelling for Tty/);
+  });
+
+  it.each(
+    vectors.packageIndexes as {
+      requirements: string[];
+      mirror: string | null;
+      indexes: string[];
+      why: string;
+    }[],
+  )('package indexes: $why', (v) => {
+    expect(packageIndexes(v.requirements, v.mirror ?? undefined)).toEqual(v.indexes);
   });
 
   it('cache layout and environment stamps', () => {

@@ -1,13 +1,14 @@
 // The venv backend with real Pythons and processes: hash-pinned install failure, weights
 // checked by sha256, reuse by stamp, rebuild of a half-built environment, a lock between two
 // concurrent runs, and faults that must leave no process and no partial output behind.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envPaths, STAMP } from '../../src/runner/contract/index.ts';
+import { ENV, envPaths, STAMP } from '../../src/runner/contract/index.ts';
 import type { ProgressEvent } from '../../src/runner/progress-events.ts';
 import { resolveModel, runModel } from '../../src/runner/run.ts';
 import { ensureEnv } from '../../src/runner/venv/env.ts';
@@ -145,6 +146,67 @@ describe.runIf(venvPython())('venv backend', () => {
       );
       expect((missing as Error).message).toMatch(/HTTP 404/);
     });
+  });
+
+  describe("a +cpu torch pin installs from PyTorch's index (the contract's PACKAGE_INDEX_RULES)", () => {
+    // A real wheel named like PyTorch's CPU packages, served by nothing but a local index that
+    // stands in for download.pytorch.org: pip finds it only through the flag the runner adds.
+    let index = '';
+    let pin = '';
+    beforeAll(async () => {
+      const dir = await tempDir('venv-torch-index');
+      const make = `import base64, hashlib, sys, zipfile, os
+root = sys.argv[1]
+os.makedirs(os.path.join(root, "torchmini"))
+wheel = os.path.join(root, "torchmini", "torchmini-1.0+cpu-py3-none-any.whl")
+files = {"torchmini/__init__.py": b"VERSION = '1.0+cpu'\\n",
+         "torchmini-1.0+cpu.dist-info/METADATA": b"Metadata-Version: 2.1\\nName: torchmini\\nVersion: 1.0+cpu\\n",
+         "torchmini-1.0+cpu.dist-info/WHEEL": b"Wheel-Version: 1.0\\nGenerator: mhub-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
+record = [f"{n},sha256={base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b'=').decode()},{len(b)}" for n, b in files.items()]
+files["torchmini-1.0+cpu.dist-info/RECORD"] = ("\\n".join(record + ["torchmini-1.0+cpu.dist-info/RECORD,,"]) + "\\n").encode()
+with zipfile.ZipFile(wheel, "w") as z:
+    for n, b in files.items(): z.writestr(n, b)
+# A PEP 503 project page: pip reads index.html from a file:// index's project folder.
+with open(os.path.join(root, "torchmini", "index.html"), "w") as page:
+    page.write('<a href="torchmini-1.0%2Bcpu-py3-none-any.whl">torchmini-1.0+cpu-py3-none-any.whl</a>')
+print(hashlib.sha256(open(wheel, "rb").read()).hexdigest())`;
+      const made = spawnSync('python3', ['-c', make, dir], { encoding: 'utf8' });
+      expect(made.status, made.stderr).toBe(0);
+      index = `file://${dir}`;
+      pin = `torchmini==1.0+cpu --hash=sha256:${made.stdout.trim()}`;
+    });
+
+    async function withTorchPin() {
+      const record = structuredClone(await resolveModel('faulty_venv', [fixtureCards]));
+      record.card.name = 'faulty_torchpin';
+      record.card.runtimes.venv!.requirements = [pin];
+      return record;
+    }
+    const saved = process.env[ENV.torchIndex];
+    afterAll(() => {
+      if (saved === undefined) delete process.env[ENV.torchIndex];
+      else process.env[ENV.torchIndex] = saved;
+    });
+
+    it("installs with the index named by $MHUB_TORCH_INDEX (a mirror of PyTorch's)", async () => {
+      process.env[ENV.torchIndex] = index;
+      const env = await ensureEnv(await withTorchPin(), {
+        home: await tempDir('venv-tp'),
+        progress: () => {},
+      });
+      const shown = spawnSync(env.python, ['-c', 'import torchmini; print(torchmini.VERSION)'], {
+        encoding: 'utf8',
+      });
+      expect(shown.stdout.trim()).toBe('1.0+cpu');
+    }, 120_000);
+
+    it('without that index pip cannot find the +cpu build, and nothing is left', async () => {
+      process.env[ENV.torchIndex] = '';
+      const home = await tempDir('venv-tp0');
+      const error = await settled(ensureEnv(await withTorchPin(), { home, progress: () => {} }));
+      expect(error).toMatchObject({ code: 'ENVIRONMENT' });
+      expect(existsSync(envPaths(home, 'faulty_torchpin', '0.0.1').root)).toBe(false);
+    }, 120_000);
   });
 
   describe('faults leave no process and no output', () => {

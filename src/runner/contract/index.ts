@@ -45,5 +45,5 @@ export {
   OUTPUT_MOUNT,
   PROJECT_LABEL_KEYS,
 } from './names.ts';
-export { PIP_INSTALL_FLAGS } from './pip.ts';
+export { PACKAGE_INDEX_RULES, PIP_INSTALL_FLAGS, packageIndexes, packageIndexFlags } from './pip.ts';
 export { satisfies } from './python-versions.ts';

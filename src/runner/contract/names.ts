@@ -13,6 +13,8 @@ export const ENV = {
   python: 'MHUB_PYTHON',
   /** Set for a venv model: where its weights are. */
   weights: 'MHUB_WEIGHTS_DIR',
+  /** Index URLs used instead of PyTorch's for `+cpu` pins (a mirror); empty: pip's own configuration. */
+  torchIndex: 'MHUB_TORCH_INDEX',
 } as const;
 
 export const LABEL_PREFIX = 'org.mhub-registry.';

@@ -12,10 +12,12 @@ import type { CardRecord, VenvRuntime } from '../../registry/index.ts';
 import { isPinnedRequirement, modelSourceDir } from '../../registry/index.ts';
 import {
   cacheRoot,
+  ENV,
   envHash,
   envKey,
   envPaths,
   PIP_INSTALL_FLAGS,
+  packageIndexFlags,
   STAMP,
   satisfies,
   WEIGHTS_DIR,
@@ -202,7 +204,9 @@ async function build(
           'pip',
           'install',
           ...PIP_INSTALL_FLAGS,
-          ...(offline ? ['--no-index', '--find-links', offline.wheels] : []),
+          ...(offline
+            ? ['--no-index', '--find-links', offline.wheels]
+            : packageIndexFlags(runtime.requirements, process.env[ENV.torchIndex])),
           '--progress-bar',
           'off',
           '-r',

@@ -8,6 +8,7 @@ OUTPUT_MOUNT = "/app/data/output_data"
 ENV_HOME = "MHUB_HOME"
 ENV_PYTHON = "MHUB_PYTHON"
 ENV_WEIGHTS = "MHUB_WEIGHTS_DIR"
+ENV_TORCH_INDEX = "MHUB_TORCH_INDEX"
 LABELS = {
     "run": "org.mhub-registry.run",
     "model": "org.mhub-registry.model",
@@ -56,6 +57,7 @@ STAMP = ".mhub-stamp.json"
 LOCK_SUFFIX = ".lock"
 WEIGHTS_DIR = "weights"
 PIP_INSTALL_FLAGS = ["--require-hashes", "--only-binary", ":all:", "--no-input", "--disable-pip-version-check"]
+PACKAGE_INDEX_RULES = [{"pattern": "^\\s*torch[a-z]*==[^\\s;]*\\+cpu\\b", "url": "https://download.pytorch.org/whl/cpu"}]
 DOCKER_FIXES = {
     "linux": {
         "install": "install Docker Engine (https://docs.docker.com/engine/install/)",

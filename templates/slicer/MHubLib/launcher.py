@@ -298,7 +298,8 @@ class Launcher(object):
             steps.append(FunctionStep("write requirements", lambda log, c: venv.write_requirements(
                 building, runtime)))
             steps.append(ProcessStep("install requirements", venv.install_arguments(
-                building, os.path.join(building, "requirements.txt")), env=setup_env))
+                building, os.path.join(building, "requirements.txt"), runtime["requirements"], self.environ),
+                env=setup_env))
             if runtime.get("weights"):
                 steps.append(FunctionStep("fetch weights", lambda log, cancelled: venv.fetch_weights(
                     runtime["weights"], venv.weights_dir(building), log, cancelled, source_dir=source_dir)))

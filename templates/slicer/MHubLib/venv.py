@@ -263,9 +263,22 @@ def write_requirements(env_dir, runtime):
     return path
 
 
-def install_arguments(env_dir, requirements_file):
+def package_indexes(requirements, mirror=None):
+    """The extra package indexes the requirement lines need (the contract's PACKAGE_INDEX_RULES:
+    PyTorch's CPU builds are only on its own index); `mirror` ($MHUB_TORCH_INDEX where set)
+    replaces them, and empty means pip's own configuration serves them."""
+    needed = [rule["url"] for rule in contract_gen.PACKAGE_INDEX_RULES
+              if any(re.search(rule["pattern"], line, re.IGNORECASE) for line in requirements)]
+    if not needed:
+        return []
+    return needed if mirror is None else mirror.split()
+
+
+def install_arguments(env_dir, requirements_file, requirements=(), environ=None):
+    environ = os.environ if environ is None else environ
+    indexes = package_indexes(requirements, environ.get(contract_gen.ENV_TORCH_INDEX))
     return [venv_python(env_dir), "-m", "pip", "install"] + list(contract_gen.PIP_INSTALL_FLAGS) + [
-        "-r", requirements_file]
+        flag for url in indexes for flag in ("--extra-index-url", url)] + ["-r", requirements_file]
 
 
 def sha256_file(path):
