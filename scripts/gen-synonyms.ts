@@ -180,7 +180,19 @@ export function extrasOf(
   }
   const own = new Set([term, ...words(term)]);
   const list = (set: Set<string>) => [...set].filter((w) => !own.has(w)).sort();
-  return { same: list(same), broader: list(broader) };
+  // A co-lemma whose usual reading is another sense says something else to a searcher: "pump"
+  // for the heart, "gorge" for the oesophagus (SemCor tags that sense more often than this one).
+  // A sense's head word (heart for cardiac), its pertaining adjectives and untagged lemmas
+  // (costa, tumour) stay.
+  const meant = [sense, ...nouns];
+  const keys = new Set(meant.map((m) => m.key));
+  const kept = new Set([...meant.map((m) => m.words[0]!), ...nouns.flatMap((n) => adjectivesOf(wn, n))]);
+  const usual = (w: string) => {
+    if (kept.has(w) || !meant.some((m) => m.words.includes(w))) return true;
+    const here = Math.max(0, ...meant.filter((m) => m.words.includes(w)).map((m) => wn.count(w, m)));
+    return !wn.lookup(w).some((other) => !keys.has(other.key) && wn.count(w, other) > here);
+  };
+  return { same: list(same).filter(usual), broader: list(broader) };
 }
 
 /**
