@@ -42,11 +42,15 @@ export interface TestExtras {
 export interface PreviewView {
   axial: string;
   coronal: string;
+  /** The images' alternative text (the model page; the axial one also on the catalog's thumbnail). */
+  alt: { axial: string; coronal: string };
   /** The segments the two slices show, in the colours drawn. */
   legend: { label: number; name: string; color: string }[];
 }
 
 export const previewUrl = (name: string, plane: 'axial' | 'coronal') => `/previews/${name}-${plane}.png`;
+const previewAlt = (name: string, plane: string) =>
+  `${plane} slice of the sample input with the reference segmentation of ${name}`;
 const hex = (rgb: readonly number[]) => `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
 
 export const reportUrl = (name: string) => `/reports/${name}.json`;
@@ -90,6 +94,7 @@ export function previewView(
   return {
     axial: previewUrl(card.name, 'axial'),
     coronal: previewUrl(card.name, 'coronal'),
+    alt: { axial: previewAlt(card.name, 'Axial'), coronal: previewAlt(card.name, 'Coronal') },
     legend: preview.labels.map((label) => {
       const segment = terminology.resolve(output.segments[label - 1] ?? '');
       return {
