@@ -1,7 +1,8 @@
 // The catalog's facet table, /search/facets.json: every model's facet values as small indices,
-// in catalog (title) order, with the Pagefind id of its search record. The browser filters and
-// counts with it (bitsets, microseconds), so Pagefind only answers the text query: Pagefind's
-// own filter counting grows with results x filter values and took hundreds of ms at 5,000 cards.
+// in catalog (title) order, with the Pagefind id of its search record and what its result card
+// shows. The browser filters, counts, sorts and renders results with it (bitsets, microseconds),
+// so Pagefind only answers the text query (ids): Pagefind's own filter counting grew with results
+// x filter values, and one fragment request per shown result put cold searches past 100 ms.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
