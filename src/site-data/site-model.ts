@@ -235,9 +235,8 @@ function searchRecord(model: IndexedModel, entry: CatalogEntry): SearchRecord {
       commercial: entry.commercial,
       gpu: entry.gpu,
     },
-    // One constant filter: `search(null, {filters: {catalog: 'model'}})` lists every model, the
-    // handle the page needs to show any model; facets are filtered with /search/facets.json.
-    filters: { catalog: ['model'] },
+    // No Pagefind filters: the catalog filters, counts and lists models with /search/facets.json.
+    filters: {},
     sort: { title: model.title.toLowerCase() },
   };
 }

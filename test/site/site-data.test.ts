@@ -364,7 +364,7 @@ describe('site data from the real registry', () => {
     const record = data.search.find((r) => r.url === '/models/totalsegmentator/')!;
     expect(record.content).toContain('Splenic structure');
     expect(record.content).toContain('Right kidney');
-    expect(record.filters).toEqual({ catalog: ['model'] });
+    expect(record.filters).toEqual({});
     expect(record.meta.title).toBe('TotalSegmentator');
   });
 
