@@ -23,6 +23,9 @@ const run = requirement('Chromium (/usr/bin/chromium)', chromiumAvailable(), 'sc
 
 const resultTitles = (page: Page) => page.locator('#results .model h3').allTextContents();
 
+/** Lets the page's own requests (favicon, search worker) finish before it is left or closed. */
+const settle = (page: Page) => page.waitForLoadState('networkidle');
+
 /** Waits until the latest search has rendered (the catalog drops aria-busy) and says `text`. */
 async function waitForResults(page: Page, text: RegExp) {
   await page.waitForFunction(() => !document.querySelector('.catalog')?.hasAttribute('aria-busy'));
@@ -183,12 +186,14 @@ run('catalog site in Chromium', () => {
     expect(await page.getByLabel('Sort by').inputValue()).toBe('newest');
 
     // With a query: relevance is Pagefind's order, name sorts the same hits by title.
+    await settle(page);
     await page.goto(`${site.server.url}/?q=liver&sort=name`);
     await waitForResults(page, /found/);
     const hits = await resultTitles(page);
     expect(hits.length).toBeGreaterThan(2);
     expect(hits).toEqual([...hits].sort((a, b) => byTitle.indexOf(a) - byTitle.indexOf(b)));
     problems.push(...seen);
+    await settle(page);
     await context.close();
   });
 
@@ -207,6 +212,7 @@ run('catalog site in Chromium', () => {
           .locator('.count')
           .getAttribute('data-total'),
       );
+      await settle(page);
       await page.goto(`${site.server.url}/?modality=MR&bodypart=Prostate`);
       await waitForResults(page, /found/);
       const chips = page.getByRole('group', { name: 'Active filters' });
@@ -248,6 +254,7 @@ run('catalog site in Chromium', () => {
       expect(await chips.isVisible()).toBe(false);
       await page.screenshot({ path: path.join(artifacts, `catalog-chips-${viewport.width}.png`) });
       problems.push(...seen);
+      await settle(page);
       await context.close();
     }
   });
@@ -272,6 +279,7 @@ run('catalog site in Chromium', () => {
     for (const m of matches) expect(m).toMatch(/^Matches: (.*, )?Liver(,|$| and)/);
     await page.screenshot({ path: path.join(artifacts, 'catalog-matches.png') });
     problems.push(...seen);
+    await settle(page);
     await context.close();
   });
 
@@ -311,11 +319,13 @@ run('catalog site in Chromium', () => {
       .locator('#results .model')
       .filter({ hasText: 'Classical CT body' })
       .locator('img.thumb');
-    await page.getByLabel('Search models').fill('classical');
+    await settle(page);
+    await page.goto(`${site.server.url}/?q=classical`);
     await waitForResults(page, /found/);
     expect(await thumb.getAttribute('src')).toBe('/previews/classical_ct-axial.png');
     expect(await thumb.getAttribute('alt')).toMatch(/^Axial slice of the sample input/);
     problems.push(...seen);
+    await settle(page);
     await context.close();
   });
 
@@ -341,11 +351,13 @@ run('catalog site in Chromium', () => {
     expect(pet).toContainEqual(['PET', 'DICOM modality PT']);
     for (const [name] of pet) expect(facetNames).toContain(name);
     const href = await page.locator('#results .model a').first().getAttribute('href');
+    await settle(page);
     await page.goto(`${site.server.url}${href}`);
     const pageBadges = await page.locator('.model-head .badge.modality').allTextContents();
     expect(pageBadges).toContain('PET');
     for (const name of pageBadges) expect(facetNames).toContain(name);
     problems.push(...seen);
+    await settle(page);
     await context.close();
   });
 
