@@ -222,6 +222,7 @@ run('catalog site in Chromium', () => {
         true,
       );
       expect(await prostate.textContent()).toBe('Body part: Prostate ×');
+      await page.screenshot({ path: path.join(artifacts, `catalog-chips-${viewport.width}.png`) });
       if (viewport.width < 500) {
         // The facets are folded away behind their toggle; the chips are in sight without opening it.
         expect(await page.locator('fieldset[data-facet="modality"]').isVisible()).toBe(false);
@@ -252,7 +253,6 @@ run('catalog site in Chromium', () => {
         .filter({ hasText: new RegExp(`^${total} models`) })
         .waitFor();
       expect(await chips.isVisible()).toBe(false);
-      await page.screenshot({ path: path.join(artifacts, `catalog-chips-${viewport.width}.png`) });
       problems.push(...seen);
       await settle(page);
       await context.close();
