@@ -1,13 +1,16 @@
 /// <reference lib="dom" />
 // Catalog site benchmark (`npm run bench:site`): build time for the real registry (the
 // baseline) and for 1,000 and 5,000 synthetic cards (near-linear growth), first-view transfer
-// size of the catalog page, and search latency p50/p95 measured in Chromium. Not a test: it
-// prints figures and ratios. BENCH_SITE_CARDS=2000 changes the large size.
+// size of the catalog page, the facet table's size, and search latency p50/p95 in Chromium: Pagefind
+// alone (the baseline) and the catalog's whole update, cold and warm. Not a test: it prints
+// figures and ratios. BENCH_SITE_CARDS=2000 changes the large size.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import type { Page } from 'playwright-core';
 import { serveStatic } from '../src/site-data/serve.ts';
 import { launchChromium } from '../test/site/browser.ts';
 import { writeSyntheticCards } from './synthetic-cards.ts';
@@ -15,6 +18,8 @@ import { writeSyntheticCards } from './synthetic-cards.ts';
 const repo = path.resolve(import.meta.dirname, '..');
 const large = Number(process.env.BENCH_SITE_CARDS ?? 5000);
 const mid = Math.round(large / 5);
+/** BENCH_SITE_SEARCH_ONLY=1: build the large site only and measure its search (no build figures). */
+const searchOnly = process.env.BENCH_SITE_SEARCH_ONLY === '1';
 const QUERIES = [
   'liver',
   'kidney',
@@ -90,6 +95,20 @@ const pct = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
 
+/** Input to the first screenful of results, as the page reports it (`catalog:updated`). */
+function typeAndTime(page: Page, q: string): Promise<number> {
+  return page.evaluate((q) => {
+    const root = document.querySelector('.catalog')!;
+    const input = document.querySelector<HTMLInputElement>('#q')!;
+    const done = new Promise<number>((resolve) =>
+      root.addEventListener('catalog:updated', (e) => resolve((e as CustomEvent).detail.ms), { once: true }),
+    );
+    input.value = q;
+    input.dispatchEvent(new Event('input'));
+    return done;
+  }, q);
+}
+
 async function browse(dir: string) {
   const server = await serveStatic(dir);
   const browser = await launchChromium();
@@ -108,37 +127,65 @@ async function browse(dir: string) {
         files: code.map((e) => new URL(e.name).pathname),
       };
     });
-    const facetsKb =
-      (await page.evaluate(
-        async () => (await (await fetch('/search/facets.json')).arrayBuffer()).byteLength,
-      )) / 1024;
-    // Pagefind alone, then the whole UI update (search, facet counts, first results rendered).
-    const latency = await page.evaluate(async (queries) => {
+    const table = await readFile(path.join(dir, 'search', 'facets.json'));
+    const facets = { kb: table.byteLength / 1024, gzipKb: gzipSync(table).byteLength / 1024 };
+    // The baseline, side by side: Pagefind alone, each query once (cold) then again (warm).
+    const engine = await page.evaluate(async (queries) => {
       const pf = await import('/pagefind/pagefind.js' as string);
       await pf.init();
-      const engine: Record<string, number[]> = { cold: [], warm: [] };
+      const out: Record<string, number[]> = { cold: [], warm: [] };
       for (const pass of ['cold', 'warm'])
         for (const q of queries) {
           const t0 = performance.now();
           await pf.search(q);
-          engine[pass]!.push(performance.now() - t0);
+          out[pass]!.push(performance.now() - t0);
         }
-      const root = document.querySelector('.catalog')!;
-      const input = document.querySelector<HTMLInputElement>('#q')!;
-      const ui: number[] = [];
-      for (const q of queries) {
-        const done = new Promise<number>((resolve) =>
-          root.addEventListener('catalog:updated', (e) => resolve((e as CustomEvent).detail.ms), {
-            once: true,
-          }),
-        );
-        input.value = q;
-        input.dispatchEvent(new Event('input'));
-        ui.push(await done);
-      }
-      return { engine, ui };
+      return out;
     }, QUERIES);
-    return { firstView, latency, facetsKb };
+    await page.close();
+
+    // The whole UI update (search, facet counts, first screenful rendered), from the input event.
+    // Cold: each query's first search in a page where focusing the box has loaded the search code
+    // and the facet table, none of the query's index chunks or cards yet; warm: the same again.
+    // Fresh: a new browser context (empty cache, new Pagefind worker) per query, after focusing;
+    // first: the same without focusing, so the search code and facet table load after the input.
+    const fragments = { cold: 0, warm: 0, fresh: 0 };
+    const ui: Record<'first' | 'fresh' | 'cold' | 'warm', number[]> = {
+      first: [],
+      fresh: [],
+      cold: [],
+      warm: [],
+    };
+    const open = async (focusFirst: boolean) => {
+      const context = await browser.newContext();
+      const p = await context.newPage();
+      let n = 0;
+      p.on('request', (r) => {
+        if (r.url().includes('/pagefind/fragment/')) n++;
+      });
+      await p.goto(`${server.url}/`, { waitUntil: 'load' });
+      if (focusFirst) {
+        await p.focus('#q');
+        await p.waitForLoadState('networkidle');
+      }
+      return { context, page: p, fragments: () => n };
+    };
+    const one = await open(true);
+    for (const q of QUERIES) ui.cold.push(await typeAndTime(one.page, q));
+    fragments.cold = one.fragments();
+    for (const q of QUERIES) ui.warm.push(await typeAndTime(one.page, q));
+    fragments.warm = one.fragments() - fragments.cold;
+    await one.context.close();
+    for (const q of QUERIES) {
+      const first = await open(false);
+      ui.first.push(await typeAndTime(first.page, q));
+      await first.context.close();
+      const fresh = await open(true);
+      ui.fresh.push(await typeAndTime(fresh.page, q));
+      fragments.fresh += fresh.fragments();
+      await fresh.context.close();
+    }
+    return { firstView, engine, ui, facets, fragments };
   } finally {
     await browser.close();
     await server.close();
@@ -151,48 +198,63 @@ try {
   console.log(
     `site bench (${QUERIES.length} queries; machine load ${f((await import('node:os')).loadavg()[0]!, 2)})`,
   );
-  const real = await build(path.join(work, 'real'));
-  console.log(
-    `build, real registry: ${real.models} cards, ${f(real.wallS)} s wall, ${f(real.cpuS)} s CPU (baseline)`,
-  );
-
-  const sizes: BuildFigures[] = [];
-  for (const n of [mid, large]) {
-    const cards = path.join(work, `cards-${n}`);
-    await writeSyntheticCards(cards, n);
-    const figures = await build(path.join(work, `site-${n}`), cards);
-    sizes.push(figures);
-    const t = figures.timings;
+  if (searchOnly) {
+    const cards = path.join(work, `cards-${large}`);
+    await writeSyntheticCards(cards, large);
+    const figures = await build(path.join(work, `site-${large}`), cards);
     console.log(
-      `build, ${n} synthetic cards: ${f(figures.wallS)} s wall (goal <= 60 s for 5000), ${f(figures.cpuS)} s CPU; ` +
-        `registry ${f(t.registry! / 1000)} s, then pages ${f(t.astro! / 1000)} s | search index ${f(t.search! / 1000)} s | API ${f(t.api! / 1000)} s side by side; ` +
-        `${f((figures.wallS / n) * 1000, 2)} ms/card, ${f(figures.wallS / real.wallS, 1)}x the baseline`,
+      `build, ${large} synthetic cards: ${f(figures.wallS)} s wall (search only: other builds skipped)`,
+    );
+  } else {
+    const real = await build(path.join(work, 'real'));
+    console.log(
+      `build, real registry: ${real.models} cards, ${f(real.wallS)} s wall, ${f(real.cpuS)} s CPU (baseline)`,
+    );
+
+    const sizes: BuildFigures[] = [];
+    for (const n of [mid, large]) {
+      const cards = path.join(work, `cards-${n}`);
+      await writeSyntheticCards(cards, n);
+      const figures = await build(path.join(work, `site-${n}`), cards);
+      sizes.push(figures);
+      const t = figures.timings;
+      console.log(
+        `build, ${n} synthetic cards: ${f(figures.wallS)} s wall (goal <= 60 s for 5000), ${f(figures.cpuS)} s CPU; ` +
+          `registry ${f(t.registry! / 1000)} s, then pages ${f(t.astro! / 1000)} s | search index ${f(t.search! / 1000)} s | API ${f(t.api! / 1000)} s side by side; ` +
+          `${f((figures.wallS / n) * 1000, 2)} ms/card, ${f(figures.wallS / real.wallS, 1)}x the baseline`,
+      );
+    }
+    const [a, b] = sizes as [BuildFigures, BuildFigures];
+    console.log(
+      `growth ${mid} -> ${large} cards (${f(large / mid, 0)}x the cards): ${f(b.wallS / a.wallS, 2)}x the wall time, ` +
+        `${f(b.cpuS / a.cpuS, 2)}x the CPU time (linear = ${f(large / mid, 0)}x)`,
     );
   }
-  const [a, b] = sizes as [BuildFigures, BuildFigures];
-  console.log(
-    `growth ${mid} -> ${large} cards (${f(large / mid, 0)}x the cards): ${f(b.wallS / a.wallS, 2)}x the wall time, ` +
-      `${f(b.cpuS / a.cpuS, 2)}x the CPU time (linear = ${f(large / mid, 0)}x)`,
-  );
 
-  for (const [label, dir] of [
+  const sites = [
     ['real registry', path.join(work, 'real')],
     [`${large} cards`, path.join(work, `site-${large}`)],
-  ] as const) {
-    const { firstView, latency, facetsKb } = await browse(dir);
+  ] as const;
+  for (const [label, dir] of searchOnly ? sites.slice(1) : sites) {
+    const { firstView, engine, ui, facets, fragments } = await browse(dir);
     console.log(
       `first view, ${label}: ${f(firstView.transferred / 1024)} KB transferred (gzip), ${f(firstView.decoded / 1024)} KB ` +
         `uncompressed, HTML+CSS+JS (${firstView.files.length} files; goal <= 150 KB); ` +
-        `loaded on first search: /search/facets.json ${f(facetsKb)} KB uncompressed, plus Pagefind's chunks`,
+        `loaded on first search: /search/facets.json ${f(facets.kb)} KB (${f(facets.gzipKb)} KB gzip), plus Pagefind's chunks`,
     );
-    const line = (name: string, v: number[]) =>
-      `${name} p50 ${f(pct(v, 50))} ms, p95 ${f(pct(v, 95))} ms, max ${f(Math.max(...v))} ms`;
+    const p = (v: number[]) => `p50 ${f(pct(v, 50))} ms, p95 ${f(pct(v, 95))} ms`;
     console.log(
-      `search, ${label}: Pagefind ${line('cold', latency.engine.cold!)}; ${line('warm', latency.engine.warm!)} (goal <= 100 ms)`,
+      `search, ${label}: Pagefind alone (the baseline): cold ${p(engine.cold!)}; warm ${p(engine.warm!)}`,
     );
     console.log(
-      `  UI update, input to first screenful (search + facet counts + 6 result cards): first one ` +
-        `(loads the search code and facet table) ${f(latency.ui[0]!)} ms; the others ${line('', latency.ui.slice(1))}`,
+      `  UI, input to first screenful (search + facet counts + first result cards): cold ${p(ui.cold)} ` +
+        `(goal p95 <= 100 ms), ${f(pct(ui.cold, 95) / pct(engine.cold!, 95), 2)}x Pagefind's cold p95; ` +
+        `warm ${p(ui.warm)}, ${f(pct(ui.warm, 95) / pct(engine.warm!, 95), 2)}x Pagefind's warm p95`,
+    );
+    console.log(
+      `  in a new browser context per query: after focusing the box ${p(ui.fresh)}; without focusing ` +
+        `(loads the search code and facet table after the input) ${p(ui.first)}; ` +
+        `result fragment requests: ${fragments.cold} cold, ${fragments.warm} warm, ${fragments.fresh} fresh`,
     );
   }
 } finally {

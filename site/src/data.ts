@@ -15,5 +15,5 @@ export function siteData(): SiteData {
 
 /** Models per page of the plain (no-JavaScript) list. */
 export const PAGE_SIZE = 48;
-/** Search results rendered at once (each needs its Pagefind fragment) and per "Show more". */
+/** Search results rendered at once (from the facet table) and per "Show more". */
 export const RESULTS_BATCH = 24;

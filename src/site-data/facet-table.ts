@@ -1,21 +1,52 @@
 // The catalog's facet table, /search/facets.json: every model's facet values as small indices,
-// in catalog (title) order, with the Pagefind id of its search record. The browser filters and
-// counts with it (bitsets, microseconds), so Pagefind only answers the text query: Pagefind's
-// own filter counting grows with results x filter values and took hundreds of ms at 5,000 cards.
+// in catalog (title) order, with the Pagefind id of its search record and what its result card
+// shows. The browser filters, counts, sorts and renders results with it (bitsets, microseconds),
+// so Pagefind only answers the text query (ids): Pagefind's own filter counting grew with results
+// x filter values, and one fragment request per shown result put cold searches past 100 ms.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { FACETS } from './facets.ts';
+import type { CommercialUse } from './licence.ts';
 import type { SiteData } from './site-model.ts';
 
+// 2: each model row carries what its result card shows (title, description, licence, date,
+// thumbnail), so the browser renders results from this table and never fetches a Pagefind
+// fragment; structures carry their synonyms, and codes the structures that carry them.
+export const FACET_TABLE_VERSION = 2;
+
 export interface FacetTable {
-  version: 1;
-  facets: { key: string; values: string[] }[];
-  /** Per model, in catalog order: its Pagefind id and, per facet (FACETS order), value indices. */
-  models: { p: string; f: number[][] }[];
+  version: typeof FACET_TABLE_VERSION;
+  /** FACETS order. `codes` (modality): the DICOM code of each value; `synonyms` (structure):
+   * the other names and SNOMED CT meanings of each value (site-model structureSynonyms). */
+  facets: { key: string; values: string[]; codes?: string[]; synonyms?: string[][] }[];
+  /** Distinct licence texts with their commercial-use verdict; models point into it. */
+  licences: [text: string, commercial: CommercialUse][];
+  /** Per model, in catalog (title) order. */
+  models: FacetRow[];
   /** SNOMED CT (and other scheme) code values -> the models (catalog order) whose segments carry
    * the code as type, region, modifier or category: a code typed into search matches exactly. */
   codes: Record<string, number[]>;
+  /** Code value -> the structure facet values (indices) of the segments that carry it. */
+  codeStructures: Record<string, number[]>;
+}
+
+/** One model: short keys, values as indices, because there are thousands of rows. */
+export interface FacetRow {
+  /** Pagefind id of its search record. */
+  p: string;
+  /** Page URL, title, description (cut at 240 characters, as the search record's). */
+  u: string;
+  t: string;
+  d: string;
+  /** Per facet (FACETS order), indices into the facet's values. */
+  f: number[][];
+  /** Index into `licences`. */
+  l: number;
+  /** Latest known date (ISO), when the card has one. */
+  y?: string;
+  /** Thumbnail: the preview's axial slice and its alternative text. */
+  i?: [src: string, alt: string];
 }
 
 /** Pagefind result ids by URL, read from the fragments Pagefind wrote (gzip, "pagefind_dcd" + JSON). */
@@ -31,31 +62,67 @@ export async function pagefindIds(pagefindDir: string): Promise<Map<string, stri
 }
 
 export function facetTable(data: SiteData, ids: Map<string, string>): FacetTable {
-  const facets = FACETS.map(({ key }) => ({
+  const facets: FacetTable['facets'] = FACETS.map(({ key }) => ({
     key,
     values: data.facets.find((f) => f.key === key)!.values.map((v) => v.value),
   }));
   const lookup = facets.map((f) => new Map(f.values.map((v, i) => [v, i])));
+  const modality = facets.find((f) => f.key === 'modality')!;
+  const modalityCodes = new Map(data.models.flatMap((m) => m.modalities.map((x) => [x.name, x.code])));
+  modality.codes = modality.values.map((name) => modalityCodes.get(name) ?? name);
+  const structure = facets.find((f) => f.key === 'structure')!;
+  structure.synonyms = structure.values.map((v) => data.structureSynonyms[v] ?? []);
+  const structureIndex = lookup[facets.indexOf(structure)]!;
+
   const position = new Map(data.models.map((m, i) => [m.url, i]));
-  const codes: Record<string, number[]> = {};
+  const codeModels = new Map<string, Set<number>>();
+  const codeValues = new Map<string, Set<number>>();
+  const add = (map: Map<string, Set<number>>, code: string, i: number) => {
+    const set = map.get(code) ?? new Set<number>();
+    map.set(code, set.add(i));
+  };
   for (const page of data.pages) {
     const i = position.get(page.entry.url)!;
     for (const output of page.outputs)
       for (const row of output.segments ?? [])
         for (const code of row.codes) {
-          codes[code.value] ??= [];
-          if (codes[code.value]!.at(-1) !== i) codes[code.value]!.push(i);
+          add(codeModels, code.value, i);
+          const s = structureIndex.get(row.structure);
+          if (s !== undefined) add(codeValues, code.value, s);
         }
   }
-  for (const list of Object.values(codes)) list.sort((a, b) => a - b);
+  const sorted = (map: Map<string, Set<number>>) =>
+    Object.fromEntries([...map].map(([code, set]) => [code, [...set].sort((a, b) => a - b)]));
+  const codes = sorted(codeModels);
+  const codeStructures = sorted(codeValues);
+
+  const licences: FacetTable['licences'] = [];
+  const licenceIndex = new Map<string, number>();
   return {
-    version: 1,
+    version: FACET_TABLE_VERSION,
     facets,
+    licences,
     codes,
+    codeStructures,
     models: data.models.map((m) => {
       const p = ids.get(m.url);
       if (!p) throw new Error(`Pagefind has no record for ${m.url}`);
-      return { p, f: FACETS.map(({ key }, k) => m.facets[key].map((v) => lookup[k]!.get(v)!)) };
+      const licenceKey = `${m.licence}\n${m.commercial}`;
+      let l = licenceIndex.get(licenceKey);
+      if (l === undefined) {
+        l = licences.push([m.licence, m.commercial]) - 1;
+        licenceIndex.set(licenceKey, l);
+      }
+      return {
+        p,
+        u: m.url,
+        t: m.title,
+        d: m.description,
+        f: FACETS.map(({ key }, k) => m.facets[key].map((v) => lookup[k]!.get(v)!)),
+        l,
+        ...(m.latest ? { y: m.latest } : {}),
+        ...(m.thumb ? { i: [m.thumb.src, m.thumb.alt] as [string, string] } : {}),
+      };
     }),
   };
 }

@@ -15,7 +15,8 @@ export const FACETS = [
   { key: 'gpu', label: 'GPU' },
   { key: 'commercial', label: 'Commercial use' },
   { key: 'runtime', label: 'Runtime' },
-  { key: 'status', label: 'Status' },
+  // The card's `status`: reference models exist to test the registry's runners, not for use.
+  { key: 'status', label: 'Model kind' },
 ] as const;
 
 export type FacetKey = (typeof FACETS)[number]['key'];
@@ -37,7 +38,17 @@ const MODALITY_NAMES: Record<string, string> = {
   OT: 'Other',
 };
 
+/** The one name of a DICOM modality code on cards, facets and model pages (the code as tooltip). */
 export const modalityName = (code: string) => MODALITY_NAMES[code] ?? code;
+
+const STATUS_NAMES: Record<string, string> = {
+  published: 'Published',
+  submitted: 'Submitted',
+  reference: 'Reference (for testing)',
+};
+
+/** The "Model kind" facet value of a card's status. */
+export const statusName = (status: string) => STATUS_NAMES[status] ?? sentence(status);
 
 const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1).toLowerCase();
 
@@ -120,7 +131,7 @@ export function facetValues(model: IndexedModel, structures: StructureGrouper): 
     runtime: uniqueSorted(
       Object.keys(model.runtimes).map((r) => (r === 'docker' ? 'Docker' : 'Python environment')),
     ),
-    status: [sentence(model.status)],
+    status: [statusName(model.status)],
   };
 }
 

@@ -47,18 +47,26 @@ export interface CatalogEntry {
   name: string;
   url: string;
   title: string;
+  /** The card's description, cut at 240 characters (cardDescription): what a result card shows. */
   description: string;
-  modalities: string[];
+  /** Input modalities in the modality facet's order: the name shown and the DICOM code. */
+  modalities: { name: string; code: string }[];
   licence: string;
   commercial: CommercialUse;
   gpu: string;
   facets: FacetValues;
+  /** The latest of the card's dates that is known (ISO, YYYY[-MM[-DD]]): "Newest" sorts by it. */
+  latest?: string;
+  /** The axial preview slice as the card's thumbnail, when the model has a preview. */
+  thumb?: { src: string; alt: string };
 }
 
 export interface SegmentRow {
   label: number;
   id: string;
   name: string;
+  /** The structure facet value the segment counts under ("Kidney" for LEFT_KIDNEY). */
+  structure: string;
   color: string;
   codes: { role: string; scheme: string; value: string; meaning: string }[];
 }
@@ -150,7 +158,11 @@ const LINK_LABELS: Record<string, string> = {
 
 export const modelUrl = (name: string) => `/models/${name}/`;
 
-function outputView(model: IndexedModel, output: ModelCard['outputs'][number]): OutputView {
+function outputView(
+  model: IndexedModel,
+  output: ModelCard['outputs'][number],
+  structures: StructureGrouper,
+): OutputView {
   const base = {
     id: output.id,
     label: output.label ?? output.id,
@@ -162,6 +174,7 @@ function outputView(model: IndexedModel, output: ModelCard['outputs'][number]): 
       label: i + 1,
       id: s.id,
       name: s.name,
+      structure: structures.value(s).label,
       color: hex(s.color),
       codes: [
         { role: 'Type', ...s.type },
@@ -178,20 +191,30 @@ function outputView(model: IndexedModel, output: ModelCard['outputs'][number]): 
   return { ...base, detail: `classes: ${output.classes.join(', ')}` };
 }
 
+/** A description as result cards and search records show it: at most 240 characters. */
+export const cardDescription = (text: string) => (text.length > 240 ? `${text.slice(0, 237)}...` : text);
+
 function entryOf(model: IndexedModel, structures: StructureGrouper): CatalogEntry {
+  const facets = facetValues(model, structures);
+  const codes = new Map(model.inputs.flatMap((i) => i.modality).map((c) => [modalityName(c), c]));
+  const latest = Object.values(model.dates ?? {})
+    .flatMap((d) => (d?.iso ? [d.iso] : []))
+    .sort()
+    .at(-1);
   return {
     name: model.name,
     url: modelUrl(model.name),
     title: model.title,
-    description: model.description,
-    modalities: [...new Set(model.inputs.flatMap((i) => i.modality))],
+    description: cardDescription(model.description),
+    modalities: facets.modality.map((name) => ({ name, code: codes.get(name)! })),
     licence:
       model.license.code === model.license.weights
         ? model.license.code
         : `${model.license.code} / ${model.license.weights}`,
     commercial: commercialUse(model.license),
     gpu: model.requirements.gpu,
-    facets: facetValues(model, structures),
+    facets,
+    ...(latest ? { latest } : {}),
   };
 }
 
@@ -219,17 +242,15 @@ function searchRecord(model: IndexedModel, entry: CatalogEntry, synonyms: Search
     language: 'en',
     meta: {
       title: model.title,
-      description:
-        model.description.length > 240 ? `${model.description.slice(0, 237)}...` : model.description,
+      description: entry.description,
       name: model.name,
-      modalities: entry.modalities.join(' '),
+      modalities: entry.modalities.map((m) => m.name).join(', '),
       licence: entry.licence,
       commercial: entry.commercial,
       gpu: entry.gpu,
     },
-    // One constant filter: `search(null, {filters: {catalog: 'model'}})` lists every model, the
-    // handle the page needs to show any model; facets are filtered with /search/facets.json.
-    filters: { catalog: ['model'] },
+    // No Pagefind filters: the catalog filters, counts and lists models with /search/facets.json.
+    filters: {},
     sort: { title: model.title.toLowerCase() },
   };
 }
@@ -255,6 +276,7 @@ export function buildSiteData(
       terminology,
       extras.contributed?.[card.name],
     );
+    if (preview) entry.thumb = preview.thumbnail;
     pages.push({
       entry,
       card,
@@ -263,7 +285,7 @@ export function buildSiteData(
         modalityNames: i.modality.map(modalityName),
         ...(i.bodyPart ? { bodyPartName: bodyPartName(i.bodyPart) } : {}),
       })),
-      outputs: card.outputs.map((o) => outputView(model, o)),
+      outputs: card.outputs.map((o) => outputView(model, o, structures)),
       run: runInstructions(card),
       body: renderCardBody(body),
       ...(bibtex ? { bibtex } : {}),

@@ -23,6 +23,9 @@ const run = requirement('Chromium (/usr/bin/chromium)', chromiumAvailable(), 'sc
 
 const resultTitles = (page: Page) => page.locator('#results .model h3').allTextContents();
 
+/** Lets the page's own requests (favicon, search worker) finish before it is left or closed. */
+const settle = (page: Page) => page.waitForLoadState('networkidle');
+
 /** Waits until the latest search has rendered (the catalog drops aria-busy) and says `text`. */
 async function waitForResults(page: Page, text: RegExp) {
   await page.waitForFunction(() => !document.querySelector('.catalog')?.hasAttribute('aria-busy'));
@@ -197,6 +200,214 @@ run('catalog site in Chromium', () => {
     expect(await mr.locator('input').isChecked()).toBe(true);
     expect((await resultTitles(page)).length).toBeGreaterThan(0);
     problems.push(...seen);
+    await context.close();
+  });
+
+  it('sorts by name and by newest, keeps the order in the URL, and Back restores it', async () => {
+    const cards = (await loadRegistry()).map((r) => r.card);
+    // The catalog's order is by title; "Newest" by the latest known (ISO) date, unknown last.
+    const byTitle = cards.map((c) => c.title).sort((a, b) => a.localeCompare(b));
+    const latest = (c: (typeof cards)[number]) =>
+      Object.values(c.dates ?? {})
+        .flatMap((d) => (typeof d === 'string' ? [d] : []))
+        .sort()
+        .at(-1);
+    const newest = [...cards]
+      .sort((a, b) => byTitle.indexOf(a.title) - byTitle.indexOf(b.title))
+      .sort((a, b) => {
+        const [da, db] = [latest(a), latest(b)];
+        return da === db ? 0 : da === undefined ? 1 : db === undefined ? -1 : da < db ? 1 : -1;
+      })
+      .map((c) => c.title);
+    expect(newest).not.toEqual(byTitle);
+    const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { page, problems: seen } = await watchedPage(context);
+    await page.goto(`${site.server.url}/`);
+    await page.getByLabel('Sort by').selectOption('newest');
+    await page.waitForURL((url) => url.searchParams.get('sort') === 'newest');
+    await waitForResults(page, new RegExp(`^${total} models found`));
+    expect(await resultTitles(page)).toEqual(newest.slice(0, 24));
+
+    await page.getByLabel('Sort by').selectOption('name');
+    await page.waitForURL((url) => url.searchParams.get('sort') === 'name');
+    await expect.poll(() => resultTitles(page)).toEqual(byTitle);
+    await page.goBack();
+    await expect.poll(() => resultTitles(page)).toEqual(newest.slice(0, 24));
+    expect(await page.getByLabel('Sort by').inputValue()).toBe('newest');
+
+    // With a query: relevance is Pagefind's order, name sorts the same hits by title.
+    await settle(page);
+    await page.goto(`${site.server.url}/?q=liver&sort=name`);
+    await waitForResults(page, /found/);
+    const hits = await resultTitles(page);
+    expect(hits.length).toBeGreaterThan(2);
+    expect(hits).toEqual([...hits].sort((a, b) => byTitle.indexOf(a) - byTitle.indexOf(b)));
+    problems.push(...seen);
+    await settle(page);
+    await context.close();
+  });
+
+  it('shows the chosen facet values as chips that remove them, on a phone too', async () => {
+    for (const viewport of [
+      { width: 1280, height: 900 },
+      { width: 390, height: 844 },
+    ]) {
+      const context = await site.browser.newContext({ viewport });
+      const { page, problems: seen } = await watchedPage(context);
+      await page.goto(`${site.server.url}/`);
+      const mrCount = Number(
+        await page
+          .locator('fieldset[data-facet="modality"] label')
+          .filter({ hasText: /^MR/ })
+          .locator('.count')
+          .getAttribute('data-total'),
+      );
+      await settle(page);
+      await page.goto(`${site.server.url}/?modality=MR&bodypart=Prostate`);
+      await waitForResults(page, /found/);
+      const chips = page.getByRole('group', { name: 'Active filters' });
+      await expect.poll(() => chips.isVisible()).toBe(true);
+      const prostate = chips.getByRole('button', { name: 'Remove filter Body part: Prostate' });
+      expect(await chips.getByRole('button', { name: 'Remove filter Input modality: MR' }).isVisible()).toBe(
+        true,
+      );
+      expect(await prostate.textContent()).toBe('Body part: Prostate ×');
+      await page.screenshot({ path: path.join(artifacts, `catalog-chips-${viewport.width}.png`) });
+      if (viewport.width < 500) {
+        // The facets are folded away behind their toggle; the chips are in sight without opening it.
+        expect(await page.locator('fieldset[data-facet="modality"]').isVisible()).toBe(false);
+        expect(await prostate.isVisible()).toBe(true);
+        const box = (await prostate.boundingBox())!;
+        expect(box.x + box.width).toBeLessThanOrEqual(viewport.width);
+      }
+      await prostate.click();
+      await page.waitForURL(
+        (url) => url.searchParams.getAll('modality').join() === 'MR' && !url.searchParams.has('bodypart'),
+      );
+      await waitForResults(page, new RegExp(`^${mrCount} models? found`));
+      expect(await page.locator('#results .model').count()).toBe(Math.min(mrCount, 24));
+      expect(await chips.getByRole('button').filter({ hasText: 'Prostate' }).count()).toBe(0);
+      expect(
+        await page
+          .locator('fieldset[data-facet="bodypart"] input[value="Prostate"]')
+          .evaluate((el) => (el as HTMLInputElement).checked),
+      ).toBe(false);
+      // Back brings the removed value back; "Clear all" removes every chip.
+      await page.goBack();
+      await waitForResults(page, /found/);
+      expect(await prostate.isVisible()).toBe(true);
+      await chips.getByRole('button', { name: 'Clear all' }).click();
+      await page.waitForURL((url) => url.search === '');
+      await page
+        .locator('#status')
+        .filter({ hasText: new RegExp(`^${total} models`) })
+        .waitFor();
+      expect(await chips.isVisible()).toBe(false);
+      problems.push(...seen);
+      await settle(page);
+      await context.close();
+    }
+  });
+
+  it('says which structures matched, for a word and for a SNOMED CT code', async () => {
+    const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { page, problems: seen } = await watchedPage(context);
+    await page.goto(`${site.server.url}/`);
+    await page.getByLabel('Search models').fill('liver');
+    await waitForResults(page, /found/);
+    const total = page.locator('#results .model').filter({ hasText: 'TotalSegmentator' });
+    expect(await total.locator('.matches').textContent()).toMatch(/^Matches: (.*, )?Liver(,|$| and)/);
+    // A model that does not segment the liver names no structure.
+    await page.getByLabel('Search models').fill('lungmask');
+    await waitForResults(page, /found/);
+    const lungmask = page.locator('#results .model').filter({ hasText: /LungMask/i });
+    expect(await lungmask.first().locator('.matches').count()).toBe(0);
+    await page.getByLabel('Search models').fill('10200004');
+    await waitForResults(page, /found/);
+    const matches = await page.locator('#results .model .matches').allTextContents();
+    expect(matches.length).toBe(await page.locator('#results .model').count());
+    for (const m of matches) expect(m).toMatch(/^Matches: (.*, )?Liver(,|$| and)/);
+    await page.screenshot({ path: path.join(artifacts, 'catalog-matches.png') });
+    problems.push(...seen);
+    await settle(page);
+    await context.close();
+  });
+
+  it('renders results from the facet table: no fragment requests, the same markup as the static list', async () => {
+    const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { page, problems: seen } = await watchedPage(context);
+    const fragments: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/pagefind/fragment/')) fragments.push(r.url());
+    });
+    await page.goto(`${site.server.url}/`);
+    const items = () =>
+      page
+        .locator('#results .model')
+        .evaluateAll((lis) =>
+          lis.map((li) => [li.querySelector('a')!.getAttribute('href')!, li.outerHTML] as [string, string]),
+        );
+    const staticItems = new Map(await items());
+    expect(staticItems.size).toBe(total);
+    // "Newest" renders every model with JavaScript, batch by batch.
+    await page.getByLabel('Sort by').selectOption('newest');
+    await waitForResults(page, /found/);
+    while (await page.getByRole('button', { name: 'Show more' }).isVisible())
+      await page.getByRole('button', { name: 'Show more' }).click();
+    const rendered = await items();
+    expect(rendered.length).toBe(total);
+    for (const [href, html] of rendered) expect(html, href).toBe(staticItems.get(href));
+    for (const q of ['liver', 'kidney', '10200004', 'prostate mri']) {
+      await page.getByLabel('Search models').fill(q);
+      await waitForResults(page, /found/);
+    }
+    await page.locator('fieldset[data-facet="modality"] input:not([disabled])').first().check();
+    await waitForResults(page, /found/);
+    expect(fragments).toEqual([]);
+    // Thumbnails: the preview's axial slice, with its alternative text, on models that have one.
+    const thumb = page
+      .locator('#results .model')
+      .filter({ hasText: 'Classical CT body' })
+      .locator('img.thumb');
+    await settle(page);
+    await page.goto(`${site.server.url}/?q=classical`);
+    await waitForResults(page, /found/);
+    expect(await thumb.getAttribute('src')).toBe('/previews/classical_ct-axial.png');
+    expect(await thumb.getAttribute('alt')).toMatch(/^Axial slice of the sample input/);
+    problems.push(...seen);
+    await settle(page);
+    await context.close();
+  });
+
+  it('names modalities on cards, facets and model pages alike (PET, not PT)', async () => {
+    const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { page, problems: seen } = await watchedPage(context);
+    await page.goto(`${site.server.url}/`);
+    const facetNames = await page.locator('fieldset[data-facet="modality"] .facet-value').allTextContents();
+    expect(facetNames).toContain('PET');
+    expect(facetNames).not.toContain('PT');
+    const badges = () =>
+      page
+        .locator('#results .badge.modality')
+        .evaluateAll((els) => els.map((el) => [el.textContent!, el.getAttribute('title')!]));
+    // The static list, then the JavaScript-rendered results for the PET facet value.
+    for (const [name, title] of await badges()) {
+      expect(facetNames).toContain(name);
+      expect(title).toMatch(/^DICOM modality [A-Z]+$/);
+    }
+    await page.locator('fieldset[data-facet="modality"] input[value="PET"]').check();
+    await waitForResults(page, /found/);
+    const pet = await badges();
+    expect(pet).toContainEqual(['PET', 'DICOM modality PT']);
+    for (const [name] of pet) expect(facetNames).toContain(name);
+    const href = await page.locator('#results .model a').first().getAttribute('href');
+    await settle(page);
+    await page.goto(`${site.server.url}${href}`);
+    const pageBadges = await page.locator('.model-head .badge.modality').allTextContents();
+    expect(pageBadges).toContain('PET');
+    for (const name of pageBadges) expect(facetNames).toContain(name);
+    problems.push(...seen);
+    await settle(page);
     await context.close();
   });
 

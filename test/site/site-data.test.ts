@@ -298,6 +298,52 @@ describe('site data from the real registry', () => {
     expect(CODE_QUERY.test('liver 10200004')).toBe(false);
   });
 
+  it('gives the browser, per model, what its result card shows (facet table v2)', () => {
+    const table = facetTable(data, new Map(data.models.map((m, i) => [m.url, `en_${i}`])));
+    expect(table.version).toBe(2);
+    const modality = table.facets.find((f) => f.key === 'modality')!;
+    const structure = table.facets.find((f) => f.key === 'structure')!;
+    expect(modality.codes![modality.values.indexOf('PET')]).toBe('PT');
+    for (const [k, facet] of table.facets.entries()) expect(facet.key).toBe(data.facets[k]!.key);
+    table.models.forEach((row, i) => {
+      const m = data.models[i]!;
+      expect([row.p, row.u, row.t, row.d]).toEqual([`en_${i}`, m.url, m.title, m.description]);
+      expect(row.d.length).toBeLessThanOrEqual(240);
+      expect(table.licences[row.l]).toEqual([m.licence, m.commercial]);
+      expect(row.y).toBe(m.latest);
+      for (const [k, facet] of table.facets.entries())
+        expect(row.f[k]!.map((v) => facet.values[v])).toEqual(m.facets[facet.key as 'gpu']);
+      expect(row.f[0]!.map((v) => modality.codes![v])).toEqual(m.modalities.map((x) => x.code));
+    });
+    // Synonyms once per structure value, not per model.
+    structure.values.forEach((v, s) => {
+      expect(structure.synonyms![s]).toEqual(data.structureSynonyms[v] ?? []);
+    });
+    const liver = structure.values.indexOf('Liver');
+    expect(table.codeStructures['10200004']).toContain(liver);
+    const totalseg = data.models.findIndex((m) => m.name === 'totalsegmentator');
+    expect(table.codes['10200004']).toContain(totalseg);
+    // Dates: lungmask's weights date is ambiguous; its latest known date is the latest ISO one.
+    const lungmask = data.pages.find((p) => p.card.name === 'lungmask')!;
+    const known = lungmask.dates.flatMap((d) => (d.iso ? [d.iso] : [])).sort();
+    expect(lungmask.entry.latest).toBe(known.at(-1));
+  });
+
+  it('marks reference models by their status as their own model kind', () => {
+    const kind = data.facets.find((f) => f.key === 'status')!;
+    expect(kind.label).toBe('Model kind');
+    const reference = data.models
+      .filter((m) => m.facets.status.includes('Reference (for testing)'))
+      .map((m) => m.name);
+    expect(reference.sort()).toEqual(
+      data.pages
+        .filter((p) => p.card.status === 'reference')
+        .map((p) => p.card.name)
+        .sort(),
+    );
+    expect(reference).toEqual(expect.arrayContaining(['classical_ct', 'classical_ct_mhub', 'unet_ct']));
+  });
+
   it('shows an ambiguous source date as unknown, keeping the source text', () => {
     const lungmask = data.pages.find((p) => p.card.name === 'lungmask')!;
     expect(lungmask.dates).toContainEqual({ label: 'Date (weights)', iso: null, text: '17/02/20' });
@@ -353,7 +399,7 @@ describe('site data from the real registry', () => {
     const record = data.search.find((r) => r.url === '/models/totalsegmentator/')!;
     expect(record.content).toContain('Splenic structure');
     expect(record.content).toContain('Right kidney');
-    expect(record.filters).toEqual({ catalog: ['model'] });
+    expect(record.filters).toEqual({});
     expect(record.meta.title).toBe('TotalSegmentator');
   });
 

@@ -1,36 +1,29 @@
-// Catalog search and facets in the browser. Pagefind answers the text query; facet filtering
-// and counts come from /search/facets.json (scripts/facet-engine.ts). The URL holds the query
-// (?q=) and the chosen facet values (?modality=CT&gpu=Required), so a view can be shared and the
-// back button works. The static list stays untouched until the user searches or filters.
+// Catalog search and facets in the browser. Pagefind answers the text query (its result ids,
+// turned into catalog positions); facet filtering, counts, the order and every result card come
+// from /search/facets.json (scripts/facet-engine.ts, scripts/model-item.ts): no result needs a
+// request of its own. The URL holds the query (?q=), the chosen facet values (?modality=CT) and
+// the order (?sort=newest), so a view can be shared and the back button works. The static list
+// stays untouched until the user searches, filters or sorts by date.
 import { CODE_QUERY } from '../../../src/site-data/code-query.ts';
-import { type Bits, FacetEngine, type FacetTable } from './facet-engine.ts';
+import { type Bits, FacetEngine, type FacetTable, SORTS, type Sort } from './facet-engine.ts';
+import { modelItemHtml } from './model-item.ts';
 
-interface PagefindResult {
-  id: string;
-  data(): Promise<{ url: string; meta: Record<string, string> }>;
-}
 interface Pagefind {
   init(): Promise<void>;
-  search(
-    term: string | null,
-    options?: { filters?: Record<string, { any: string[] }> },
-  ): Promise<{ results: PagefindResult[] }>;
+  search(term: string): Promise<{ results: { id: string }[] }>;
 }
 interface Search {
   pf: Pagefind;
   engine: FacetEngine;
-  /** Every model's Pagefind result by id (the handle that loads its card data); on first need. */
-  everything(): Promise<Map<string, PagefindResult>>;
   table: FacetTable;
 }
 
 type Filters = Record<string, string[]>;
 
-/** Results that fill the first screen (two columns of three on a desktop, three on a phone). */
-const FIRST_SCREEN = 6;
 interface State {
   q: string;
   filters: Filters;
+  sort: Sort;
 }
 
 const $ = <T extends Element>(sel: string, root: ParentNode = document) => root.querySelector<T>(sel);
@@ -48,17 +41,11 @@ function loadSearch(): Promise<Search> {
       return pf;
     }),
     fetch('/search/facets.json').then((r) => r.json() as Promise<FacetTable>),
-  ]).then(([pf, table]) => {
-    let all: Promise<Map<string, PagefindResult>> | undefined;
-    // Every record carries the one filter catalog=model: this lists them all (filters only).
-    const everything = () =>
-      (all ??= pf
-        .search(null, { filters: { catalog: { any: ['model'] } } })
-        .then((r) => new Map(r.results.map((x) => [x.id, x]))));
-    return { pf, engine: new FacetEngine(table), everything, table };
-  });
+  ]).then(([pf, table]) => ({ pf, engine: new FacetEngine(table), table }));
   return search;
 }
+
+const isSort = (value: string | null): value is Sort => SORTS.includes(value as Sort);
 
 function readUrl(facetKeys: string[]): State {
   const params = new URLSearchParams(location.search);
@@ -67,46 +54,41 @@ function readUrl(facetKeys: string[]): State {
     const values = params.getAll(key).filter(Boolean);
     if (values.length) filters[key] = values;
   }
-  return { q: params.get('q')?.trim() ?? '', filters };
+  const sort = params.get('sort');
+  return { q: params.get('q')?.trim() ?? '', filters, sort: isSort(sort) ? sort : 'relevance' };
 }
 
 function writeUrl(state: State, push: boolean) {
   const params = new URLSearchParams();
   if (state.q) params.set('q', state.q);
   for (const [key, values] of Object.entries(state.filters)) for (const v of values) params.append(key, v);
+  if (state.sort !== 'relevance') params.set('sort', state.sort);
   const query = params.toString();
   const url = `${location.pathname}${query ? `?${query}` : ''}`;
   if (url === `${location.pathname}${location.search}`) return;
   history[push ? 'pushState' : 'replaceState'](null, '', url);
 }
 
-const isEmpty = (s: State) => !s.q && Object.keys(s.filters).length === 0;
-function modelItem(url: string, meta: Record<string, string>): HTMLLIElement {
-  const li = document.createElement('li');
-  li.className = 'model';
-  const h3 = li.appendChild(document.createElement('h3'));
-  const a = h3.appendChild(document.createElement('a'));
-  a.href = url;
-  a.textContent = meta.title ?? url;
-  const desc = li.appendChild(document.createElement('p'));
-  desc.className = 'desc';
-  desc.textContent = meta.description ?? '';
-  const badges = li.appendChild(document.createElement('p'));
-  badges.className = 'badges';
-  const badge = (cls: string, text: string, title?: string) => {
-    const span = badges.appendChild(document.createElement('span'));
-    span.className = `badge ${cls}`;
-    span.textContent = text;
-    if (title) span.title = title;
-  };
-  for (const m of (meta.modalities ?? '').split(' ').filter(Boolean)) badge('modality', m);
-  const commercial = meta.commercial ?? 'unknown';
-  const label = { yes: 'commercial use allowed', no: 'non-commercial', unknown: 'licence unclear' }[
-    commercial
-  ];
-  badge(`licence ${commercial}`, meta.licence ?? '', label);
-  badge('gpu', `GPU: ${meta.gpu ?? 'unknown'}`);
-  return li;
+/** The view the static list already shows: no query, no filter, catalog (= name) order. */
+const isStatic = (s: State) => !s.q && Object.keys(s.filters).length === 0 && s.sort !== 'newest';
+
+/** One result card from the facet table (the same markup as components/ModelItem.astro). */
+function itemHtml(engine: FacetEngine, table: FacetTable, i: number, matches: string[]): string {
+  const row = engine.row(i);
+  const modality = table.facets.find((f) => f.key === 'modality')!;
+  const k = table.facets.indexOf(modality);
+  const [licence, commercial] = table.licences[row.l]!;
+  return modelItemHtml({
+    url: row.u,
+    title: row.t,
+    description: row.d,
+    modalities: row.f[k]!.map((v) => ({ name: modality.values[v]!, code: modality.codes?.[v] ?? '' })),
+    licence,
+    commercial,
+    gpu: engine.values(i, 'gpu')[0] ?? '',
+    ...(row.i ? { thumb: { src: row.i[0], alt: row.i[1] } } : {}),
+    matches,
+  });
 }
 
 export function startCatalog() {
@@ -119,15 +101,22 @@ export function startCatalog() {
   const empty = $<HTMLElement>('#empty')!;
   const more = $<HTMLButtonElement>('#more')!;
   const clear = $<HTMLButtonElement>('#clear')!;
+  const chips = $<HTMLElement>('#active-filters')!;
+  const chipList = $<HTMLUListElement>('#chips')!;
+  const sortSelect = $<HTMLSelectElement>('#sort')!;
   const pager = $<HTMLElement>('.pager');
   const batchSize = Number(root.dataset.batch);
   const staticItems = [...list.children];
   const staticStatus = status.textContent ?? '';
-  const facetKeys = $$<HTMLFieldSetElement>('fieldset[data-facet]').map((f) => f.dataset.facet!);
+  const fieldsets = $$<HTMLFieldSetElement>('fieldset[data-facet]');
+  const facetKeys = fieldsets.map((f) => f.dataset.facet!);
+  const facetLabels = new Map(fieldsets.map((f) => [f.dataset.facet!, $('legend', f)!.textContent!.trim()]));
   const boxes = $$<HTMLInputElement>('.facet input[type=checkbox]');
 
   let seq = 0;
-  let pending: PagefindResult[] = [];
+  /** Catalog positions still to render ("Show more"), and the card of one. */
+  let pending: number[] = [];
+  let card: (i: number) => string = () => '';
 
   const current = (): State => {
     const filters: Filters = {};
@@ -136,12 +125,41 @@ export function startCatalog() {
       filters[box.name] ??= [];
       filters[box.name]!.push(box.value);
     }
-    return { q: input.value.trim(), filters };
+    return {
+      q: input.value.trim(),
+      filters,
+      sort: isSort(sortSelect.value) ? sortSelect.value : 'relevance',
+    };
   };
 
   const applyToForm = (state: State) => {
     input.value = state.q;
+    sortSelect.value = state.sort;
     for (const box of boxes) box.checked = state.filters[box.name]?.includes(box.value) ?? false;
+  };
+
+  // One chip per chosen facet value, each a button that removes it; shown above the results, so
+  // they stay in sight on a phone where the facets fold away.
+  const showChips = (state: State) => {
+    const chosen = Object.entries(state.filters).flatMap(([key, values]) => values.map((v) => [key, v]));
+    chips.hidden = chosen.length === 0;
+    chipList.replaceChildren(
+      ...chosen.map(([key, value]) => {
+        const li = document.createElement('li');
+        const button = li.appendChild(document.createElement('button'));
+        const text = `${facetLabels.get(key!) ?? key}: ${value}`;
+        button.type = 'button';
+        button.className = 'chip';
+        button.dataset.facet = key;
+        button.dataset.value = value;
+        button.setAttribute('aria-label', `Remove filter ${text}`);
+        button.textContent = text;
+        const x = button.appendChild(document.createElement('span'));
+        x.setAttribute('aria-hidden', 'true');
+        x.textContent = ' ×';
+        return li;
+      }),
+    );
   };
 
   // Facet rows, looked up once; only changed counts touch the DOM (hundreds of structures).
@@ -162,31 +180,19 @@ export function startCatalog() {
     }
   };
 
-  /**
-   * Renders the next batch. Each result needs its Pagefind fragment (one request each): all are
-   * requested at once, and the first screenful is shown as soon as it arrives (`shown`) while
-   * the rest of the batch follows (`done`).
-   */
-  const showMore = (mySeq: number) => {
-    const batch = pending.splice(0, batchSize).map((r) => r.data());
-    const append = async (part: typeof batch) => {
-      const items = await Promise.all(part);
-      if (mySeq === seq) list.append(...items.map((d) => modelItem(d.url, d.meta)));
-    };
-    const shown = append(batch.slice(0, FIRST_SCREEN));
-    const done = shown
-      .then(() => append(batch.slice(FIRST_SCREEN)))
-      .then(() => {
-        if (mySeq === seq) more.hidden = pending.length === 0;
-      });
-    return { shown, done };
+  /** Renders the next batch of results straight from the facet table. */
+  const showMore = () => {
+    const template = document.createElement('template');
+    template.innerHTML = pending.splice(0, batchSize).map(card).join('');
+    list.append(template.content);
+    more.hidden = pending.length === 0;
   };
 
   const run = async (state: State) => {
     const mySeq = ++seq;
     const started = performance.now();
-    clear.hidden = Object.keys(state.filters).length === 0;
-    if (isEmpty(state)) {
+    showChips(state);
+    if (isStatic(state)) {
       root.removeAttribute('aria-busy');
       list.replaceChildren(...staticItems);
       status.textContent = staticStatus;
@@ -202,70 +208,82 @@ export function startCatalog() {
       return;
     }
     root.setAttribute('aria-busy', 'true');
-    const { pf, engine, everything, table } = await loadSearch();
-    // Models in display order: Pagefind's ranking for a query, else the catalog (title) order.
-    let ordered: number[];
-    let records: Map<string, PagefindResult>;
-    const code = state.q.trim();
+    const { pf, engine, table } = await loadSearch();
+    // Models by relevance: Pagefind's ranking for a query, else the catalog (title) order.
+    let ranked: number[];
+    let matches: (i: number) => string[] = () => [];
+    const code = state.q;
     if (CODE_QUERY.test(code)) {
       // A concept id matches exactly: the models whose segments carry it, never a text match.
-      records = await everything();
-      ordered = table.codes[code] ?? [];
+      ranked = table.codes[code] ?? [];
+      matches = (i) => engine.codeStructures(i, code);
     } else if (state.q) {
       const found = await pf.search(state.q);
-      records = new Map(found.results.map((r) => [r.id, r]));
-      ordered = found.results.map((r) => engine.indexOf(r.id)).filter((i): i is number => i !== undefined);
+      ranked = found.results.map((r) => engine.indexOf(r.id)).filter((i): i is number => i !== undefined);
+      matches = (i) => engine.matchedStructures(i, state.q);
     } else {
-      records = await everything();
-      ordered = Array.from({ length: engine.size }, (_, i) => i);
+      ranked = Array.from({ length: engine.size }, (_, i) => i);
     }
-    const base: Bits = state.q ? engine.setOf(ordered) : engine.all();
-    const { matches, counts } = engine.apply(base, state.filters);
-    const shown = ordered.filter((i) => FacetEngine.has(matches, i));
     if (mySeq !== seq) return;
+    const base: Bits = state.q ? engine.setOf(ranked) : engine.all();
+    const { matches: hits, counts } = engine.apply(base, state.filters);
+    const shown = engine.order(
+      ranked.filter((i) => FacetEngine.has(hits, i)),
+      state.sort,
+    );
     setCounts((key) => counts[key]);
-    pending = shown.map((i) => records.get(engine.pagefindId(i))!);
-    list.replaceChildren();
-    more.hidden = true;
-    const batch = showMore(mySeq);
-    await batch.shown;
-    if (mySeq !== seq) return;
+    card = (i) => itemHtml(engine, table, i, matches(i));
     const n = shown.length;
+    pending = shown;
+    list.replaceChildren();
+    showMore();
     status.textContent = `${n} model${n === 1 ? '' : 's'} found`;
     empty.hidden = n > 0;
     if (pager) pager.hidden = true;
+    root.removeAttribute('aria-busy');
     // For the benchmark: from input to the first screenful of results on screen.
     root.dispatchEvent(
       new CustomEvent('catalog:updated', { detail: { ms: performance.now() - started, count: n } }),
     );
-    await batch.done;
-    if (mySeq === seq) root.removeAttribute('aria-busy');
   };
 
-  // Typing replaces the history entry; a facet click adds one, so Back undoes it.
+  // Typing replaces the history entry; a facet, chip or sort change adds one, so Back undoes it.
   input.addEventListener('input', () => {
     const state = current();
     writeUrl(state, false);
     void run(state);
   });
-  // Fetch the search code and the facet table as soon as the user reaches for them.
-  for (const el of [form, $<HTMLElement>('.facets')])
-    el?.addEventListener('focusin', () => void loadSearch(), { once: true });
-  $<HTMLElement>('.facets')?.addEventListener('pointerover', () => void loadSearch(), { once: true });
-  form.addEventListener('submit', (e) => e.preventDefault());
-  for (const box of boxes)
-    box.addEventListener('change', () => {
-      const state = current();
-      writeUrl(state, true);
-      void run(state);
-    });
-  clear.addEventListener('click', () => {
-    const state = { q: input.value.trim(), filters: {} };
+  const commit = (state: State) => {
     applyToForm(state);
     writeUrl(state, true);
     void run(state);
+  };
+  // Fetch the search code and the facet table as soon as the user reaches for them.
+  for (const el of [form, $<HTMLElement>('.facets'), sortSelect])
+    el?.addEventListener('focusin', () => void loadSearch(), { once: true });
+  $<HTMLElement>('.facets')?.addEventListener('pointerover', () => void loadSearch(), { once: true });
+  form.addEventListener('submit', (e) => e.preventDefault());
+  for (const box of boxes) box.addEventListener('change', () => commit(current()));
+  sortSelect.addEventListener('change', () => commit(current()));
+  chipList.addEventListener('click', (e) => {
+    const chip = (e.target as Element).closest<HTMLButtonElement>('button.chip');
+    if (!chip) return;
+    const state = current();
+    const { facet, value } = chip.dataset;
+    const left = (state.filters[facet!] ?? []).filter((v) => v !== value);
+    if (left.length) state.filters[facet!] = left;
+    else delete state.filters[facet!];
+    // The removed chip's button is gone: keep the keyboard on the chip now in its place.
+    const at = [...chipList.children].indexOf(chip.parentElement!);
+    commit(state);
+    const buttons = $$<HTMLButtonElement>('button', chipList);
+    (buttons[Math.min(at, buttons.length - 1)] ?? input).focus();
   });
-  more.addEventListener('click', () => void showMore(seq).done);
+  clear.addEventListener('click', () => {
+    commit({ ...current(), filters: {} });
+    input.focus();
+  });
+  more.addEventListener('click', () => showMore());
   window.addEventListener('popstate', () => {
     const state = readUrl(facetKeys);
     applyToForm(state);
@@ -300,7 +318,7 @@ export function startCatalog() {
   });
 
   const initial = readUrl(facetKeys);
-  if (!isEmpty(initial)) {
+  if (!isStatic(initial) || initial.sort !== 'relevance') {
     applyToForm(initial);
     void run(initial);
   }

@@ -1,9 +1,19 @@
 // Facet filtering and counting over /search/facets.json with bitsets: OR within a facet, AND
-// across facets, and disjunctive counts (a facet's own choices do not narrow its counts). Pure
+// across facets, and disjunctive counts (a facet's own choices do not narrow its counts); the
+// result order (relevance, name, newest) and which of a model's structures a query matched. Pure
 // logic, no DOM: test/site/facet-engine.test.ts drives it directly.
-import type { FacetTable } from '../../../src/site-data/facet-table.ts';
+import type { FacetRow, FacetTable } from '../../../src/site-data/facet-table.ts';
 
-export type { FacetTable };
+export type { FacetRow, FacetTable };
+export const SORTS = ['relevance', 'name', 'newest'] as const;
+export type Sort = (typeof SORTS)[number];
+
+/** Lowercase words of a text (letters and digits), for word-prefix matching. */
+export const words = (text: string) =>
+  text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 export type Bits = Uint32Array;
 export type Counts = Record<string, Record<string, number>>;
 
@@ -20,9 +30,13 @@ export class FacetEngine {
   /** bits[facet][value]: the models that have that value. */
   private readonly bits: Bits[][];
   private readonly byPagefindId = new Map<string, number>();
+  /** Position of the structure facet in `f`, and each structure value's words (on first need). */
+  private readonly structureK: number;
+  private structureWords?: string[][];
 
   constructor(table: FacetTable) {
     this.table = table;
+    this.structureK = table.facets.findIndex((f) => f.key === 'structure');
     this.size = table.models.length;
     this.words = Math.ceil(this.size / 32);
     this.bits = table.facets.map((f) => f.values.map(() => new Uint32Array(this.words)));
@@ -41,6 +55,62 @@ export class FacetEngine {
 
   pagefindId(index: number): string {
     return this.table.models[index]!.p;
+  }
+
+  row(index: number): FacetRow {
+    return this.table.models[index]!;
+  }
+
+  /** The facet values of a model, by facet key. */
+  values(index: number, key: string): string[] {
+    const k = this.table.facets.findIndex((f) => f.key === key);
+    if (k < 0) return [];
+    return this.table.models[index]!.f[k]!.map((v) => this.table.facets[k]!.values[v]!);
+  }
+
+  /**
+   * `indices` in the order of `sort`: relevance keeps the given order (Pagefind's ranking, or the
+   * catalog's), name is catalog order (the table is sorted by title), newest puts the latest date
+   * first and unknown dates last, ties in catalog order.
+   */
+  order(indices: readonly number[], sort: Sort): number[] {
+    if (sort === 'relevance') return [...indices];
+    const byName = [...indices].sort((a, b) => a - b);
+    if (sort === 'name') return byName;
+    const date = (i: number) => this.table.models[i]!.y;
+    return byName.sort((a, b) => {
+      const da = date(a);
+      const db = date(b);
+      if (da === db) return a - b;
+      if (da === undefined) return 1;
+      if (db === undefined) return -1;
+      return da < db ? 1 : -1;
+    });
+  }
+
+  /**
+   * The model's structures (structure facet values) whose name or one of its synonyms has a word
+   * that starts with a word of the query, case-insensitively: "liver" matches "Liver" and "Liver
+   * structure", "hepat" matches "Hepatic vein".
+   */
+  matchedStructures(index: number, query: string): string[] {
+    const wanted = words(query);
+    const facet = this.table.facets[this.structureK];
+    if (!wanted.length || !facet) return [];
+    this.structureWords ??= facet.values.map((v, s) => words([v, ...(facet.synonyms?.[s] ?? [])].join(' ')));
+    return this.table.models[index]!.f[this.structureK]!.filter((s) =>
+      this.structureWords![s]!.some((w) => wanted.some((q) => w.startsWith(q))),
+    ).map((s) => facet.values[s]!);
+  }
+
+  /** The model's structures whose segments carry the concept code (a code search). */
+  codeStructures(index: number, code: string): string[] {
+    const facet = this.table.facets[this.structureK];
+    const carrying = new Set(this.table.codeStructures[code] ?? []);
+    if (!facet) return [];
+    return this.table.models[index]!.f[this.structureK]!.filter((s) => carrying.has(s)).map(
+      (s) => facet.values[s]!,
+    );
   }
 
   setOf(indices: Iterable<number>): Bits {
