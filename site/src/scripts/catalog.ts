@@ -156,7 +156,7 @@ export function startCatalog() {
         button.textContent = text;
         const x = button.appendChild(document.createElement('span'));
         x.setAttribute('aria-hidden', 'true');
-        x.textContent = ' ×';
+        x.textContent = '\u00a0×'; // kept on the line of the value's last word
         return li;
       }),
     );
