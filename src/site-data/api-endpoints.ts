@@ -1,5 +1,7 @@
 // The catalog's JSON API endpoints, described once: the /api/ guide page lists them, and the
 // build writes them as /api/v1/index.json and /api/v1/index.html (what /api/v1/ answers).
+import { escapeHtml } from './html.ts';
+
 export interface ApiEndpoint {
   /** Path on the site; `<name>` stands for a model name. */
   path: string;
@@ -28,9 +30,6 @@ export const API_ENDPOINTS: readonly ApiEndpoint[] = [
       "The same models in the shape of MHub.ai's /api/v2/models/detailed, for existing MHub clients (e.g. SlicerMHubRunner).",
   },
 ];
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** /api/v1/index.json: the endpoints, with absolute URLs under `catalog`. */
 export function apiIndexJson(catalog: string): string {

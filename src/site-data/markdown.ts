@@ -1,11 +1,8 @@
 // The model card body (Markdown from a pull request) as safe HTML: raw HTML in the body is shown
 // as text, links and images only keep http(s), mailto and relative targets, headings get ids,
-// and fenced code is the site's code box (components/CodeBlock.astro's markup: wraps inside its
-// box, Copy button wired by scripts/copy.ts).
+// and fenced code is the site's code box (html.ts: wraps inside its box, with a Copy button).
 import { Marked, type Tokens } from 'marked';
-
-const escapeHtml = (s: string) =>
-  s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+import { codeBlockHtml, escapeHtml } from './html.ts';
 
 const safeUrl = (href: string) => (/^(https?:|mailto:|[#/.]|[\w-]+(\/|$))/i.test(href.trim()) ? href : '#');
 
@@ -44,13 +41,7 @@ const marked = new Marked({
       return `<a href="${escapeHtml(safeUrl(href))}"${t} rel="noopener">${this.parser.parseInline(tokens)}</a>`;
     },
     code({ text, lang }: Tokens.Code) {
-      const id = `card-code-${++codeBlocks}`;
-      const label = escapeHtml(lang?.trim().split(/\s+/)[0] || 'Code');
-      return (
-        `<div class="codeblock"><div class="codeblock-head"><span id="${id}-label">${label}</span>` +
-        `<button type="button" class="copy" data-copy="${id}" aria-describedby="${id}-label">Copy</button></div>` +
-        `<pre id="${id}" tabindex="0" aria-labelledby="${id}-label"><code>${escapeHtml(text)}</code></pre></div>\n`
-      );
+      return `${codeBlockHtml(`card-code-${++codeBlocks}`, lang?.trim().split(/\s+/)[0] || 'Code', text)}\n`;
     },
     image({ href, title, text }: Tokens.Image) {
       const t = title ? ` title="${escapeHtml(title)}"` : '';

@@ -1,6 +1,9 @@
 // One model in the catalog list as HTML. The static list (components/ModelItem.astro) and the
 // search results (scripts/catalog.ts, from the facet table) both render it with this function,
-// so a result looks the same whichever drew it. No imports: it runs in the build and the browser.
+// so a result looks the same whichever drew it. It runs in the build and the browser: it imports
+// only src/site-data/html.ts, which has no imports itself.
+
+import { escapeHtml } from '../../../src/site-data/html.ts';
 
 export interface ModelItemView {
   url: string;
@@ -20,12 +23,6 @@ export interface ModelItemView {
 const COMMERCIAL = { yes: 'commercial use allowed', no: 'non-commercial', unknown: 'licence unclear' };
 /** At most this many matched structures are named; the rest are counted. */
 const MATCHES_SHOWN = 6;
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 
 export const modalityTitle = (code: string) => `DICOM modality ${code}`;
 
