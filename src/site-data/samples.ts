@@ -51,7 +51,8 @@ export interface TestExtras {
 }
 
 export interface ContributedPreview {
-  file: string;
+  /** The image's bytes, read once: their header gave the format, and the site gets them as is. */
+  data: Buffer;
   format: PreviewFormat;
 }
 
@@ -103,15 +104,15 @@ export async function testExtras(
     if (sample) extras.samples[name] = sample;
     if (record.card.preview) {
       // The card's own image replaces the generated slices: none are rendered for it.
-      const file = repoFile(record, record.card.preview.path, 'preview.path');
-      const header = imageHeader(await readFile(file));
+      const data = await readFile(repoFile(record, record.card.preview.path, 'preview.path'));
+      const header = imageHeader(data);
       if (!header)
         throw new MhubError(
           'VALIDATION',
           `${record.file}: preview.path '${record.card.preview.path}' is not a PNG, JPEG or WebP image`,
           'run mhub registry validate and export the preview as PNG, JPEG or WebP',
         );
-      extras.contributed![name] = { file, format: header.format };
+      extras.contributed![name] = { data, format: header.format };
       continue;
     }
     const reference = referencePath(record);
@@ -229,7 +230,7 @@ export async function writeTestFiles(
       writeFileChecked(path.join(site, previewUrl(name, 'coronal')), p.coronal);
     }
     for (const [name, c] of Object.entries(extras.contributed ?? {}))
-      writeFileChecked(path.join(site, contributedUrl(name, c.format)), await readFile(c.file));
+      writeFileChecked(path.join(site, contributedUrl(name, c.format)), c.data);
   }
   for (const [name, sample] of Object.entries(extras.samples)) {
     if (sample.kind === 'url') continue;
