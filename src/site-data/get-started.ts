@@ -4,6 +4,7 @@
 // own page shows.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { MhubError } from '../errors.ts';
 import { repoRoot } from '../registry/index.ts';
 import type { SampleView } from './samples.ts';
 
@@ -30,8 +31,10 @@ export function installCommands(root: string = repoRoot): string {
   const section = readme.split(INSTALL_HEADING)[1]?.split(/\n## /)[0];
   const block = section && /```sh\n([\s\S]*?)\n```/.exec(section)?.[1];
   if (!block)
-    throw new Error(
-      `${file}: no \`\`\`sh block under "${INSTALL_HEADING}"; the Get started page shows that block`,
+    throw new MhubError(
+      'VALIDATION',
+      `${file}: no \`\`\`sh block under "${INSTALL_HEADING}", which the Get started page shows`,
+      `put the install commands in a \`\`\`sh block under that heading`,
     );
   return block;
 }
