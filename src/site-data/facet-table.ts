@@ -45,7 +45,7 @@ export interface FacetRow {
   l: number;
   /** Latest known date (ISO), when the card has one. */
   y?: string;
-  /** Thumbnail: the preview's axial slice and its alternative text. */
+  /** Thumbnail: the preview's one image (the card's own, else the axial slice) and its alternative text. */
   i?: [src: string, alt: string];
 }
 
