@@ -46,7 +46,13 @@ export async function watchedPage(context: BrowserContext): Promise<{ page: Page
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  // net::ERR_ABORTED is Chromium's word for a request the page gave up because the test closed
+  // it or went elsewhere first (a search the focus started loading, say), not a fault of the
+  // site: a missing file is an HTTP status (below), a server fault another net:: error.
+  page.on('requestfailed', (r) => {
+    const error = r.failure()?.errorText ?? 'unknown error';
+    if (error !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} (${error})`);
+  });
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });
