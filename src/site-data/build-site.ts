@@ -1,21 +1,21 @@
 // `npm run build`: the catalog site from the registry, into site/dist. Cards are read through
 // src/registry only; the Astro pages get the computed SiteData through one JSON file named by
 // MHUB_SITE_DATA, the JSON API is the registry index written by writeIndex, and the search index
-// is Pagefind fed with records (titles, descriptions, segment names, SNOMED CT meanings) rather
-// than scraped HTML. The site is built into a temp folder and renamed into place on success.
+// is built from each model's fields (titles, segment names, SNOMED CT meanings, synonyms,
+// descriptions) rather than scraped HTML. The site is built into a temp folder and renamed into place on success.
 
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MhubError } from '../errors.ts';
 import { checkOutput, moveAtomic, refuseOverlap } from '../fsafe/index.ts';
 import { colourFor, iconPng } from '../generator/index.ts';
 import { buildIndex, loadRegistry, loadTerminology, projectLinks, writeIndex } from '../registry/index.ts';
 import { apiIndexHtml, apiIndexJson } from './api-endpoints.ts';
-import { facetTable, pagefindIds } from './facet-table.ts';
+import { facetTable } from './facet-table.ts';
 import { testExtras, writeTestFiles } from './samples.ts';
-import { buildSiteData, modelUrl, PREVIEW_IMAGE } from './site-model.ts';
+import { searchIndex } from './search-index.ts';
+import { buildSiteData, modelUrl, PREVIEW_IMAGE, type SiteData } from './site-model.ts';
 import { slicerZipPath, writeSlicerDownloads } from './slicer-downloads.ts';
 
 export const siteRoot = fileURLToPath(new URL('../../site/', import.meta.url));
@@ -68,7 +68,7 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
   const work = await mkdtemp(path.join(tmpdir(), 'mhub-site-'));
   // Built inside site/ (one folder per process), then moved to `outDir`: Astro's intermediate
   // server build must sit below the checkout to resolve its packages, and parallel builds must
-  // not share it. Astro empties `temp` when it starts, so Pagefind and the API go to `side`.
+  // not share it. Astro empties `temp` when it starts, so the search files and the API go to `side`.
   const temp = path.join(siteRoot, `.build-${process.pid}`);
   const side = path.join(siteRoot, `.side-${process.pid}`);
   try {
@@ -76,18 +76,11 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
     await writeFile(dataFile, JSON.stringify(data));
     await rm(temp, { recursive: true, force: true });
     await mkdir(side, { recursive: true });
-    // Pagefind indexes in its own process and the API is file writes: both overlap the page
-    // build instead of following it (the build machine has two cores). The Slicer zips are CPU
-    // work on this thread: they interleave with Astro rather than run beside it.
+    // The search files and the API are file writes: they overlap the page build instead of
+    // following it. The Slicer zips are CPU work on this thread: they interleave with Astro.
     const lap = () => performance.now() - t1;
     const sideWork = Promise.all([
-      writePagefind(data.search, path.join(side, 'pagefind'))
-        .then(async () => {
-          const table = facetTable(data, await pagefindIds(path.join(side, 'pagefind')));
-          await mkdir(path.join(side, 'search'));
-          await writeFile(path.join(side, 'search', 'facets.json'), JSON.stringify(table));
-        })
-        .then(lap),
+      writeSearchFiles(data, path.join(side, 'search')).then(lap),
       writeIndex(index, path.join(side, 'api')).then(lap),
       writeTestFiles(
         extras,
@@ -105,7 +98,6 @@ export async function buildSite(options: BuildSiteOptions = {}): Promise<BuildSi
     const astro = lap();
     const [search, api, , slicer] = await sideWork;
     await rename(path.join(side, 'api'), path.join(temp, API_PATH));
-    await rename(path.join(side, 'pagefind'), path.join(temp, 'pagefind'));
     await rename(path.join(side, 'search'), path.join(temp, 'search'));
     await rename(path.join(side, 'slicer'), path.join(temp, 'slicer'));
     await rename(path.join(side, 'samples'), path.join(temp, 'samples'));
@@ -176,20 +168,9 @@ async function astroBuild(build: typeof import('astro').build, outDir: string): 
   });
 }
 
-async function writePagefind(records: ReturnType<typeof buildSiteData>['search'], outputPath: string) {
-  const pagefind = await import('pagefind');
-  const { index, errors } = await pagefind.createIndex({});
-  if (!index) throw new MhubError('INTERNAL', `Pagefind could not start: ${errors.join('; ')}`);
-  try {
-    // The service handles requests in order; batches keep the pipe busy without flooding it.
-    for (let i = 0; i < records.length; i += 200) {
-      const results = await Promise.all(records.slice(i, i + 200).map((r) => index.addCustomRecord(r)));
-      const failed = results.flatMap((r) => r.errors);
-      if (failed.length) throw new MhubError('INTERNAL', `Pagefind rejected a record: ${failed[0]}`);
-    }
-    const written = await index.writeFiles({ outputPath });
-    if (written.errors.length) throw new MhubError('INTERNAL', `Pagefind: ${written.errors.join('; ')}`);
-  } finally {
-    await pagefind.close();
-  }
+/** The facet table and the text index the catalog page loads when the user reaches for search. */
+async function writeSearchFiles(data: SiteData, dir: string) {
+  await mkdir(dir);
+  await writeFile(path.join(dir, 'facets.json'), JSON.stringify(facetTable(data)));
+  await writeFile(path.join(dir, 'index.json'), JSON.stringify(searchIndex(data.search)));
 }

@@ -1,19 +1,15 @@
 // The catalog's facet table, /search/facets.json: every model's facet values as small indices,
-// in catalog (title) order, with the Pagefind id of its search record and what its result card
-// shows. The browser filters, counts, sorts and renders results with it (bitsets, microseconds),
-// so Pagefind only answers the text query (ids): Pagefind's own filter counting grew with results
-// x filter values, and one fragment request per shown result put cold searches past 100 ms.
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+// in catalog (title) order, with what its result card shows. The browser filters, counts, sorts
+// and renders results with it (bitsets, microseconds); the text query is answered by
+// /search/index.json (search-index.ts), whose model numbers are this table's rows.
 import { FACETS } from './facets.ts';
 import type { CommercialUse } from './licence.ts';
 import type { SiteData } from './site-model.ts';
 
+// 3: rows no longer carry a Pagefind id (the catalog's own index answers text queries).
 // 2: each model row carries what its result card shows (title, description, licence, date,
-// thumbnail), so the browser renders results from this table and never fetches a Pagefind
-// fragment; structures carry their synonyms, and codes the structures that carry them.
-export const FACET_TABLE_VERSION = 2;
+// thumbnail); structures carry their synonyms, and codes the structures that carry them.
+export const FACET_TABLE_VERSION = 3;
 
 export interface FacetTable {
   version: typeof FACET_TABLE_VERSION;
@@ -33,8 +29,6 @@ export interface FacetTable {
 
 /** One model: short keys, values as indices, because there are thousands of rows. */
 export interface FacetRow {
-  /** Pagefind id of its search record. */
-  p: string;
   /** Page URL, title, description (cut at 240 characters, as the search record's). */
   u: string;
   t: string;
@@ -49,19 +43,7 @@ export interface FacetRow {
   i?: [src: string, alt: string];
 }
 
-/** Pagefind result ids by URL, read from the fragments Pagefind wrote (gzip, "pagefind_dcd" + JSON). */
-export async function pagefindIds(pagefindDir: string): Promise<Map<string, string>> {
-  const dir = path.join(pagefindDir, 'fragment');
-  const ids = new Map<string, string>();
-  for (const file of await readdir(dir)) {
-    const text = gunzipSync(await readFile(path.join(dir, file))).toString('utf8');
-    const { url } = JSON.parse(text.slice(text.indexOf('{'))) as { url: string };
-    ids.set(url, file.replace(/\.pf_fragment$/, ''));
-  }
-  return ids;
-}
-
-export function facetTable(data: SiteData, ids: Map<string, string>): FacetTable {
+export function facetTable(data: SiteData): FacetTable {
   const facets: FacetTable['facets'] = FACETS.map(({ key }) => ({
     key,
     values: data.facets.find((f) => f.key === key)!.values.map((v) => v.value),
@@ -105,8 +87,6 @@ export function facetTable(data: SiteData, ids: Map<string, string>): FacetTable
     codes,
     codeStructures,
     models: data.models.map((m) => {
-      const p = ids.get(m.url);
-      if (!p) throw new Error(`Pagefind has no record for ${m.url}`);
       const licenceKey = `${m.licence}\n${m.commercial}`;
       let l = licenceIndex.get(licenceKey);
       if (l === undefined) {
@@ -114,7 +94,6 @@ export function facetTable(data: SiteData, ids: Map<string, string>): FacetTable
         licenceIndex.set(licenceKey, l);
       }
       return {
-        p,
         u: m.url,
         t: m.title,
         d: m.description,

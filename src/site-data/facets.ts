@@ -1,5 +1,5 @@
 // The catalog's facets: which values a model has for each, as shown on the page, put in the
-// search index (Pagefind filters) and in the URL. Structures are grouped by their SNOMED CT
+// facet table (facet-table.ts) and in the URL. Structures are grouped by their SNOMED CT
 // code, so different segment ids for one concept (LEFT_KIDNEY, RIGHT_KIDNEY, KIDNEY) are one
 // value, and every name and meaning that maps to it is kept as a synonym, with the words the
 // search synonyms table adds for its segments (hepatic for the liver).

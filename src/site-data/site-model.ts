@@ -1,5 +1,5 @@
 // Everything the catalog renders, computed once from the registry index: list entries with
-// facet values, one view per model page, and the Pagefind search records. Pages stay dumb.
+// facet values, one view per model page, and the texts search indexes per model. Pages stay dumb.
 import {
   cardOfIndexed,
   type IndexedModel,
@@ -36,6 +36,7 @@ import {
   type TestedView,
   testedView,
 } from './samples.ts';
+import type { SearchDoc } from './search-index.ts';
 import {
   loadSearchSynonyms,
   type SearchSynonyms,
@@ -102,22 +103,14 @@ export interface ModelPageView {
   preview?: PreviewView;
 }
 
-export interface SearchRecord {
-  url: string;
-  content: string;
-  language: string;
-  meta: Record<string, string>;
-  filters: Record<string, string[]>;
-  sort: Record<string, string>;
-}
-
 export interface SiteData {
   models: CatalogEntry[];
   pages: ModelPageView[];
   facets: { key: string; label: string; values: { value: string; count: number }[] }[];
   /** Structure facet value -> other names and SNOMED CT meanings that map to it. */
   structureSynonyms: Record<string, string[]>;
-  search: SearchRecord[];
+  /** Each model's searchable texts, in catalog order (search-index.ts indexes them). */
+  search: SearchDoc[];
   /** Where links to the project lead (package.json "repository" and "homepage"). */
   project: ProjectAddresses;
   /** The Get started page: README's install block and the model to run first. */
@@ -218,41 +211,25 @@ function entryOf(model: IndexedModel, structures: StructureGrouper): CatalogEntr
   };
 }
 
-function searchRecord(model: IndexedModel, entry: CatalogEntry, synonyms: SearchSynonyms): SearchRecord {
+function searchDoc(model: IndexedModel, entry: CatalogEntry, synonyms: SearchSynonyms): SearchDoc {
   const segments = Object.values(model.segmentDetails).flat();
-  const words = new Set<string>();
+  const meanings = new Set<string>();
   for (const s of segments)
-    for (const code of [s.type, s.region, s.modifier]) if (code) words.add(code.meaning);
-  const text = [
-    model.title,
-    model.name.replaceAll('_', ' '),
-    model.description,
-    (model.tags ?? []).join(' '),
-    segments.map((s) => s.name).join('. '),
-    [...words].join('. '),
-  ].join('\n');
+    for (const code of [s.type, s.region, s.modifier]) if (code) meanings.add(code.meaning);
+  const fields = {
+    title: model.title,
+    name: model.name.replaceAll('_', ' '),
+    structures: segments.map((s) => s.name).join('. '),
+    meanings: [...meanings].join('. '),
+    tags: (model.tags ?? []).join('. '),
+    modalities: entry.modalities.flatMap((m) => [m.name, m.code]).join(' '),
+    description: model.description,
+  };
   // What the model is also searched by: its structures' synonyms (hepatic, tumour, neoplasm) and
   // the other spellings of the words above.
   const also = new Set(segments.flatMap((s) => segmentSearchWords(s.id, synonyms)));
-  for (const w of spellingVariants(text, synonyms)) also.add(w);
-  const content = also.size > 0 ? `${text}\n${[...also].join('. ')}` : text;
-  return {
-    url: entry.url,
-    content,
-    language: 'en',
-    meta: {
-      title: model.title,
-      description: entry.description,
-      name: model.name,
-      modalities: entry.modalities.map((m) => m.name).join(', '),
-      licence: entry.licence,
-      commercial: entry.commercial,
-      gpu: entry.gpu,
-    },
-    // No Pagefind filters: the catalog filters, counts and lists models with /search/facets.json.
-    filters: {},
-    sort: { title: model.title.toLowerCase() },
-  };
+  for (const w of spellingVariants(Object.values(fields).join('\n'), synonyms)) also.add(w);
+  return { url: entry.url, fields: { ...fields, also: [...also].join('. ') } };
 }
 
 export function buildSiteData(
@@ -317,7 +294,7 @@ export function buildSiteData(
     pages,
     facets: FACETS.map((f) => ({ key: f.key, label: f.label, values: counts[f.key] })),
     structureSynonyms,
-    search: pages.map((p) => searchRecord(index.models[p.entry.name]!, p.entry, synonyms)),
+    search: pages.map((p) => searchDoc(index.models[p.entry.name]!, p.entry, synonyms)),
     start: {
       install: installCommands(),
       ...(first ? { first } : {}),

@@ -7,11 +7,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SearchEngine } from '../../site/src/scripts/search-engine.ts';
 import { projectLinks } from '../../src/registry/project.ts';
 import { loadTerminology } from '../../src/registry/terminology.ts';
 import { loadRegistry } from '../../src/registry/validate.ts';
 import { API_ENDPOINTS } from '../../src/site-data/api-endpoints.ts';
 import { type BackendsData, backendCharts, mebibytes, seconds } from '../../src/site-data/backends-charts.ts';
+import type { FacetTable } from '../../src/site-data/facet-table.ts';
 import { ALPHA as PREVIEW_ALPHA } from '../../src/site-data/preview.ts';
 import { requirement } from '../support/requirements.ts';
 import { chromiumAvailable } from './browser.ts';
@@ -98,7 +100,7 @@ run('catalog site in Chromium', () => {
 
   it('finds a structure by its synonyms and spellings: tumour as tumor, hepatic, neoplasm', async () => {
     const cards = (await loadRegistry()).map((r) => r.card);
-    // The models whose segments (or compound segments' parts) match, as Pagefind URLs.
+    // The models whose segments (or compound segments' parts) match, as page URLs.
     const segmenting = (pattern: RegExp) =>
       cards
         .filter((c) =>
@@ -108,15 +110,18 @@ run('catalog site in Chromium', () => {
     const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const { page, problems: seen } = await watchedPage(context);
     await page.goto(`${site.server.url}/`);
-    // Pagefind's own API on the built index: the URLs a query finds. A script text, because the
-    // test runner rewrites import() inside functions it compiles.
-    const found = (query: string): Promise<string[]> =>
-      page.evaluate(`(async () => {
-        const pagefind = await import('/pagefind/pagefind.js');
-        const search = await pagefind.search(${JSON.stringify(query)});
-        const data = await Promise.all(search.results.map((r) => r.data()));
-        return data.map((d) => d.url).sort();
-      })()`);
+    // The page's own search engine on the built index and facet table: the URLs a query finds.
+    const [index, table] = await Promise.all(
+      ['index.json', 'facets.json'].map(async (f) =>
+        JSON.parse(await readFile(path.join(site.dir, 'search', f), 'utf8')),
+      ),
+    );
+    const engine = new SearchEngine(index);
+    const found = async (query: string): Promise<string[]> =>
+      engine
+        .search(query)
+        .map((i) => (table as FacetTable).models[i]!.u)
+        .sort();
     expect(segmenting(/NEOPLASM|TUMOR|CARCINOMA/).length).toBeGreaterThan(1);
     const tumor = await found('tumor');
     expect(tumor).toEqual(expect.arrayContaining(segmenting(/NEOPLASM|TUMOR|CARCINOMA/)));
@@ -235,7 +240,7 @@ run('catalog site in Chromium', () => {
     await expect.poll(() => resultTitles(page)).toEqual(newest.slice(0, 24));
     expect(await page.getByLabel('Sort by').inputValue()).toBe('newest');
 
-    // With a query: relevance is Pagefind's order, name sorts the same hits by title.
+    // With a query: relevance is the text index's order, name sorts the same hits by title.
     await settle(page);
     await page.goto(`${site.server.url}/?q=liver&sort=name`);
     await waitForResults(page, /found/);
@@ -333,13 +338,9 @@ run('catalog site in Chromium', () => {
     await context.close();
   });
 
-  it('renders results from the facet table: no fragment requests, the same markup as the static list', async () => {
+  it('renders results from the facet table: no request per query, the same markup as the static list', async () => {
     const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const { page, problems: seen } = await watchedPage(context);
-    const fragments: string[] = [];
-    page.on('request', (r) => {
-      if (r.url().includes('/pagefind/fragment/')) fragments.push(r.url());
-    });
     await page.goto(`${site.server.url}/`);
     const items = () =>
       page
@@ -357,13 +358,18 @@ run('catalog site in Chromium', () => {
     const rendered = await items();
     expect(rendered.length).toBe(total);
     for (const [href, html] of rendered) expect(html, href).toBe(staticItems.get(href));
+    // The search files are loaded now: queries and filters fetch nothing but result thumbnails.
+    const requests: string[] = [];
+    page.on('request', (r) => {
+      if (r.resourceType() !== 'image') requests.push(r.url());
+    });
     for (const q of ['liver', 'kidney', '10200004', 'prostate mri']) {
       await page.getByLabel('Search models').fill(q);
       await waitForResults(page, /found/);
     }
     await page.locator('fieldset[data-facet="modality"] input:not([disabled])').first().check();
     await waitForResults(page, /found/);
-    expect(fragments).toEqual([]);
+    expect(requests).toEqual([]);
     // Thumbnails: the preview's axial slice, with its alternative text, on models that have one.
     const thumb = page
       .locator('#results .model')

@@ -28,6 +28,7 @@ import {
   SHELL_USER,
   shellQuote,
 } from '../../src/site-data/run-commands.ts';
+import type { SearchDoc } from '../../src/site-data/search-index.ts';
 import { buildSiteData, type SiteData } from '../../src/site-data/site-model.ts';
 import { slicerZip } from '../../src/site-data/slicer-downloads.ts';
 
@@ -279,7 +280,7 @@ describe('site data from the real registry', () => {
   });
 
   it('lists, per concept code, exactly the models whose segments carry it', () => {
-    const table = facetTable(data, new Map(data.models.map((m, i) => [m.url, `en_${i}`])));
+    const table = facetTable(data);
     const liver = table.codes['10200004']!.map((i) => data.models[i]!.name);
     expect(liver).toEqual(
       expect.arrayContaining(['nnunet_liver', 'bamf_nnunet_ct_liver', 'totalsegmentator']),
@@ -298,16 +299,16 @@ describe('site data from the real registry', () => {
     expect(CODE_QUERY.test('liver 10200004')).toBe(false);
   });
 
-  it('gives the browser, per model, what its result card shows (facet table v2)', () => {
-    const table = facetTable(data, new Map(data.models.map((m, i) => [m.url, `en_${i}`])));
-    expect(table.version).toBe(2);
+  it('gives the browser, per model, what its result card shows (facet table v3)', () => {
+    const table = facetTable(data);
+    expect(table.version).toBe(3);
     const modality = table.facets.find((f) => f.key === 'modality')!;
     const structure = table.facets.find((f) => f.key === 'structure')!;
     expect(modality.codes![modality.values.indexOf('PET')]).toBe('PT');
     for (const [k, facet] of table.facets.entries()) expect(facet.key).toBe(data.facets[k]!.key);
     table.models.forEach((row, i) => {
       const m = data.models[i]!;
-      expect([row.p, row.u, row.t, row.d]).toEqual([`en_${i}`, m.url, m.title, m.description]);
+      expect([row.u, row.t, row.d]).toEqual([m.url, m.title, m.description]);
       expect(row.d.length).toBeLessThanOrEqual(240);
       expect(table.licences[row.l]).toEqual([m.licence, m.commercial]);
       expect(row.y).toBe(m.latest);
@@ -351,7 +352,8 @@ describe('site data from the real registry', () => {
   });
 
   it('searches each model by its structures synonyms and both spellings of its words', () => {
-    const content = (name: string) => data.search.find((r) => r.meta.name === name)!.content;
+    const text = (doc: SearchDoc) => Object.values(doc.fields).join('\n');
+    const content = (name: string) => text(data.search[data.models.findIndex((m) => m.name === name)]!);
     const words = (name: string) =>
       new Set(
         content(name)
@@ -366,16 +368,20 @@ describe('site data from the real registry', () => {
     expect(words('lungmask')).toContain('pulmonary');
     // Every record that says tumor says tumour too, and the other way round.
     for (const record of data.search) {
-      const ws = new Set(record.content.toLowerCase().split(/[^a-z]+/));
-      expect(ws.has('tumor'), record.meta.name).toBe(ws.has('tumour'));
+      const ws = new Set(
+        text(record)
+          .toLowerCase()
+          .split(/[^a-z]+/),
+      );
+      expect(ws.has('tumor'), record.url).toBe(ws.has('tumour'));
     }
     expect([...words('bamf_pet_ct_lung_tumor')]).toEqual(expect.arrayContaining(['tumour', 'neoplasm']));
   });
 
-  it('has one entry, page and search record per card', () => {
+  it('has one entry, page and search record per card, search records in catalog order', () => {
     expect(data.models.length).toBe(cards);
     expect(data.pages.length).toBe(cards);
-    expect(new Set(data.search.map((r) => r.url)).size).toBe(cards);
+    expect(data.search.map((r) => r.url)).toEqual(data.models.map((m) => m.url));
   });
 
   it('counts every facet value over the models that have it', () => {
@@ -395,12 +401,12 @@ describe('site data from the real registry', () => {
     );
   });
 
-  it('puts segment names and SNOMED CT meanings into the search records', () => {
+  it('puts segment names and SNOMED CT meanings into the search records, each in its field', () => {
     const record = data.search.find((r) => r.url === '/models/totalsegmentator/')!;
-    expect(record.content).toContain('Splenic structure');
-    expect(record.content).toContain('Right kidney');
-    expect(record.filters).toEqual({});
-    expect(record.meta.title).toBe('TotalSegmentator');
+    expect(record.fields.meanings).toContain('Splenic structure');
+    expect(record.fields.structures).toContain('Right kidney');
+    expect(record.fields.title).toBe('TotalSegmentator');
+    expect(record.fields.modalities).toBe('CT CT');
   });
 
   it('gives segment rows in label order with colours and codes', () => {

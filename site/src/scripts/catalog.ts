@@ -1,19 +1,16 @@
-// Catalog search and facets in the browser. Pagefind answers the text query (its result ids,
-// turned into catalog positions); facet filtering, counts, the order and every result card come
-// from /search/facets.json (scripts/facet-engine.ts, scripts/model-item.ts): no result needs a
-// request of its own. The URL holds the query (?q=), the chosen facet values (?modality=CT) and
+// Catalog search and facets in the browser. /search/index.json answers the text query
+// (scripts/search-engine.ts); facet filtering, counts, the order and every result card come from
+// /search/facets.json (scripts/facet-engine.ts, scripts/model-item.ts). Both load once, when the
+// user reaches for search; no query needs a request of its own. The URL holds the query (?q=), the chosen facet values (?modality=CT) and
 // the order (?sort=newest), so a view can be shared and the back button works. The static list
 // stays untouched until the user searches, filters or sorts by date.
 import { CODE_QUERY } from '../../../src/site-data/code-query.ts';
 import { type Bits, FacetEngine, type FacetTable, SORTS, type Sort } from './facet-engine.ts';
 import { modelItemHtml } from './model-item.ts';
+import { SearchEngine, type SearchIndex } from './search-engine.ts';
 
-interface Pagefind {
-  init(): Promise<void>;
-  search(term: string): Promise<{ results: { id: string }[] }>;
-}
 interface Search {
-  pf: Pagefind;
+  text: SearchEngine;
   engine: FacetEngine;
   table: FacetTable;
 }
@@ -33,15 +30,15 @@ const $$ = <T extends Element>(sel: string, root: ParentNode = document) => [
 
 let search: Promise<Search> | undefined;
 function loadSearch(): Promise<Search> {
-  // A variable URL keeps the bundler from resolving it: the file exists only in the built site.
-  const url = '/pagefind/pagefind.js';
+  const json = <T>(url: string) =>
+    fetch(url).then((r) => {
+      if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+      return r.json() as Promise<T>;
+    });
   search ??= Promise.all([
-    import(/* @vite-ignore */ url).then(async (pf: Pagefind) => {
-      await pf.init();
-      return pf;
-    }),
-    fetch('/search/facets.json').then((r) => r.json() as Promise<FacetTable>),
-  ]).then(([pf, table]) => ({ pf, engine: new FacetEngine(table), table }));
+    json<SearchIndex>('/search/index.json'),
+    json<FacetTable>('/search/facets.json'),
+  ]).then(([index, table]) => ({ text: new SearchEngine(index), engine: new FacetEngine(table), table }));
   return search;
 }
 
@@ -208,8 +205,8 @@ export function startCatalog() {
       return;
     }
     root.setAttribute('aria-busy', 'true');
-    const { pf, engine, table } = await loadSearch();
-    // Models by relevance: Pagefind's ranking for a query, else the catalog (title) order.
+    const { text, engine, table } = await loadSearch();
+    // Models by relevance: the text index's ranking for a query, else the catalog (title) order.
     let ranked: number[];
     let matches: (i: number) => string[] = () => [];
     const code = state.q;
@@ -218,8 +215,7 @@ export function startCatalog() {
       ranked = table.codes[code] ?? [];
       matches = (i) => engine.codeStructures(i, code);
     } else if (state.q) {
-      const found = await pf.search(state.q);
-      ranked = found.results.map((r) => engine.indexOf(r.id)).filter((i): i is number => i !== undefined);
+      ranked = text.search(state.q);
       matches = (i) => engine.matchedStructures(i, state.q);
     } else {
       ranked = Array.from({ length: engine.size }, (_, i) => i);

@@ -3,17 +3,12 @@
 // result order (relevance, name, newest) and which of a model's structures a query matched. Pure
 // logic, no DOM: test/site/facet-engine.test.ts drives it directly.
 import type { FacetRow, FacetTable } from '../../../src/site-data/facet-table.ts';
+import { searchWords, singular } from '../../../src/site-data/search-words.ts';
 
 export type { FacetRow, FacetTable };
 export const SORTS = ['relevance', 'name', 'newest'] as const;
 export type Sort = (typeof SORTS)[number];
 
-/** Lowercase words of a text (letters and digits), for word-prefix matching. */
-export const words = (text: string) =>
-  text
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean);
 export type Bits = Uint32Array;
 export type Counts = Record<string, Record<string, number>>;
 
@@ -29,7 +24,6 @@ export class FacetEngine {
   private readonly table: FacetTable;
   /** bits[facet][value]: the models that have that value. */
   private readonly bits: Bits[][];
-  private readonly byPagefindId = new Map<string, number>();
   /** Position of the structure facet in `f`, and each structure value's words (on first need). */
   private readonly structureK: number;
   private structureWords?: string[][];
@@ -41,20 +35,10 @@ export class FacetEngine {
     this.words = Math.ceil(this.size / 32);
     this.bits = table.facets.map((f) => f.values.map(() => new Uint32Array(this.words)));
     table.models.forEach((model, i) => {
-      this.byPagefindId.set(model.p, i);
       model.f.forEach((values, k) => {
         for (const v of values) this.bits[k]![v]![i >>> 5]! |= 1 << (i & 31);
       });
     });
-  }
-
-  /** The model (catalog position) of a Pagefind result id. */
-  indexOf(pagefindId: string): number | undefined {
-    return this.byPagefindId.get(pagefindId);
-  }
-
-  pagefindId(index: number): string {
-    return this.table.models[index]!.p;
   }
 
   row(index: number): FacetRow {
@@ -69,7 +53,7 @@ export class FacetEngine {
   }
 
   /**
-   * `indices` in the order of `sort`: relevance keeps the given order (Pagefind's ranking, or the
+   * `indices` in the order of `sort`: relevance keeps the given order (the text index's ranking, or the
    * catalog's), name is catalog order (the table is sorted by title), newest puts the latest date
    * first and unknown dates last, ties in catalog order.
    */
@@ -90,14 +74,17 @@ export class FacetEngine {
 
   /**
    * The model's structures (structure facet values) whose name or one of its synonyms has a word
-   * that starts with a word of the query, case-insensitively: "liver" matches "Liver" and "Liver
-   * structure", "hepat" matches "Hepatic vein".
+   * that starts with a word of the query, as the text search matches words (search-words.ts):
+   * "liver" matches "Liver" and "Liver structure", "hepat" matches "Hepatic vein", "kidneys"
+   * matches "Kidney".
    */
   matchedStructures(index: number, query: string): string[] {
-    const wanted = words(query);
+    const wanted = searchWords(query).map(singular);
     const facet = this.table.facets[this.structureK];
     if (!wanted.length || !facet) return [];
-    this.structureWords ??= facet.values.map((v, s) => words([v, ...(facet.synonyms?.[s] ?? [])].join(' ')));
+    this.structureWords ??= facet.values.map((v, s) =>
+      searchWords([v, ...(facet.synonyms?.[s] ?? [])].join(' ')),
+    );
     return this.table.models[index]!.f[this.structureK]!.filter((s) =>
       this.structureWords![s]!.some((w) => wanted.some((q) => w.startsWith(q))),
     ).map((s) => facet.values[s]!);

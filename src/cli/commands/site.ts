@@ -32,7 +32,7 @@ export function register(site: Command, io: CliIO): void {
           ...(opts.models ? { models: [opts.models] } : {}),
         });
         if (opts.json) {
-          // This process's CPU time (Pagefind's own process is not included).
+          // This process's CPU time (Astro builds in this process; no other process works for it).
           const cpu = process.cpuUsage();
           io.out(JSON.stringify({ ...result, cpuMs: (cpu.user + cpu.system) / 1000 }));
           return;
