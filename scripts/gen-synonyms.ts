@@ -15,6 +15,8 @@ import { loadWordNet, type Synset, type WordNet } from './wordnet.ts';
 const NOUN_FILES = new Set([8, 19, 22, 26]);
 /** How far above a term (or above the last vocabulary concept) a hypernym may be. */
 const HYPERNYM_LEVELS = 2;
+/** SemCor tags that make a narrower sense the everyday word for an untagged term (see everydayWord). */
+const EVERYDAY_MIN = 5;
 /** Longest phrase looked up as one WordNet lemma ("inferior vena cava"). */
 const MAX_PHRASE = 3;
 
@@ -175,6 +177,7 @@ export function extrasOf(
   const nouns = isNoun(sense) ? [sense] : pertainsTo(wn, sense);
   for (const noun of nouns) {
     for (const w of noun.words) same.add(w);
+    for (const w of everydayWord(wn, noun)?.words ?? []) same.add(w);
     for (const w of adjectivesOf(wn, noun)) same.add(w);
     for (const w of bridgedHypernyms(wn, noun, concepts)) if (!same.has(w)) broader.add(w);
   }
@@ -206,7 +209,13 @@ function adjectivesOf(wn: WordNet, noun: Synset): string[] {
   const family = [...noun.words];
   for (const adjective of wn.pertainyms()) {
     const targets = new Set(adjective.pointers.filter((p) => p.symbol === '\\').map((p) => p.to));
-    if (!targets.has(noun.key)) continue;
+    if (!targets.has(noun.key)) {
+      // Read this way only where that is the word's usual reading (cerebral, not carnal: "of or
+      // relating to the body or flesh", which SemCor never tags in that sense).
+      if (glossAlternatives(wn, adjective).has(noun.key))
+        found.push(...adjective.words.filter((w) => usualReading(wn, w, adjective)));
+      continue;
+    }
     const about = adjective.pointers
       .filter((p) => p.symbol === '\\' && p.to === noun.key)
       .flatMap((p) => (p.source ? [adjective.words[p.source - 1]!] : adjective.words));
@@ -217,6 +226,50 @@ function adjectivesOf(wn: WordNet, noun: Synset): string[] {
   const namesOther = (w: string) =>
     wn.lookup(w).some((s) => isNoun(s) && NOUN_FILES.has(s.lexFile) && s.key !== noun.key);
   return [...new Set(found)].filter((w) => !derived(w) && !namesOther(w));
+}
+
+/** How often SemCor tags a sense, all its lemmas together. */
+const tagged = (wn: WordNet, s: Synset) => s.words.reduce((n, w) => n + wn.count(w, s), 0);
+
+/**
+ * The word people use for a technical term that they never write: the one narrower sense SemCor
+ * tags where it never tags the term itself ("cancer", 15 tags, under "malignant tumor, malignant
+ * neoplasm", none). It must be tagged at least EVERYDAY_MIN times and more often than all the
+ * term's other narrower senses together, so that it stands for the term rather than one kind.
+ */
+function everydayWord(wn: WordNet, noun: Synset): Synset | undefined {
+  if (tagged(wn, noun) > 0) return undefined;
+  const narrower = noun.pointers
+    .filter((p) => p.symbol === '~')
+    .flatMap((p) => wn.synset(p.to) ?? [])
+    .filter((s) => NOUN_FILES.has(s.lexFile))
+    .map((s) => ({ s, n: tagged(wn, s) }))
+    .sort((a, b) => b.n - a.n);
+  const [top, ...rest] = narrower;
+  if (!top || top.n < EVERYDAY_MIN) return undefined;
+  return top.n > rest.reduce((sum, r) => sum + r.n, 0) ? top.s : undefined;
+}
+
+/** Whether SemCor tags a lemma in this sense at least half as often as in its most frequent one. */
+const usualReading = (wn: WordNet, lemma: string, s: Synset) =>
+  2 * wn.count(lemma, s) >= Math.max(0, ...wn.lookup(lemma).map((o) => wn.count(lemma, o)));
+
+/**
+ * The body nouns a relational adjective's gloss offers as one another's alternatives, when its
+ * pertainym is one of them: "cerebral: of or relating to the cerebrum or brain" relates to the
+ * brain too, which its pointer (to the cerebrum, not a concept of the terminology) does not say.
+ * Every alternative must be a body or condition noun and every pointer target among them, so an
+ * adjective about two things ("of the atria and ventricles") or about something else is not read.
+ */
+function glossAlternatives(wn: WordNet, adjective: Synset): Set<string> {
+  const named = /^of or relating to (?:the |an? )?([a-z' -]+?)(?:;|$)/.exec(adjective.gloss)?.[1];
+  const parts = named?.split(' or ').map((p) => p.replace(/^(?:the|an?) /, '').trim()) ?? [];
+  if (parts.length < 2) return new Set();
+  const keys = parts.map((p) => wn.lookup(p).find((s) => isNoun(s) && NOUN_FILES.has(s.lexFile))?.key);
+  if (keys.some((k) => !k)) return new Set();
+  const all = new Set(keys as string[]);
+  const targets = adjective.pointers.filter((p) => p.symbol === '\\').map((p) => p.to);
+  return targets.every((t) => all.has(t)) ? all : new Set();
 }
 
 /** Lemmas of the hypernyms that reach a concept within HYPERNYM_LEVELS, and of the senses between. */

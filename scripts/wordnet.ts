@@ -28,6 +28,8 @@ export interface Synset {
   /** Sense keys' `lemma%ss_type:lex_filenum:lex_id` of each word, to look up SemCor counts. */
   senseKeys: string[];
   pointers: Pointer[];
+  /** The definition and examples after `|` ("of or relating to the cerebrum or brain"). */
+  gloss: string;
 }
 
 export interface WordNet {
@@ -52,8 +54,10 @@ const fileKey = (pos: string) => (pos === 'n' ? 'n' : pos === 'v' ? 'v' : pos ==
 export function parseDataLine(line: string): Synset | undefined {
   // The licence header lines start with spaces; synset lines with their byte offset.
   if (!/^\d/.test(line)) return undefined;
-  const [head] = line.split(' | ', 1);
-  const t = head!.trim().split(' ');
+  const bar = line.indexOf(' | ');
+  const head = bar < 0 ? line : line.slice(0, bar);
+  const gloss = bar < 0 ? '' : line.slice(bar + 3).trim();
+  const t = head.trim().split(' ');
   const pos = t[2]!;
   const wordCount = Number.parseInt(t[3]!, 16);
   const words: string[] = [];
@@ -85,6 +89,7 @@ export function parseDataLine(line: string): Synset | undefined {
     words,
     senseKeys,
     pointers,
+    gloss,
   };
 }
 

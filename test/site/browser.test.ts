@@ -98,7 +98,7 @@ run('catalog site in Chromium', () => {
     await context.close();
   });
 
-  it('finds a structure by its synonyms and spellings: tumour as tumor, hepatic, neoplasm', async () => {
+  it('finds a structure by its synonyms and spellings: tumour as tumor, hepatic, neoplasm, cerebral, cancer', async () => {
     const cards = (await loadRegistry()).map((r) => r.card);
     // The models whose segments (or compound segments' parts) match, as page URLs.
     const segmenting = (pattern: RegExp) =>
@@ -134,6 +134,12 @@ run('catalog site in Chromium', () => {
     expect(hepatic).not.toContain('/models/lungmask/');
     expect(await found('neoplasm')).toEqual(expect.arrayContaining(segmenting(/NEOPLASM|TUMOR|CARCINOMA/)));
     expect(await found('renal')).toEqual(expect.arrayContaining(segmenting(/KIDNEY/)));
+    const brain = segmenting(/(^|\+)BRAIN($|\+)/);
+    expect(brain.length).toBeGreaterThan(0);
+    expect(await found('cerebral')).toEqual(expect.arrayContaining(brain));
+    const malignant = segmenting(/NEOPLASM_MALIGNANT|CARCINOMA/);
+    expect(malignant.length).toBeGreaterThan(0);
+    expect(await found('cancer')).toEqual(expect.arrayContaining(malignant));
 
     // The same in the search box: tumour lists the models tumor lists.
     const search = page.getByLabel('Search models');

@@ -78,6 +78,21 @@ run('search synonyms from the terminology and WordNet', () => {
     expect(extrasOf(wn, 'renal', concepts).same).toContain('kidney');
     // "Left cardiac ventricular structure": the ventricles are found as the heart's.
     expect(table.segments.LEFT_VENTRICLE).toContain('heart');
+    // WordNet points "cerebral" at the cerebrum only; its gloss, "of or relating to the cerebrum
+    // or brain", names the brain as the alternative. "carnal" ("the body or flesh") is not read
+    // so: SemCor never tags it in that sense.
+    expect(table.segments.BRAIN).toContain('cerebral');
+    expect(table.segments.BODY ?? []).not.toContain('carnal');
+  });
+
+  it('finds a technical term by the everyday word for it: cancer for malignant neoplasm', () => {
+    // WordNet files cancer under "malignant tumor, malignant neoplasm"; SemCor tags cancer 15
+    // times and the term never, and no other narrower sense comes close.
+    expect(table.terms['malignant neoplasm']).toContain('cancer');
+    expect(table.segments.NEOPLASM_MALIGNANT_PRIMARY).toContain('cancer');
+    // A term people do write keeps its own word only: not every kind of tumor is "tumor".
+    expect(table.terms.tumor).not.toContain('malignant tumor');
+    expect(table.segments.NEOPLASM).not.toContain('cancer');
   });
 
   it('lets a broader term of the terminology reach the narrower structures', () => {
