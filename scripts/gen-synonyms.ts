@@ -184,16 +184,24 @@ export function extrasOf(
   const own = new Set([term, ...words(term)]);
   const list = (set: Set<string>) => [...set].filter((w) => !own.has(w)).sort();
   // A co-lemma whose usual reading is another sense says something else to a searcher: "pump"
-  // for the heart, "gorge" for the oesophagus (SemCor tags that sense more often than this one).
+  // for the heart, "chest" for the breast (SemCor tags that sense more often than this one).
   // A sense's head word (heart for cardiac), its pertaining adjectives and untagged lemmas
-  // (costa, tumour) stay.
+  // that name nothing outside the body (tumour, tummy) stay.
   const meant = [sense, ...nouns];
   const keys = new Set(meant.map((m) => m.key));
   const kept = new Set([...meant.map((m) => m.words[0]!), ...nouns.flatMap((n) => adjectivesOf(wn, n))]);
   const usual = (w: string) => {
     if (kept.has(w) || !meant.some((m) => m.words.includes(w))) return true;
     const here = Math.max(0, ...meant.filter((m) => m.words.includes(w)).map((m) => wn.count(w, m)));
-    return !wn.lookup(w).some((other) => !keys.has(other.key) && wn.count(w, other) > here);
+    // Untagged here, it is also untagged as a word of the outside world (ticker the watch, gorge
+    // the ravine), and nothing says which reading a searcher means: it is left out.
+    return !wn
+      .lookup(w)
+      .some(
+        (other) =>
+          !keys.has(other.key) &&
+          (wn.count(w, other) > here || (here === 0 && isNoun(other) && !NOUN_FILES.has(other.lexFile))),
+      );
   };
   return { same: list(same).filter(usual), broader: list(broader) };
 }
