@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { serveStatic } from '../src/site-data/serve.ts';
-import { launchChromium } from '../test/site/browser.ts';
+import { isQueryRequest, launchChromium } from '../test/site/browser.ts';
 import { writeSyntheticCards } from './synthetic-cards.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
@@ -186,12 +186,11 @@ async function browse(dir: string) {
         await p.focus('#q');
         await p.waitForLoadState('networkidle');
       }
-      // Requests a query makes, thumbnails aside: none, once the search files are loaded. The
-      // icon Chromium asks for again whenever history.replaceState changes the address is the
-      // browser's request, not the catalog's.
+      // Requests a query makes, thumbnails and the browser's icon aside: none, once the search
+      // files are loaded.
       let n = 0;
       p.on('request', (r) => {
-        if (r.resourceType() !== 'image' && new URL(r.url()).pathname !== '/favicon.svg') n++;
+        if (isQueryRequest(r)) n++;
       });
       return { context, page: p, requests: () => n };
     };

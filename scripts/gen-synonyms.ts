@@ -124,10 +124,17 @@ export function senseOf(wn: WordNet, lemma: string): Synset | undefined {
         : adjectives;
   const [first, second] = usual.filter((s) => inDomain(wn, s));
   if (!first) return undefined;
-  const top = Math.max(...usual.map((s) => wn.count(lemma, s)));
-  if (2 * wn.count(lemma, first) < top) return undefined;
+  if (!usualReading(wn, lemma, first, usual)) return undefined;
   if (second && wn.count(lemma, second) === wn.count(lemma, first)) return undefined;
   return first;
+}
+
+/**
+ * Whether SemCor tags a lemma in this sense at least half as often as in its most frequent one
+ * (of `among`: all its senses, or those of one part of speech).
+ */
+function usualReading(wn: WordNet, lemma: string, s: Synset, among = wn.lookup(lemma)): boolean {
+  return 2 * wn.count(lemma, s) >= Math.max(0, ...among.map((o) => wn.count(lemma, o)));
 }
 
 /** The body-part or condition nouns an adjective pertains to (hepatic -> liver). */
@@ -257,10 +264,6 @@ function everydayWord(wn: WordNet, noun: Synset): Synset | undefined {
   if (!top || top.n < EVERYDAY_MIN) return undefined;
   return top.n > rest.reduce((sum, r) => sum + r.n, 0) ? top.s : undefined;
 }
-
-/** Whether SemCor tags a lemma in this sense at least half as often as in its most frequent one. */
-const usualReading = (wn: WordNet, lemma: string, s: Synset) =>
-  2 * wn.count(lemma, s) >= Math.max(0, ...wn.lookup(lemma).map((o) => wn.count(lemma, o)));
 
 /**
  * The body nouns a relational adjective's gloss offers as one another's alternatives, when its

@@ -16,7 +16,7 @@ import { type BackendsData, backendCharts, mebibytes, seconds } from '../../src/
 import type { FacetTable } from '../../src/site-data/facet-table.ts';
 import { ALPHA as PREVIEW_ALPHA } from '../../src/site-data/preview.ts';
 import { requirement } from '../support/requirements.ts';
-import { chromiumAvailable } from './browser.ts';
+import { chromiumAvailable, isQueryRequest } from './browser.ts';
 import { artifacts, openSite, repo, type SiteFixture, watchedPage } from './site-fixture.ts';
 
 const run = requirement('Chromium (/usr/bin/chromium)', chromiumAvailable(), 'scripts/ci/site.sh installs it')
@@ -365,13 +365,9 @@ run('catalog site in Chromium', () => {
     expect(rendered.length).toBe(total);
     for (const [href, html] of rendered) expect(html, href).toBe(staticItems.get(href));
     // The search files are loaded now: queries and filters fetch nothing but result thumbnails.
-    // Chromium itself asks for the page's icon again each time the address changes (the catalog
-    // writes the query into it with history.replaceState); that request is the browser's, so
-    // the icon's path alone is left out.
     const requests: string[] = [];
     page.on('request', (r) => {
-      const isIcon = new URL(r.url()).pathname === '/favicon.svg';
-      if (r.resourceType() !== 'image' && !isIcon) requests.push(r.url());
+      if (isQueryRequest(r)) requests.push(r.url());
     });
     for (const q of ['liver', 'kidney', '10200004', 'prostate mri']) {
       await page.getByLabel('Search models').fill(q);
